@@ -1,0 +1,351 @@
+//! Parse output: a plain-data AST with a [`Span`] on every node. No names are resolved and no types are known
+//! here; the binder gives them meaning.
+
+use crate::source::Span;
+
+/// A name as written (`DeviceName`, `['Host Name']`, `$left`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// `let a = 1; let T = X | take 1; T | count`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Script {
+    pub statements: Vec<Statement>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// `let Name = expr;` or `let F = (a:string, T:(*)) { ... };`
+    Let(Let),
+    /// A tabular (or scalar) expression statement: `DeviceEvents | take 10`
+    Query(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Let {
+    pub name: Ident,
+    pub value: LetValue,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LetValue {
+    /// `let x = 5;`, `let T = DeviceEvents | where ...;`
+    Expr(Expr),
+    /// `let f = (a:string, n:long = 5) { ... };`
+    Function(FunctionDecl),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDecl {
+    pub params: Vec<Param>,
+    /// `let` statements inside the body, then its final expression.
+    pub body_lets: Vec<Let>,
+    pub body: Box<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: ParamType,
+    pub default: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamType {
+    /// `x:string`
+    Scalar(Ident),
+    /// `T:(*)` or `T:(Host:string, Pid:long)`; `None` columns for `*`
+    Tabular(Option<Vec<(Ident, Ident)>>),
+}
+
+/// An expression: scalar or tabular. The grammar does not tell them apart (`let X = Y;`), the binder does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// `5`, `"a"`, `10d`, `datetime(2024-01-01)`, `dynamic([1,2])`, `long(null)`
+    Literal(Literal),
+    /// `DeviceName`, `['Host Name']`, `CompromisedDevice`
+    Name(Ident),
+    /// `*` as an argument: `arg_max(Timestamp, *)`, `pack_array(*)`
+    Star,
+    /// `-x`, `+x`
+    Neg(Box<Expr>),
+    /// `a + b`, `a == b`, `a has "x"`, `a and b`
+    Binary { op: BinOp, left: Box<Expr>, right: Box<Expr> },
+    /// `x between (1 .. 5)`, `x !between (a .. b)`
+    Between { negated: bool, value: Box<Expr>, low: Box<Expr>, high: Box<Expr> },
+    /// `x in ("a", "b")`, `x !in~ (dynamic([...]))`, `x has_any (T | project C)`
+    SetOp { op: SetOpKind, value: Box<Expr>, list: Vec<Expr> },
+    /// `f(a, b)`, `count()`, `tostring(x)`
+    Call { name: Ident, args: Vec<Expr> },
+    /// `x.y`
+    Member { target: Box<Expr>, name: Ident },
+    /// `x[0]`, `x["k"]`
+    Index { target: Box<Expr>, index: Box<Expr> },
+    /// `(a + b)`, `(T | take 1)`
+    Paren(Box<Expr>),
+    /// `T | where ... | project ...`
+    Pipe { source: Box<Expr>, op: Box<Operator> },
+    /// `union A, (B | where x)` at the start of a pipeline
+    Union(Union),
+    /// `datatable(a:long, b:string) [1, "x"]`
+    Datatable { columns: Vec<(Ident, Ident)>, values: Vec<Expr> },
+    /// `print a = 1, 2`
+    Print(Vec<NamedExpr>),
+    /// `range x from 1 to 10 step 1`
+    Range { name: Ident, from: Box<Expr>, to: Box<Expr>, step: Box<Expr> },
+    /// `typeof(long)` as a function argument
+    TypeOf(Ident),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Bool(bool),
+    Long(i64),
+    Real(f64),
+    String(String),
+    /// ticks of 100 ns
+    Timespan(i64),
+    /// ticks of 100 ns since 0001-01-01, stored as Unix nanoseconds
+    Datetime(i64),
+    Guid(String),
+    /// `dynamic([...])` as JSON
+    Dynamic(serde_json::Value),
+    /// `long(null)`, `datetime(null)`: the type name
+    TypedNull(String),
+    /// `int(5)`, `real(1)`: a literal of a named type
+    Typed(String, Box<Literal>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    NotEq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `=~`
+    EqCi,
+    /// `!~`
+    NotEqCi,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Has,
+    NotHas,
+    HasCs,
+    NotHasCs,
+    HasPrefix,
+    NotHasPrefix,
+    HasSuffix,
+    NotHasSuffix,
+    Contains,
+    NotContains,
+    ContainsCs,
+    NotContainsCs,
+    StartsWith,
+    NotStartsWith,
+    StartsWithCs,
+    NotStartsWithCs,
+    EndsWith,
+    NotEndsWith,
+    EndsWithCs,
+    NotEndsWithCs,
+    MatchesRegex,
+}
+
+impl BinOp {
+    /// The operator as written in KQL.
+    pub fn text(self) -> &'static str {
+        use BinOp::*;
+        match self {
+            Or => "or",
+            And => "and",
+            Eq => "==",
+            NotEq => "!=",
+            Lt => "<",
+            Le => "<=",
+            Gt => ">",
+            Ge => ">=",
+            EqCi => "=~",
+            NotEqCi => "!~",
+            Add => "+",
+            Sub => "-",
+            Mul => "*",
+            Div => "/",
+            Mod => "%",
+            Has => "has",
+            NotHas => "!has",
+            HasCs => "has_cs",
+            NotHasCs => "!has_cs",
+            HasPrefix => "hasprefix",
+            NotHasPrefix => "!hasprefix",
+            HasSuffix => "hassuffix",
+            NotHasSuffix => "!hassuffix",
+            Contains => "contains",
+            NotContains => "!contains",
+            ContainsCs => "contains_cs",
+            NotContainsCs => "!contains_cs",
+            StartsWith => "startswith",
+            NotStartsWith => "!startswith",
+            StartsWithCs => "startswith_cs",
+            NotStartsWithCs => "!startswith_cs",
+            EndsWith => "endswith",
+            NotEndsWith => "!endswith",
+            EndsWithCs => "endswith_cs",
+            NotEndsWithCs => "!endswith_cs",
+            MatchesRegex => "matches regex",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOpKind {
+    In,
+    NotIn,
+    InCi,
+    NotInCi,
+    HasAny,
+    HasAll,
+}
+
+impl SetOpKind {
+    pub fn text(self) -> &'static str {
+        match self {
+            SetOpKind::In => "in",
+            SetOpKind::NotIn => "!in",
+            SetOpKind::InCi => "in~",
+            SetOpKind::NotInCi => "!in~",
+            SetOpKind::HasAny => "has_any",
+            SetOpKind::HasAll => "has_all",
+        }
+    }
+}
+
+/// `Name = expr`, `(A, B) = expr`, or a bare `expr`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedExpr {
+    pub names: Vec<Ident>,
+    pub expr: Expr,
+}
+
+/// `kind=inner`, `isfuzzy=true`, `hint.strategy=shuffle`, `withsource=Src`
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpParam {
+    pub name: Ident,
+    pub value: Ident,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    pub params: Vec<OpParam>,
+    pub legs: Vec<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    pub expr: Expr,
+    /// `Some(true)` for `asc`, `Some(false)` for `desc`, `None` when omitted (desc).
+    pub asc: Option<bool>,
+    /// `Some(true)` for `nulls first`.
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectKind {
+    /// `project a, b = c`
+    Project,
+    /// `project-away A*`
+    Away,
+    /// `project-keep A*`
+    Keep,
+    /// `project-rename New = Old`
+    Rename,
+    /// `project-reorder B, A*`
+    Reorder,
+}
+
+impl ProjectKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ProjectKind::Project => "project",
+            ProjectKind::Away => "project-away",
+            ProjectKind::Keep => "project-keep",
+            ProjectKind::Rename => "project-rename",
+            ProjectKind::Reorder => "project-reorder",
+        }
+    }
+}
+
+/// `on Key`, `on $left.A == $right.B`
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinCond {
+    Same(Ident),
+    Pair { left: Ident, right: Ident, span: Span },
+}
+
+/// One tabular operator after a `|`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operator {
+    pub kind: OpKind,
+    /// The operator keyword (`where`, `project-rename`).
+    pub keyword: Ident,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpKind {
+    /// `where p`, also `filter`
+    Where(Expr),
+    /// `project`, `project-away`, `project-keep`, `project-rename`, `project-reorder`
+    Project { kind: ProjectKind, items: Vec<NamedExpr>, order: Vec<Option<Ident>> },
+    /// `extend a = x, b`
+    Extend(Vec<NamedExpr>),
+    /// `summarize count() by X`
+    Summarize { params: Vec<OpParam>, aggs: Vec<NamedExpr>, by: Vec<NamedExpr> },
+    /// `sort by a desc, b asc`, also `order by`
+    Sort(Vec<SortKey>),
+    /// `top 10 by x desc`
+    Top { count: Expr, key: SortKey },
+    /// `take 10`, also `limit`
+    Take(Expr),
+    /// `count`
+    Count,
+    /// `distinct a, b` or `distinct *`
+    Distinct(Vec<Expr>),
+    /// `join kind=inner (R) on A, $left.B == $right.C`
+    Join { params: Vec<OpParam>, right: Expr, on: Vec<JoinCond> },
+    /// `lookup kind=leftouter (R) on A`
+    Lookup { params: Vec<OpParam>, right: Expr, on: Vec<JoinCond> },
+    /// `union B, (C)` inside a pipeline
+    Union(Union),
+    /// `render timechart with (...)`: accepted, no effect on rows
+    Render(Ident),
+    /// `mv-expand A to typeof(string), B`
+    MvExpand { params: Vec<OpParam>, items: Vec<(NamedExpr, Option<Ident>)>, limit: Option<Expr> },
+    /// `invoke F(a, b)`
+    Invoke(Expr),
+    /// `as Name`: names the rows for later use; no effect on rows here
+    As(Ident),
+    /// `getschema`
+    GetSchema,
+    /// `serialize`: accepted, rows pass unchanged
+    Serialize(Vec<NamedExpr>),
+}

@@ -1,0 +1,293 @@
+//! Bind + plan stage: `ast::Script` + `Catalog` + `Options` → `BoundQuery` (a DataFusion `LogicalPlan` and the
+//! Kusto schema beside it). One `Binder` with one method per operator (in `operators/`), a scope of `let`
+//! names, and expressions in `expr.rs`. Every unknown name and type error is raised here, before any row is read.
+
+mod expr;
+pub mod names;
+mod operators;
+mod source;
+pub use source::arrow_schema;
+
+use crate::ast::{self, LetValue, Script, Statement};
+use crate::catalog::{Catalog, Env};
+use crate::diagnostics::BindError;
+use crate::functions::Arg;
+use crate::source::Span;
+use crate::types::{KqlColumn, KqlSchema, KqlType};
+use datafusion::common::Column;
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Everything that is not in the query text: the pinned `now`, `--set` overrides, the environment.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `now()` in Unix nanoseconds, fixed for the whole query.
+    pub now_ns: i64,
+    /// `--set NAME=VALUE`: replacement values (KQL literal text) for top-level `let NAME`.
+    pub sets: Vec<(String, String)>,
+    pub env: Env,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { now_ns: 0, sets: vec![], env: Env::Auto }
+    }
+}
+
+/// A bound tabular expression: the plan and its Kusto schema, in the same column order.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub plan: LogicalPlan,
+    pub schema: KqlSchema,
+}
+
+impl Bound {
+    /// Pairs a plan with its Kusto schema, checking they agree (a mismatch is our bug, never a panic).
+    pub fn new(plan: LogicalPlan, schema: KqlSchema, span: Span) -> Result<Bound, BindError> {
+        let fields = plan.schema().fields();
+        let agree = fields.len() == schema.len() && fields.iter().zip(&schema.columns).all(|(f, c)| f.name() == &c.name);
+        if !agree {
+            let got: Vec<&String> = fields.iter().map(|f| f.name()).collect();
+            let want: Vec<&str> = schema.names().collect();
+            return Err(BindError::Internal {
+                message: format!("plan columns {got:?} differ from the Kusto schema {want:?}"),
+                span: span.into(),
+            });
+        }
+        Ok(Bound { plan, schema })
+    }
+}
+
+/// The result of binding a script: the plan to run, its schema, and notices for the user.
+#[derive(Debug, Clone)]
+pub struct BoundQuery {
+    pub plan: LogicalPlan,
+    pub schema: KqlSchema,
+    pub notices: Vec<String>,
+    /// the environment the names resolved in
+    pub env: Env,
+}
+
+/// What a `let` name stands for.
+#[derive(Debug, Clone)]
+pub(crate) enum Binding {
+    Scalar(Arg),
+    Tabular(Bound),
+    Function(Rc<ast::FunctionDecl>),
+}
+
+pub struct Binder<'a> {
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) opts: &'a Options,
+    pub(crate) env: Env,
+    /// innermost last; each level maps a name to its binding and where it was declared
+    scopes: Vec<HashMap<String, (Binding, Span)>>,
+    pub(crate) notices: Vec<String>,
+    /// counter for internal aliases
+    counter: usize,
+    /// counter for generated `Column1`, `Column2`… names, numbered once per query
+    columns: usize,
+}
+
+pub(crate) fn col(name: &str) -> Expr {
+    Expr::Column(Column::new_unqualified(name))
+}
+
+pub(crate) fn df_err(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> BindError {
+    move |e| BindError::Internal { message: crate::diagnostics::clean_df_message(&e.to_string()), span: span.into() }
+}
+
+/// Binds a script in the options' environment (`auto`: Defender first, then Sentinel).
+pub fn bind(script: &Script, catalog: &Catalog, opts: &Options) -> Result<BoundQuery, BindError> {
+    match opts.env {
+        Env::Auto => match bind_in(script, catalog, opts, Env::Defender) {
+            Ok(q) => Ok(q),
+            Err(first) => match bind_in(script, catalog, opts, Env::Sentinel) {
+                Ok(q) => Ok(q),
+                Err(_) => Err(first),
+            },
+        },
+        env => bind_in(script, catalog, opts, env),
+    }
+}
+
+fn bind_in(script: &Script, catalog: &Catalog, opts: &Options, env: Env) -> Result<BoundQuery, BindError> {
+    let mut b = Binder { catalog, opts, env, scopes: vec![HashMap::new()], notices: vec![], counter: 0, columns: 0 };
+    let mut last: Option<Bound> = None;
+    for st in &script.statements {
+        match st {
+            Statement::Let(l) => b.bind_let(l, true)?,
+            Statement::Query(e) => last = Some(b.bind_tabular(e)?),
+        }
+    }
+    let Some(q) = last else { return Err(BindError::NoQuery { span: script.span.into() }) };
+    Ok(BoundQuery { plan: q.plan, schema: q.schema, notices: b.notices, env })
+}
+
+impl<'a> Binder<'a> {
+    /// `let name = value;` at the current scope level.
+    fn bind_let(&mut self, l: &ast::Let, top: bool) -> Result<(), BindError> {
+        if let Some((_, first)) = self.scopes.last().and_then(|s| s.get(&l.name.name)) {
+            return Err(BindError::DuplicateLet { name: l.name.name.clone(), span: l.name.span.into(), first: (*first).into() });
+        }
+        let binding = match &l.value {
+            LetValue::Function(f) => Binding::Function(Rc::new(f.clone())),
+            LetValue::Expr(e) => {
+                let overridden = if top { self.set_override(&l.name.name, e.span)? } else { None };
+                let e = overridden.as_ref().unwrap_or(e);
+                if self.is_tabular(e) {
+                    Binding::Tabular(self.bind_tabular(e)?)
+                } else {
+                    Binding::Scalar(self.bind_scalar(e, &KqlSchema::default())?)
+                }
+            }
+        };
+        if let Some(s) = self.scopes.last_mut() {
+            s.insert(l.name.name.clone(), (binding, l.name.span));
+        }
+        Ok(())
+    }
+
+    /// The `--set NAME=VALUE` replacement for a top-level let, parsed as a KQL literal (else a string).
+    fn set_override(&self, name: &str, span: Span) -> Result<Option<ast::Expr>, BindError> {
+        let Some((_, value)) = self.opts.sets.iter().rev().find(|(n, _)| n == name) else { return Ok(None) };
+        let src = crate::source::Source::new("--set", value.clone());
+        let parsed = crate::lexer::lex(&src).ok().and_then(|t| crate::parser::parse(&src, &t).ok());
+        let expr = parsed.and_then(|s| match s.statements.as_slice() {
+            [Statement::Query(e)] if matches!(e.kind, ast::ExprKind::Literal(_)) => Some(e.clone()),
+            _ => None,
+        });
+        let kind = match expr {
+            Some(e) => e.kind,
+            None => ast::ExprKind::Literal(ast::Literal::String(value.clone())),
+        };
+        Ok(Some(ast::Expr { kind, span }))
+    }
+
+    pub(crate) fn lookup_let(&self, name: &str) -> Option<&Binding> {
+        self.scopes.iter().rev().find_map(|s| s.get(name).map(|(b, _)| b))
+    }
+
+    pub(crate) fn let_names(&self) -> Vec<String> {
+        self.scopes.iter().flat_map(|s| s.keys().cloned()).collect()
+    }
+
+    pub(crate) fn push_scope(&mut self) {
+        self.scopes.push(HashMap::new());
+    }
+
+    pub(crate) fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    pub(crate) fn define(&mut self, name: &str, b: Binding, span: Span) {
+        if let Some(s) = self.scopes.last_mut() {
+            s.insert(name.to_string(), (b, span));
+        }
+    }
+
+    /// A fresh internal name (`__k3`) for intermediate columns and aliases.
+    pub(crate) fn fresh(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        format!("__{prefix}{}", self.counter)
+    }
+
+    /// The next generated column name `ColumnN` not already in `taken`.
+    pub(crate) fn column_name(&mut self, taken: &[String]) -> String {
+        loop {
+            self.columns += 1;
+            let n = format!("Column{}", self.columns);
+            if !taken.contains(&n) {
+                return n;
+            }
+        }
+    }
+
+    /// Does this expression denote rows (rather than a scalar)?
+    pub(crate) fn is_tabular(&self, e: &ast::Expr) -> bool {
+        use ast::ExprKind as K;
+        match &e.kind {
+            K::Pipe { .. } | K::Union(_) | K::Datatable { .. } | K::Print(_) | K::Range { .. } => true,
+            K::Paren(inner) => self.is_tabular(inner),
+            K::Name(n) => match self.lookup_let(&n.name) {
+                Some(Binding::Tabular(_)) => true,
+                Some(Binding::Function(f)) => f.params.is_empty() && self.function_body_is_tabular(f),
+                Some(Binding::Scalar(_)) => false,
+                None => self.catalog.table(self.env, &n.name).is_some() || self.catalog.builtin(Env::Sentinel, &n.name).is_some(),
+            },
+            K::Call { name, .. } => match name.name.as_str() {
+                "materialize" | "table" | "view" => true,
+                n => match self.lookup_let(n) {
+                    Some(Binding::Function(f)) => self.function_body_is_tabular(f),
+                    _ => source::is_builtin_table_function(n),
+                },
+            },
+            _ => false,
+        }
+    }
+
+    fn function_body_is_tabular(&self, f: &ast::FunctionDecl) -> bool {
+        // parameters and body lets are not in scope here; a pipe or tabular source is decisive
+        use ast::ExprKind as K;
+        match &f.body.kind {
+            K::Pipe { .. } | K::Union(_) | K::Datatable { .. } | K::Print(_) | K::Range { .. } => true,
+            K::Name(n) => {
+                f.params.iter().any(|p| p.name.name == n.name && matches!(p.ty, ast::ParamType::Tabular(_)))
+                    || f.body_lets.iter().any(|l| l.name.name == n.name && matches!(&l.value, LetValue::Expr(e) if self.is_tabular(e)))
+                    || self.is_tabular(&f.body)
+            }
+            _ => self.is_tabular(&f.body),
+        }
+    }
+
+    /// Binds a tabular expression: a source, then its pipeline of operators.
+    pub(crate) fn bind_tabular(&mut self, e: &ast::Expr) -> Result<Bound, BindError> {
+        use ast::ExprKind as K;
+        match &e.kind {
+            K::Pipe { source, op } => {
+                let input = self.bind_tabular(source)?;
+                self.bind_operator(input, op)
+            }
+            K::Paren(inner) => self.bind_tabular(inner),
+            _ => self.bind_source(e),
+        }
+    }
+
+    /// One operator of a pipeline: the dispatch over every operator kind.
+    fn bind_operator(&mut self, input: Bound, op: &ast::Operator) -> Result<Bound, BindError> {
+        use ast::OpKind as O;
+        match &op.kind {
+            O::Where(p) => self.bind_where(input, p),
+            O::Project { kind, items, order } => self.bind_project(input, *kind, items, order, op.span),
+            O::Extend(items) => self.bind_extend(input, items, op.span),
+            O::Summarize { aggs, by, .. } => self.bind_summarize(input, aggs, by, op.span),
+            O::Sort(keys) => self.bind_sort(input, keys, op.span),
+            O::Top { count, key } => self.bind_top(input, count, key, op.span),
+            O::Take(n) => self.bind_take(input, n),
+            O::Count => self.bind_count(input, op.span),
+            O::Distinct(cols) => self.bind_distinct(input, cols, op.span),
+            O::Join { params, right, on } => self.bind_join(input, params, right, on, op.span),
+            O::Lookup { params, right, on } => self.bind_lookup(input, params, right, on, op.span),
+            O::Union(u) => self.bind_union_op(input, u, op.span),
+            // render only chooses a chart in the Kusto UI; `run` prints the rows
+            O::Render(_) | O::As(_) | O::Serialize(_) => Ok(input),
+            O::MvExpand { params, items, limit } => self.bind_mv_expand(input, params, items, limit.as_ref(), op.span),
+            O::Invoke(call) => self.bind_invoke(input, call, op.span),
+            O::GetSchema => self.bind_getschema(input, op.span),
+        }
+    }
+
+    /// Projects `input` to exactly `items` (expression, output name, Kusto type), in order.
+    pub(crate) fn project(&self, input: Bound, items: Vec<(Expr, String, KqlType)>, span: Span) -> Result<Bound, BindError> {
+        let exprs: Vec<Expr> = items.iter().map(|(e, n, _)| e.clone().alias(n.clone())).collect();
+        let schema = KqlSchema::new(items.into_iter().map(|(_, name, ty)| KqlColumn { name, ty }).collect());
+        let plan = LogicalPlanBuilder::from(input.plan).project(exprs).and_then(|b| b.build()).map_err(df_err(span))?;
+        Bound::new(plan, schema, span)
+    }
+
+    /// Every column of `input` as a projection item.
+    pub(crate) fn passthrough(input: &Bound) -> Vec<(Expr, String, KqlType)> {
+        input.schema.columns.iter().map(|c| (col(&c.name), c.name.clone(), c.ty)).collect()
+    }
+}

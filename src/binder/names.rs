@@ -1,0 +1,50 @@
+//! Name suggestions: the closest candidate by edit distance (case-insensitive first), for did-you-mean.
+
+/// The best suggestion for a misspelt `name` among `candidates`, if one is close enough.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let lower = name.to_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        if c == name {
+            continue;
+        }
+        let cl = c.to_lowercase();
+        let score = if cl == lower { 1.0 } else { strsim::jaro_winkler(&lower, &cl) };
+        let d = strsim::levenshtein(&lower, &cl);
+        let close = cl == lower || d <= 2.max(name.len() / 4) || score >= 0.88;
+        if close && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+/// A help line: "did you mean 'X'?" plus, when short, what is available.
+pub fn help_line<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, what: &str) -> Option<String> {
+    let all: Vec<&str> = candidates.collect();
+    let suggestion = did_you_mean(name, all.iter().copied());
+    let listing = if all.len() <= 12 && !all.is_empty() {
+        format!("{what} here: {}", all.join(", "))
+    } else {
+        String::new()
+    };
+    match (suggestion, listing.is_empty()) {
+        (Some(s), true) => Some(format!("did you mean '{s}'?")),
+        (Some(s), false) => Some(format!("did you mean '{s}'? {listing}")),
+        (None, false) => Some(listing),
+        (None, true) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        let cols = ["Timestamp", "DeviceName", "DeviceId"];
+        assert_eq!(did_you_mean("DevcieName", cols.iter().copied()).as_deref(), Some("DeviceName"));
+        assert_eq!(did_you_mean("devicename", cols.iter().copied()).as_deref(), Some("DeviceName"));
+        assert_eq!(did_you_mean("Zebra", cols.iter().copied()), None);
+    }
+}

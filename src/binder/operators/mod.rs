@@ -1,0 +1,9 @@
+//! One file per operator family; each is `impl Binder { fn bind_<op>(&mut self, input: Bound, ...) }`.
+
+mod filter;
+mod functions;
+mod join;
+mod project;
+mod sort;
+mod summarize;
+mod union;

@@ -1,0 +1,263 @@
+//! `summarize`: by-columns first, then aggregates in written order, named as Kusto names them
+//! (summarize-operator; KUSTO-NOTES §7). Aggregates may sit inside scalar expressions (`count() * 2`).
+
+use crate::ast::{self, ExprKind as K};
+use crate::binder::expr::auto_name;
+use crate::binder::{col, df_err, Binder, Bound};
+use crate::diagnostics::BindError;
+use crate::functions::{self, lookup_aggregate, AggName, Arg};
+use crate::source::Span;
+use crate::types::{KqlColumn, KqlSchema, KqlType};
+use datafusion::logical_expr::{lit, Expr, LogicalPlanBuilder, SortExpr};
+
+/// One aggregate computed by the Aggregate node.
+struct AggOut {
+    internal: String,
+    expr: Expr,
+    ty: KqlType,
+    zero_default: bool,
+}
+
+/// Kusto's unique naming: a repeated name gets `1`, `2`, … (first free).
+fn unique(name: String, taken: &[String]) -> String {
+    if !taken.contains(&name) {
+        return name;
+    }
+    (1..).map(|i| format!("{name}{i}")).find(|n| !taken.contains(n)).unwrap_or(name)
+}
+
+impl Binder<'_> {
+    pub(crate) fn bind_summarize(
+        &mut self,
+        input: Bound,
+        aggs: &[ast::NamedExpr],
+        by: &[ast::NamedExpr],
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        let mut names: Vec<String> = Vec::new();
+        let mut groups = Vec::new();
+        let mut outputs: Vec<(Expr, String, KqlType)> = Vec::new();
+        for (i, b) in by.iter().enumerate() {
+            let a = self.bind_scalar(&b.expr, &input.schema)?;
+            if a.ty == KqlType::Dynamic {
+                return Err(BindError::TypeMismatch {
+                    message: "cannot group by a dynamic value".into(),
+                    span: a.span.into(),
+                    found: "dynamic".into(),
+                    help: Some("convert it first, e.g. by tostring(...)".into()),
+                });
+            }
+            let name = match b.names.first() {
+                Some(n) => n.name.clone(),
+                None => match auto_name(&b.expr) {
+                    Some(n) => n,
+                    None => self.column_name(&names),
+                },
+            };
+            if names.contains(&name) {
+                return Err(BindError::DuplicateColumn { name, span: b.expr.span.into() });
+            }
+            let internal = format!("__g{i}");
+            groups.push(a.expr.alias(internal.clone()));
+            names.push(name.clone());
+            outputs.push((col(&internal), name, a.ty));
+        }
+        let by_names = names.clone();
+        let mut computed: Vec<AggOut> = Vec::new();
+        for it in aggs {
+            self.bind_aggregate_item(&input, it, &by_names, &mut names, &mut computed, &mut outputs)?;
+        }
+        let agg_exprs: Vec<Expr> = computed.iter().map(|c| c.expr.clone().alias(c.internal.clone())).collect();
+        let mut builder = LogicalPlanBuilder::from(input.plan).aggregate(groups, agg_exprs).map_err(df_err(span))?;
+        // empty input with no `by`: count-like aggregates are 0 (summarize-operator)
+        let mids: Vec<Expr> = (0..by.len())
+            .map(|i| col(&format!("__g{i}")))
+            .chain(computed.iter().map(|c| {
+                let base = col(&c.internal);
+                let e = if c.zero_default { datafusion::functions::core::expr_fn::coalesce(vec![base, lit(0i64)]) } else { base };
+                e.alias(c.internal.clone())
+            }))
+            .collect();
+        builder = builder.project(mids).map_err(df_err(span))?;
+        let plan = builder.build().map_err(df_err(span))?;
+        let mid_schema = KqlSchema::new(
+            (0..by.len())
+                .map(|i| KqlColumn { name: format!("__g{i}"), ty: outputs.get(i).map_or(KqlType::Long, |o| o.2) })
+                .chain(computed.iter().map(|c| KqlColumn { name: c.internal.clone(), ty: c.ty }))
+                .collect(),
+        );
+        let mid = Bound::new(plan, mid_schema, span)?;
+        self.project(mid, outputs, span)
+    }
+
+    /// One `Name = expr` of summarize, where `expr` contains aggregate calls.
+    fn bind_aggregate_item(
+        &mut self,
+        input: &Bound,
+        it: &ast::NamedExpr,
+        by_names: &[String],
+        names: &mut Vec<String>,
+        computed: &mut Vec<AggOut>,
+        outputs: &mut Vec<(Expr, String, KqlType)>,
+    ) -> Result<(), BindError> {
+        // arg_max / arg_min expand to several columns
+        if let K::Call { name, args } = &it.expr.kind {
+            if let Some(def) = lookup_aggregate(&name.name) {
+                if let (AggName::ArgMax, Some(desc)) = (def.naming, def.arg_desc) {
+                    return self.bind_arg_extreme(input, it, args, desc, by_names, names, computed, outputs);
+                }
+            }
+        }
+        let before = computed.len();
+        let rewritten = self.extract_aggregates(input, &it.expr, computed)?;
+        if computed.len() == before {
+            return Err(BindError::InvalidArgument {
+                message: "summarize needs an aggregate function here, such as count(), sum(x) or make_set(x)".into(),
+                span: it.expr.span.into(),
+                help: None,
+            });
+        }
+        let scope = KqlSchema::new(computed.iter().map(|c| KqlColumn { name: c.internal.clone(), ty: c.ty }).collect());
+        let a = self.bind_scalar(&rewritten, &scope)?;
+        let name = match it.names.first() {
+            Some(n) => {
+                if names.contains(&n.name) {
+                    return Err(BindError::DuplicateColumn { name: n.name.clone(), span: n.span.into() });
+                }
+                n.name.clone()
+            }
+            None => {
+                let base = match &it.expr.kind {
+                    K::Call { name, args } => lookup_aggregate(&name.name).map(|d| default_agg_name(d.naming, args)),
+                    _ => None,
+                };
+                match base {
+                    Some(b) => unique(b, names),
+                    None => self.column_name(names),
+                }
+            }
+        };
+        names.push(name.clone());
+        outputs.push((a.expr, name, a.ty));
+        Ok(())
+    }
+
+    /// Replaces every aggregate call in `e` by a reference to a computed column `__aN`.
+    fn extract_aggregates(&mut self, input: &Bound, e: &ast::Expr, computed: &mut Vec<AggOut>) -> Result<ast::Expr, BindError> {
+        let mut out = e.clone();
+        self.rewrite(&mut out, input, computed)?;
+        Ok(out)
+    }
+
+    fn rewrite(&mut self, e: &mut ast::Expr, input: &Bound, computed: &mut Vec<AggOut>) -> Result<(), BindError> {
+        if let K::Call { name, args } = &e.kind {
+            if let Some(def) = lookup_aggregate(&name.name) {
+                if def.naming == AggName::ArgMax {
+                    return Err(BindError::Unsupported { what: format!("{}() inside an expression", def.name), span: e.span.into() });
+                }
+                let mut bound: Vec<Arg> = Vec::new();
+                for a in args {
+                    bound.push(self.bind_scalar(a, &input.schema)?);
+                }
+                let (_, bound, _) = functions::resolve(def.name, def.sigs, bound, e.span)?;
+                let (expr, ty) = (def.lower)(bound)?;
+                let internal = format!("__a{}", computed.len());
+                computed.push(AggOut { internal: internal.clone(), expr, ty, zero_default: def.zero_default });
+                e.kind = K::Name(ast::Ident { name: internal, span: e.span });
+                return Ok(());
+            }
+        }
+        match &mut e.kind {
+            K::Binary { left, right, .. } => {
+                self.rewrite(left, input, computed)?;
+                self.rewrite(right, input, computed)
+            }
+            K::Neg(x) | K::Paren(x) => self.rewrite(x, input, computed),
+            K::Call { args, .. } => args.iter_mut().try_for_each(|a| self.rewrite(a, input, computed)),
+            K::Member { target, .. } => self.rewrite(target, input, computed),
+            K::Index { target, index } => {
+                self.rewrite(target, input, computed)?;
+                self.rewrite(index, input, computed)
+            }
+            K::Between { value, low, high, .. } => {
+                self.rewrite(value, input, computed)?;
+                self.rewrite(low, input, computed)?;
+                self.rewrite(high, input, computed)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `arg_max(E, *)` / `arg_max(E, c1, c2)`: E's column, then the returned columns, from the row with the
+    /// largest (smallest) E in each group (arg-max-aggregation-function).
+    #[allow(clippy::too_many_arguments)]
+    fn bind_arg_extreme(
+        &mut self,
+        input: &Bound,
+        it: &ast::NamedExpr,
+        args: &[ast::Expr],
+        desc: bool,
+        by_names: &[String],
+        names: &mut Vec<String>,
+        computed: &mut Vec<AggOut>,
+        outputs: &mut Vec<(Expr, String, KqlType)>,
+    ) -> Result<(), BindError> {
+        let Some((key_ast, rest)) = args.split_first() else {
+            return Err(crate::binder::source::arity("arg_max", "at least 2 arguments", 0, it.expr.span));
+        };
+        if rest.is_empty() {
+            return Err(crate::binder::source::arity("arg_max", "at least 2 arguments", 1, it.expr.span));
+        }
+        let key = self.bind_scalar(key_ast, &input.schema)?;
+        let order = vec![SortExpr::new(key.expr.clone(), !desc, false)];
+        let key_name = match it.names.first() {
+            Some(n) => n.name.clone(),
+            None => auto_name(key_ast).unwrap_or_else(|| format!("{}_", if desc { "max" } else { "min" })),
+        };
+        let mut cols: Vec<(String, Arg)> = vec![(key_name.clone(), key.clone())];
+        for r in rest {
+            if matches!(r.kind, K::Star) {
+                for c in &input.schema.columns {
+                    let is_key = matches!(&key_ast.kind, K::Name(n) if n.name == c.name);
+                    if is_key || by_names.contains(&c.name) || cols.iter().any(|(n, _)| n == &c.name) {
+                        continue;
+                    }
+                    cols.push((c.name.clone(), Arg { expr: col(&c.name), ty: c.ty, span: r.span }));
+                }
+            } else {
+                let (n, e) = match &r.kind {
+                    K::Name(_) | K::Member { .. } | K::Index { .. } | K::Call { .. } | K::Paren(_) | K::Binary { .. } => {
+                        let a = self.bind_scalar(r, &input.schema)?;
+                        (auto_name(r), a)
+                    }
+                    _ => (None, self.bind_scalar(r, &input.schema)?),
+                };
+                let n = match n {
+                    Some(n) => n,
+                    None => self.column_name(names),
+                };
+                cols.push((n, e));
+            }
+        }
+        for (n, a) in cols {
+            let internal = format!("__a{}", computed.len());
+            let expr = datafusion::functions_aggregate::expr_fn::first_value(a.expr, order.clone());
+            computed.push(AggOut { internal: internal.clone(), expr, ty: a.ty, zero_default: false });
+            let name = unique(n, names);
+            names.push(name.clone());
+            outputs.push((col(&internal), name, a.ty));
+        }
+        Ok(())
+    }
+}
+
+/// `count_`, `sum_X`, `set_X`, or `X` for take_any.
+fn default_agg_name(naming: AggName, args: &[ast::Expr]) -> String {
+    let arg = args.first().and_then(auto_name).unwrap_or_default();
+    match naming {
+        AggName::Fixed(n) => n.to_string(),
+        AggName::Prefix(p) => format!("{p}{arg}"),
+        AggName::Arg if !arg.is_empty() => arg,
+        _ => "Column1".to_string(),
+    }
+}

@@ -1,0 +1,114 @@
+//! `union` as a source and as an operator: kind=outer (default; every column, `name_type` on a type clash,
+//! missing cells empty), kind=inner (common columns), isfuzzy, withsource, wildcard table names.
+
+use crate::ast::{self, ExprKind as K};
+use crate::binder::{col, df_err, Binder, Bound};
+use crate::diagnostics::BindError;
+use crate::functions::null_of;
+use crate::source::Span;
+use crate::types::{KqlColumn, KqlType};
+use datafusion::logical_expr::{lit, LogicalPlanBuilder};
+
+impl Binder<'_> {
+    pub(crate) fn bind_union_op(&mut self, input: Bound, u: &ast::Union, span: Span) -> Result<Bound, BindError> {
+        self.bind_union(Some(input), u, span)
+    }
+
+    /// Expands one leg: a table name (wildcards allowed) or a sub-query. Returns (label, rows) pairs.
+    fn union_leg(&mut self, leg: &ast::Expr, i: usize) -> Result<Vec<(String, Bound)>, BindError> {
+        if let K::Name(n) = &leg.kind {
+            if n.name.contains('*') {
+                let names: Vec<String> = self
+                    .catalog
+                    .loaded
+                    .keys()
+                    .filter(|t| super::project::wildcard_match(&n.name, t))
+                    .cloned()
+                    .collect();
+                let mut out = Vec::new();
+                for t in names {
+                    let b = self.scan_table(&t, n.span)?;
+                    out.push((t, b));
+                }
+                return Ok(out);
+            }
+            return Ok(vec![(n.name.clone(), self.bind_tabular(leg)?)]);
+        }
+        Ok(vec![(format!("union_arg{i}"), self.bind_tabular(leg)?)])
+    }
+
+    pub(crate) fn bind_union(&mut self, first: Option<Bound>, u: &ast::Union, span: Span) -> Result<Bound, BindError> {
+        let param = |n: &str| u.params.iter().find(|p| p.name.name == n).map(|p| p.value.name.clone());
+        let fuzzy = param("isfuzzy").is_some_and(|v| v == "true");
+        let inner = param("kind").is_some_and(|v| v == "inner");
+        let withsource = param("withsource");
+        let mut legs: Vec<(String, Bound)> = Vec::new();
+        if let Some(f) = first {
+            legs.push(("union_arg0".into(), f));
+        }
+        let mut first_err = None;
+        for (i, leg) in u.legs.iter().enumerate() {
+            match self.union_leg(leg, i) {
+                Ok(mut l) => legs.append(&mut l),
+                // union-operator: with isfuzzy=true, legs that fail to resolve are left out
+                Err(e @ (BindError::UnknownTable { .. } | BindError::UnknownColumn { .. } | BindError::UnknownFunction { .. })) if fuzzy => {
+                    self.notices.push(format!("union isfuzzy=true: a leg was left out: {e}"));
+                    first_err.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if legs.is_empty() {
+            return Err(first_err.unwrap_or(BindError::InvalidArgument { message: "union has no legs".into(), span: span.into(), help: None }));
+        }
+        // the output columns: (output name, source name, type), in first-seen order
+        let mut seen: Vec<(String, Vec<KqlType>)> = Vec::new();
+        for (_, b) in &legs {
+            for c in &b.schema.columns {
+                match seen.iter_mut().find(|(n, _)| n == &c.name) {
+                    Some((_, tys)) if !tys.contains(&c.ty) => tys.push(c.ty),
+                    Some(_) => {}
+                    None => seen.push((c.name.clone(), vec![c.ty])),
+                }
+            }
+        }
+        if inner {
+            seen.retain(|(n, _)| legs.iter().all(|(_, b)| b.schema.find(n).is_some()));
+        }
+        let mut cols: Vec<(String, String, KqlType)> = Vec::new();
+        for (n, tys) in &seen {
+            if tys.len() == 1 {
+                cols.push((n.clone(), n.clone(), tys[0]));
+            } else {
+                for t in tys {
+                    cols.push((format!("{n}_{t}"), n.clone(), *t));
+                }
+            }
+        }
+        let mut plans = Vec::new();
+        for (label, b) in legs {
+            let mut items = Vec::new();
+            if let Some(ws) = &withsource {
+                items.push((lit(label.clone()), ws.clone(), KqlType::String));
+            }
+            for (out, src, t) in &cols {
+                let e = match b.schema.find(src) {
+                    Some((_, c)) if c.ty == *t => col(src),
+                    _ => null_of(*t),
+                };
+                items.push((e, out.clone(), *t));
+            }
+            plans.push(self.project(b, items, span)?);
+        }
+        let schema = plans.first().map(|p| p.schema.clone()).unwrap_or_default();
+        let mut it = plans.into_iter();
+        let Some(head) = it.next() else { return Err(BindError::Internal { message: "empty union".into(), span: span.into() }) };
+        let mut builder = LogicalPlanBuilder::from(head.plan);
+        for p in it {
+            builder = builder.union(p.plan).map_err(df_err(span))?;
+        }
+        let plan = builder.build().map_err(df_err(span))?;
+        let _ = KqlColumn { name: String::new(), ty: KqlType::Bool };
+        Bound::new(plan, schema, span)
+    }
+}

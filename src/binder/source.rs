@@ -1,0 +1,290 @@
+//! Tabular sources: table names (catalog and loaded dumps), `let` names, user functions, `union`,
+//! `datatable`, `print`, `range`, `materialize()`, `table()`.
+
+use super::{col, df_err, Binder, Binding, Bound};
+use crate::ast::{self, ExprKind as K};
+use crate::catalog::{LoadedTable, TableRef};
+use crate::diagnostics::BindError;
+use crate::functions::{null_of, Arg};
+use crate::source::Span;
+use crate::types::{KqlColumn, KqlSchema, KqlType};
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::catalog::MemTable;
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
+use std::sync::Arc;
+
+/// Table functions the Defender/Sentinel portals add (functions.json); bound in `bind_source`.
+pub fn is_builtin_table_function(name: &str) -> bool {
+    matches!(name, "DeviceFromIP" | "AssignedIPAddresses" | "SeenBy" | "_GetWatchlist")
+}
+
+/// An Arrow schema for a Kusto schema.
+pub fn arrow_schema(s: &KqlSchema) -> Arc<Schema> {
+    Arc::new(Schema::new(s.columns.iter().map(|c| Field::new(&c.name, c.ty.to_arrow(), true)).collect::<Vec<_>>()))
+}
+
+impl Binder<'_> {
+    pub(super) fn bind_source(&mut self, e: &ast::Expr) -> Result<Bound, BindError> {
+        match &e.kind {
+            K::Name(n) => self.bind_named_source(n),
+            K::Call { name, args } => self.bind_call_source(name, args, e.span),
+            K::Union(u) => self.bind_union(None, u, e.span),
+            K::Datatable { columns, values } => self.bind_datatable(columns, values, e.span),
+            K::Print(items) => self.bind_print(items, e.span),
+            K::Range { name, from, to, step } => self.bind_range(name, from, to, step, e.span),
+            K::Paren(inner) => self.bind_tabular(inner),
+            _ => Err(BindError::WrongKind {
+                expected: "a tabular expression (a table, a let of rows, or a pipeline)".into(),
+                found: "a scalar expression".into(),
+                span: e.span.into(),
+            }),
+        }
+    }
+
+    fn bind_named_source(&mut self, n: &ast::Ident) -> Result<Bound, BindError> {
+        match self.lookup_let(&n.name).cloned() {
+            Some(Binding::Tabular(b)) => return Ok(b),
+            Some(Binding::Function(f)) if f.params.is_empty() => return self.call_function(&f, vec![], n.span),
+            Some(Binding::Scalar(_)) => {
+                return Err(BindError::WrongKind {
+                    expected: "a tabular expression".into(),
+                    found: format!("the scalar '{}'", n.name),
+                    span: n.span.into(),
+                })
+            }
+            _ => {}
+        }
+        self.scan_table(&n.name, n.span)
+    }
+
+    /// A catalog or loaded table as a plan, presented with its environment's schema.
+    pub(crate) fn scan_table(&mut self, name: &str, span: Span) -> Result<Bound, BindError> {
+        match self.catalog.table(self.env, name) {
+            Some(TableRef::Loaded { data, builtin }) => self.scan_loaded(name, data, builtin, span),
+            Some(TableRef::Empty { schema }) => {
+                let schema = schema.clone();
+                let notice = format!("table {name} has no data loaded: it is empty (load it with --data)");
+                if !self.notices.contains(&notice) {
+                    self.notices.push(notice);
+                }
+                self.mem_scan(name, schema, vec![], span)
+            }
+            None => {
+                let names = self.catalog.table_names(self.env);
+                let lets = self.let_names();
+                let help = super::names::did_you_mean(name, names.iter().chain(lets.iter()).map(|s| s.as_str()))
+                    .map(|s| format!("did you mean '{s}'?"))
+                    .or_else(|| Some("load the table's data with --data FILE, or check the name's case".into()));
+                Err(BindError::UnknownTable { name: name.to_string(), span: span.into(), did_you_mean: help })
+            }
+        }
+    }
+
+    fn mem_scan(
+        &mut self,
+        name: &str,
+        schema: KqlSchema,
+        batches: Vec<datafusion::arrow::record_batch::RecordBatch>,
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        let arrow = arrow_schema(&schema);
+        let table = MemTable::try_new(arrow, vec![batches]).map_err(df_err(span))?;
+        let alias = self.fresh(name);
+        let plan = LogicalPlanBuilder::scan(alias, provider_as_source(Arc::new(table)), None)
+            .and_then(|b| b.build())
+            .map_err(df_err(span))?;
+        Bound::new(plan, schema, span)
+    }
+
+    /// Loaded rows under the catalog's schema: catalog columns in catalog order (a missing one is empty;
+    /// `TimeGenerated` and `Timestamp` stand in for each other), then the dump's extra columns.
+    fn scan_loaded(&mut self, name: &str, data: &LoadedTable, builtin: Option<&KqlSchema>, span: Span) -> Result<Bound, BindError> {
+        let raw = self.mem_scan(name, data.schema.clone(), data.batches.clone(), span)?;
+        let Some(builtin) = builtin else { return Ok(raw) };
+        let have = |n: &str| data.schema.find(n).map(|(_, c)| c.ty);
+        let mut items = Vec::new();
+        for c in &builtin.columns {
+            let source = match (have(&c.name), c.name.as_str()) {
+                (Some(t), _) => Some((c.name.as_str(), t)),
+                (None, "TimeGenerated") => have("Timestamp").map(|t| ("Timestamp", t)),
+                (None, "Timestamp") => have("TimeGenerated").map(|t| ("TimeGenerated", t)),
+                _ => None,
+            };
+            let expr = match source {
+                Some((src, t)) if t == c.ty => col(src),
+                Some((src, t)) => {
+                    let a = Arg { expr: col(src), ty: t, span };
+                    // string and dynamic share one representation: relabel; otherwise convert
+                    if matches!((t, c.ty), (KqlType::String, KqlType::Dynamic) | (KqlType::Dynamic, KqlType::String)) {
+                        a.expr
+                    } else {
+                        crate::functions::convert_to(a, c.ty).expr
+                    }
+                }
+                None => null_of(c.ty),
+            };
+            items.push((expr, c.name.clone(), c.ty));
+        }
+        for c in &data.schema.columns {
+            if builtin.find(&c.name).is_none() {
+                items.push((col(&c.name), c.name.clone(), c.ty));
+            }
+        }
+        self.project(raw, items, span)
+    }
+
+    fn bind_call_source(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Result<Bound, BindError> {
+        match name.name.as_str() {
+            // materialize-function: evaluated once; DataFusion plans it as the same sub-plan
+            "materialize" => match args {
+                [a] => self.bind_tabular(a),
+                _ => Err(arity("materialize", "1 argument", args.len(), span)),
+            },
+            // table-function: a table (or parameterless tabular function) by constant name
+            "table" | "view" => {
+                let Some(first) = args.first() else { return Err(arity("table", "1 or 2 arguments", 0, span)) };
+                let arg = self.bind_scalar(first, &KqlSchema::default())?;
+                let Some(n) = arg.const_str() else {
+                    return Err(BindError::InvalidArgument {
+                        message: "the table name must be a constant string".into(),
+                        span: first.span.into(),
+                        help: None,
+                    });
+                };
+                let ident = ast::Ident { name: n, span: first.span };
+                self.bind_named_source(&ident)
+            }
+            n => match self.lookup_let(n).cloned() {
+                Some(Binding::Function(f)) => {
+                    let bound = self.bind_call_args(&f, args, &KqlSchema::default())?;
+                    self.call_function(&f, bound, span)
+                }
+                _ if is_builtin_table_function(n) => self.bind_builtin_table_function(name, args, span),
+                _ => {
+                    let mut cands: Vec<String> = crate::functions::all_names().map(String::from).collect();
+                    cands.extend(self.let_names());
+                    let help = super::names::did_you_mean(n, cands.iter().map(|s| s.as_str()))
+                        .map(|s| format!("did you mean '{s}'?"));
+                    Err(BindError::UnknownFunction { name: n.to_string(), span: name.span.into(), did_you_mean: help })
+                }
+            },
+        }
+    }
+
+    /// `datatable(A:string, B:long) [...]`: values row by row (datatable-operator).
+    fn bind_datatable(&mut self, columns: &[(ast::Ident, ast::Ident)], values: &[ast::Expr], span: Span) -> Result<Bound, BindError> {
+        let mut schema = Vec::new();
+        for (n, t) in columns {
+            let ty = parse_type(t)?;
+            schema.push(KqlColumn { name: n.name.clone(), ty });
+        }
+        let schema = KqlSchema::new(schema);
+        if schema.is_empty() {
+            return Err(BindError::InvalidArgument { message: "a datatable needs at least one column".into(), span: span.into(), help: None });
+        }
+        if values.len() % schema.len() != 0 {
+            return Err(BindError::InvalidArgument {
+                message: format!("{} values do not fill rows of {} columns", values.len(), schema.len()),
+                span: span.into(),
+                help: Some("give one value per column for every row".into()),
+            });
+        }
+        if values.is_empty() {
+            return self.mem_scan("datatable", schema, vec![], span);
+        }
+        let mut rows = Vec::new();
+        for chunk in values.chunks(schema.len()) {
+            let mut row = Vec::new();
+            for (v, c) in chunk.iter().zip(&schema.columns) {
+                let a = self.bind_scalar(v, &KqlSchema::default())?;
+                if a.ty != c.ty && !(a.ty.is_numeric() && c.ty.is_numeric()) && !matches!(a.expr, Expr::Literal(datafusion::common::ScalarValue::Null, _)) {
+                    return Err(BindError::TypeMismatch {
+                        message: format!("a value of column '{}' must be {}", c.name, c.ty),
+                        span: v.span.into(),
+                        found: a.ty.to_string(),
+                        help: None,
+                    });
+                }
+                let a = crate::functions::convert_to(a, c.ty);
+                row.push(datafusion::logical_expr::cast(a.expr, c.ty.to_arrow()));
+            }
+            rows.push(row);
+        }
+        let plan = LogicalPlanBuilder::values(rows).and_then(|b| b.build()).map_err(df_err(span))?;
+        let names: Vec<String> = plan.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let raw = Bound { plan, schema: KqlSchema::new(names.iter().zip(&schema.columns).map(|(n, c)| KqlColumn { name: n.clone(), ty: c.ty }).collect()) };
+        let items = names.iter().zip(&schema.columns).map(|(n, c)| (col(n), c.name.clone(), c.ty)).collect();
+        self.project(raw, items, span)
+    }
+
+    /// `print a = 1, 2`: one row; unnamed columns are `print_0`, `print_1`… by position (print-operator).
+    fn bind_print(&mut self, items: &[ast::NamedExpr], span: Span) -> Result<Bound, BindError> {
+        let plan = LogicalPlanBuilder::empty(true).build().map_err(df_err(span))?;
+        let input = Bound { plan, schema: KqlSchema::default() };
+        let mut out = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            let a = self.bind_scalar(&it.expr, &input.schema)?;
+            let name = match it.names.first() {
+                Some(n) => n.name.clone(),
+                None => super::expr::auto_name(&it.expr).unwrap_or_else(|| format!("print_{i}")),
+            };
+            out.push((a.expr, name, a.ty));
+        }
+        self.project(input, out, span)
+    }
+
+    /// `range x from a to b step s`, for constant bounds (range-operator).
+    fn bind_range(&mut self, name: &ast::Ident, from: &ast::Expr, to: &ast::Expr, step: &ast::Expr, span: Span) -> Result<Bound, BindError> {
+        let empty = KqlSchema::default();
+        let (f, t, s) = (self.bind_scalar(from, &empty)?, self.bind_scalar(to, &empty)?, self.bind_scalar(step, &empty)?);
+        let val = |a: &Arg| -> Option<i64> {
+            use datafusion::common::ScalarValue as V;
+            match super::expr::fold_constant(&a.expr)? {
+                V::Int64(Some(v)) => Some(v),
+                V::Int32(Some(v)) => Some(v as i64),
+                V::TimestampNanosecond(Some(v), _) => Some(v),
+                V::DurationNanosecond(Some(v)) => Some(v),
+                _ => None,
+            }
+        };
+        let (Some(a), Some(b), Some(st)) = (val(&f), val(&t), val(&s)) else {
+            return Err(BindError::Unsupported { what: "range with non-constant or non-integer bounds".into(), span: span.into() });
+        };
+        if st <= 0 || (b - a) / st > 10_000_000 {
+            return Err(BindError::InvalidArgument { message: "range step must be positive and yield at most 10,000,000 rows".into(), span: step.span.into(), help: None });
+        }
+        let ty = f.ty;
+        let mut rows = Vec::new();
+        let mut v = a;
+        while v <= b {
+            let lit = match ty {
+                KqlType::Datetime => crate::functions::datetime_lit(v),
+                KqlType::Timespan => crate::functions::timespan_lit(v),
+                _ => datafusion::logical_expr::lit(v),
+            };
+            rows.push(vec![lit]);
+            v += st;
+        }
+        if rows.is_empty() {
+            return self.mem_scan("range", KqlSchema::new(vec![KqlColumn { name: name.name.clone(), ty }]), vec![], span);
+        }
+        let plan = LogicalPlanBuilder::values(rows).and_then(|b| b.build()).map_err(df_err(span))?;
+        let raw_name = plan.schema().fields().first().map(|f| f.name().clone()).unwrap_or_default();
+        let raw = Bound { plan, schema: KqlSchema::new(vec![KqlColumn { name: raw_name.clone(), ty }]) };
+        self.project(raw, vec![(col(&raw_name), name.name.clone(), ty)], span)
+    }
+}
+
+pub(crate) fn arity(name: &str, expected: &str, found: usize, span: Span) -> BindError {
+    BindError::WrongArity { name: name.into(), expected: expected.into(), found, span: span.into() }
+}
+
+/// A type name in a declaration (`datatable(a:long)`, a parameter).
+pub(crate) fn parse_type(t: &ast::Ident) -> Result<KqlType, BindError> {
+    KqlType::parse(&t.name).ok_or_else(|| BindError::InvalidArgument {
+        message: format!("'{}' is not a Kusto type", t.name),
+        span: t.span.into(),
+        help: Some("use bool, int, long, real, decimal, string, datetime, timespan, guid or dynamic".into()),
+    })
+}

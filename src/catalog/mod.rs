@@ -1,0 +1,174 @@
+//! Catalog: the built-in table schemas of the two environments (Defender XDR advanced hunting, a Sentinel
+//! workspace), compiled into the binary, plus the tables loaded from dumps. `--env auto` binds against
+//! Defender (with the workspace tables Defender lacks) and falls back to Sentinel.
+
+use crate::types::{KqlColumn, KqlSchema, KqlType};
+use datafusion::arrow::record_batch::RecordBatch;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+static DEFENDER_JSON: &str = include_str!("envs/defender-xdr.json");
+static SENTINEL_JSON: &str = include_str!("envs/sentinel.json");
+
+/// Which portal's schemas names resolve against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    Defender,
+    Sentinel,
+    Auto,
+}
+
+impl Env {
+    pub fn parse(s: &str) -> Option<Env> {
+        match s.to_ascii_lowercase().as_str() {
+            "defender" | "defender-xdr" | "xdr" => Some(Env::Defender),
+            "sentinel" => Some(Env::Sentinel),
+            "auto" => Some(Env::Auto),
+            _ => None,
+        }
+    }
+}
+
+/// One built-in table: columns and known ActionType values.
+#[derive(Debug, Clone)]
+pub struct BuiltinTable {
+    pub schema: KqlSchema,
+    pub action_types: Vec<String>,
+}
+
+fn parse_env(text: &str) -> BTreeMap<String, BuiltinTable> {
+    let mut out = BTreeMap::new();
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return out };
+    let Some(tables) = v.get("tables").and_then(|t| t.as_object()) else { return out };
+    for (name, t) in tables {
+        let columns = t
+            .get("columns")
+            .and_then(|c| c.as_array())
+            .map(|cols| {
+                cols.iter()
+                    .filter_map(|c| {
+                        let n = c.get(0)?.as_str()?;
+                        let ty = KqlType::parse(c.get(1)?.as_str()?)?;
+                        Some(KqlColumn { name: n.to_string(), ty })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let action_types = t
+            .get("action_types")
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        out.insert(name.clone(), BuiltinTable { schema: KqlSchema::new(columns), action_types });
+    }
+    out
+}
+
+/// The Defender XDR advanced hunting tables.
+pub fn defender() -> &'static BTreeMap<String, BuiltinTable> {
+    static D: OnceLock<BTreeMap<String, BuiltinTable>> = OnceLock::new();
+    D.get_or_init(|| parse_env(DEFENDER_JSON))
+}
+
+/// The Sentinel workspace tables.
+pub fn sentinel() -> &'static BTreeMap<String, BuiltinTable> {
+    static S: OnceLock<BTreeMap<String, BuiltinTable>> = OnceLock::new();
+    S.get_or_init(|| parse_env(SENTINEL_JSON))
+}
+
+/// A table loaded from a dump: its schema and rows.
+#[derive(Debug, Clone)]
+pub struct LoadedTable {
+    pub schema: KqlSchema,
+    pub batches: Vec<RecordBatch>,
+    /// the file(s) it came from, for messages
+    pub origin: String,
+}
+
+/// Everything a query can name: built-in schemas, extra schemas (`--schema`), and loaded data.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub loaded: HashMap<String, LoadedTable>,
+    pub extra: BTreeMap<String, KqlSchema>,
+}
+
+/// How a table name resolved in one environment.
+#[derive(Debug, Clone)]
+pub enum TableRef<'a> {
+    /// data was loaded; `builtin` is the catalog schema it should be presented with, if any
+    Loaded { data: &'a LoadedTable, builtin: Option<&'a KqlSchema> },
+    /// a catalog table with no data loaded: an empty table with the full schema
+    Empty { schema: &'a KqlSchema },
+}
+
+impl Catalog {
+    pub fn new() -> Self {
+        Catalog::default()
+    }
+
+    /// The built-in schema of `name` in a resolved environment (`Defender` includes the workspace tables
+    /// Defender lacks, as the Defender portal with Sentinel connected shows them).
+    pub fn builtin(&self, env: Env, name: &str) -> Option<&KqlSchema> {
+        if let Some(s) = self.extra.get(name) {
+            return Some(s);
+        }
+        match env {
+            Env::Sentinel => sentinel().get(name).map(|t| &t.schema),
+            _ => defender().get(name).or_else(|| sentinel().get(name)).map(|t| &t.schema),
+        }
+    }
+
+    pub fn table(&self, env: Env, name: &str) -> Option<TableRef<'_>> {
+        let builtin = self.builtin(env, name);
+        if let Some(data) = self.loaded.get(name) {
+            return Some(TableRef::Loaded { data, builtin });
+        }
+        builtin.map(|schema| TableRef::Empty { schema })
+    }
+
+    /// Every table name a query could use in this environment (for did-you-mean and completion).
+    pub fn table_names(&self, env: Env) -> Vec<String> {
+        let mut names: Vec<String> = self.loaded.keys().cloned().collect();
+        names.extend(self.extra.keys().cloned());
+        match env {
+            Env::Sentinel => names.extend(sentinel().keys().cloned()),
+            _ => {
+                names.extend(defender().keys().cloned());
+                names.extend(sentinel().keys().cloned());
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The column types the catalogs give a table, for typing a dump: Defender's first, then Sentinel's.
+    pub fn known_columns(&self, name: &str) -> Option<KqlSchema> {
+        if let Some(s) = self.extra.get(name) {
+            return Some(s.clone());
+        }
+        let mut cols: Vec<KqlColumn> = defender().get(name).map(|t| t.schema.columns.clone()).unwrap_or_default();
+        if let Some(s) = sentinel().get(name) {
+            for c in &s.schema.columns {
+                if !cols.iter().any(|x| x.name == c.name) {
+                    cols.push(c.clone());
+                }
+            }
+        }
+        if cols.is_empty() { None } else { Some(KqlSchema::new(cols)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogs_load() {
+        assert!(defender().len() >= 60);
+        assert!(sentinel().len() >= 900);
+        let d = &defender()["DeviceLogonEvents"].schema;
+        assert_eq!(d.find("Timestamp").map(|c| c.1.ty), Some(KqlType::Datetime));
+        assert!(sentinel()["AuditLogs"].schema.find("TargetResources").is_some());
+    }
+}

@@ -1,0 +1,151 @@
+//! Front end: the command line (`kqlite run`), clap → library calls → printed output and an exit code.
+//! Only the front ends print; errors are rendered here as miette reports with the query source attached.
+
+use crate::catalog::{Catalog, Env};
+use crate::diagnostics::{CliError, Error};
+use crate::output::Format;
+use crate::{Options, Source};
+use clap::{Parser, Subcommand};
+use miette::NamedSource;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(name = "kqlite", version, about = "Run Kusto (KQL) hunting queries offline over exported data")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a query (a .kql file or -e TEXT) against loaded data and print the result.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// A .kql file holding the query (statements separated by `;`).
+    pub file: Option<PathBuf>,
+    /// The query text itself, instead of a file.
+    #[arg(short = 'e', long = "expr", value_name = "QUERY")]
+    pub expr: Option<String>,
+    /// Data to load: a file or a folder of files (.json array of rows, .ndjson/.jsonl, Log Analytics or
+    /// Defender API responses). The table name is the file stem. Repeatable.
+    #[arg(long = "data", value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+    /// Pin now() and ago() to this instant (ISO-8601, e.g. 2025-03-15T00:00:00Z). Default: the wall clock.
+    #[arg(long, value_name = "DATETIME")]
+    pub now: Option<String>,
+    /// Output format: table, csv, json, ndjson, typed-json.
+    #[arg(long, default_value = "table", value_name = "FMT")]
+    pub format: String,
+    /// Replace the value of a top-level `let NAME = ...` (VALUE is a KQL literal; a bare word is a string).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Schema environment: defender, sentinel, or auto (Defender first, then Sentinel).
+    #[arg(long, default_value = "auto", value_name = "ENV")]
+    pub env: String,
+}
+
+/// Parses argv, runs the command, prints errors; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run(args),
+    }
+}
+
+/// Prints an error as a miette report; query errors show the query with the span labelled.
+pub fn report(err: Error, src: Option<&Source>) -> ExitCode {
+    let code = err.exit_code();
+    let report = miette::Report::new(err);
+    let report = match src {
+        Some(s) => report.with_source_code(NamedSource::new(s.name.clone(), s.text.clone())),
+        None => report,
+    };
+    eprintln!("{report:?}");
+    ExitCode::from(code)
+}
+
+fn usage(message: impl Into<String>) -> Error {
+    Error::Cli(CliError::Usage { message: message.into() })
+}
+
+/// The `--now` instant in Unix nanoseconds, or the wall clock.
+pub fn parse_now(now: Option<&str>) -> Result<i64, Error> {
+    match now {
+        None => Ok(chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) / 100 * 100),
+        Some(t) => crate::parser::parse_datetime_text(t)
+            .ok_or_else(|| usage(format!("--now: '{t}' is not a datetime; use ISO-8601, e.g. 2025-03-15T00:00:00Z"))),
+    }
+}
+
+/// `NAME=VALUE` pairs of `--set`.
+pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Error> {
+    sets.iter()
+        .map(|s| match s.split_once('=') {
+            Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.to_string())),
+            _ => Err(usage(format!("--set: '{s}' is not NAME=VALUE"))),
+        })
+        .collect()
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let src = match (&args.file, &args.expr) {
+        (Some(_), Some(_)) => return report(usage("give either a query file or -e QUERY, not both"), None),
+        (None, None) => return report(usage("give a query file or -e QUERY (see kqlite run --help)"), None),
+        (None, Some(q)) => Source::new("<query>", q.clone()),
+        (Some(f), None) => match std::fs::read_to_string(f) {
+            Ok(t) => Source::new(f.display().to_string(), t),
+            Err(e) => return report(Error::Cli(CliError::Io { path: f.display().to_string(), message: e.to_string() }), None),
+        },
+    };
+    let Some(format) = Format::parse(&args.format) else {
+        return report(usage(format!("--format: '{}' is not one of table, csv, json, ndjson, typed-json", args.format)), None);
+    };
+    let Some(env) = Env::parse(&args.env) else {
+        return report(usage(format!("--env: '{}' is not one of defender, sentinel, auto", args.env)), None);
+    };
+    let opts = match (parse_now(args.now.as_deref()), parse_sets(&args.set)) {
+        (Ok(now_ns), Ok(sets)) => Options { now_ns, sets, env },
+        (Err(e), _) | (_, Err(e)) => return report(e, None),
+    };
+    let started = Instant::now();
+    let mut catalog = Catalog::new();
+    if let Err(e) = crate::load::load_paths(&mut catalog, &args.data) {
+        return report(e.into(), None);
+    }
+    let q = match crate::check(&src, &catalog, &opts) {
+        Ok(q) => q,
+        Err(e) => return report(e, Some(&src)),
+    };
+    for n in &q.notices {
+        eprintln!("note: {n}");
+    }
+    let batches = match crate::exec::execute(&q) {
+        Ok(b) => b,
+        Err(e) => return report(e.into(), Some(&src)),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = crate::output::render(&q.schema, &batches, format, &mut out).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the result: {e}");
+            return ExitCode::from(5);
+        }
+    }
+    if format == Format::Table {
+        let n = crate::output::row_count(&batches);
+        eprintln!("{n} row{} ({:.3} s)", if n == 1 { "" } else { "s" }, started.elapsed().as_secs_f64());
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,267 @@
+//! Aggregates for `summarize`: the table of aggregate functions with their Kusto output names (`count_`,
+//! `dcount_X`, `set_X`…, summarize-operator), result types, empty-input defaults, and the make_set/make_list
+//! accumulator. `arg_max`/`arg_min` are rows here too; the binder expands their `*`.
+
+use super::{sig, sig_opt, Arg, Ret, Sig, P};
+use crate::diagnostics::BindError;
+use crate::types::KqlType;
+use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::{Result as DfResult, ScalarValue};
+use datafusion::functions_aggregate::expr_fn as af;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    cast, lit, when, Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, Volatility,
+};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// How the output column of an unnamed aggregate is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggName {
+    /// `count()` → `count_`
+    Fixed(&'static str),
+    /// `sum(X)` → `sum_X`; over an expression, `sum_`
+    Prefix(&'static str),
+    /// `take_any(X)` → `X`
+    Arg,
+    /// `arg_max(E, cols)`: named by the binder from E and the returned columns
+    ArgMax,
+}
+
+pub type AggLower = fn(Vec<Arg>) -> Result<(Expr, KqlType), BindError>;
+
+pub struct AggDef {
+    pub name: &'static str,
+    pub sigs: &'static [Sig],
+    pub lower: AggLower,
+    pub naming: AggName,
+    /// the value on empty input with no `by` (count-like aggregates give 0, the rest null)
+    pub zero_default: bool,
+    /// for arg_max/arg_min: order descending (max) or ascending (min)
+    pub arg_desc: Option<bool>,
+}
+
+fn one(a: Vec<Arg>) -> Arg {
+    a.into_iter().next().unwrap_or(Arg { expr: lit(1i64), ty: KqlType::Long, span: Default::default() })
+}
+
+fn count(_: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    Ok((af::count(lit(1i64)), KqlType::Long))
+}
+
+fn countif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let p = one(a).expr;
+    let as_num = when(p, lit(1i64)).otherwise(lit(0i64)).unwrap_or(lit(0i64));
+    Ok((af::sum(as_num), KqlType::Long))
+}
+
+fn dcount(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    // exact distinct count: Kusto's HyperLogLog is exact at these sizes (dcount-aggregation-function)
+    Ok((af::count_distinct(one(a).expr), KqlType::Long))
+}
+
+fn dcountif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let (Some(x), Some(p)) = (it.next(), it.next()) else { return dcount(vec![]) };
+    let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
+    Ok((af::count_distinct(v), KqlType::Long))
+}
+
+fn sum(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    let t = if x.ty == KqlType::Int { KqlType::Long } else { x.ty };
+    Ok((af::sum(cast(x.expr, t.to_arrow())), t))
+}
+
+fn sumif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let (Some(x), Some(p)) = (it.next(), it.next()) else { return sum(vec![]) };
+    let t = if x.ty == KqlType::Int { KqlType::Long } else { x.ty };
+    let v = when(p.expr, cast(x.expr, t.to_arrow())).end().unwrap_or(lit(ScalarValue::Null));
+    Ok((af::sum(v), t))
+}
+
+fn avg(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    Ok((af::avg(cast(one(a).expr, DataType::Float64)), KqlType::Real))
+}
+
+fn min(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((af::min(x.expr), x.ty))
+}
+
+fn max(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((af::max(x.expr), x.ty))
+}
+
+fn take_any(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((af::first_value(x.expr, vec![]), x.ty))
+}
+
+fn make_set(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((AggregateUDF::from(MakeList::new(true, x.ty)).call(vec![x.expr]), KqlType::Dynamic))
+}
+
+fn make_list(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((AggregateUDF::from(MakeList::new(false, x.ty)).call(vec![x.expr]), KqlType::Dynamic))
+}
+
+/// arg_max/arg_min: the binder builds one `first_value(c ORDER BY E)` per returned column; this row only
+/// checks arity and types of E.
+fn arg_extreme(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((x.expr, x.ty))
+}
+
+const ANY: &[Sig] = &[sig(&[P::Any], Ret::Arg(0))];
+const NONE: &[Sig] = &[sig_opt(&[P::Any], 1, Ret::T(KqlType::Long))];
+const PRED: &[Sig] = &[sig(&[P::Bool], Ret::T(KqlType::Long))];
+const NUM: &[Sig] = &[sig(&[P::Num], Ret::Arg(0))];
+const NUM_IF: &[Sig] = &[sig(&[P::Num, P::Bool], Ret::Arg(0))];
+const ANY_IF: &[Sig] = &[sig(&[P::Any, P::Bool], Ret::Arg(0))];
+const SET: &[Sig] = &[sig_opt(&[P::Any, P::Long], 1, Ret::T(KqlType::Dynamic))];
+const ARG: &[Sig] = &[super::sig_var(&[P::Any], P::Any, 2, 1000, Ret::Arg(0))];
+
+const fn agg(name: &'static str, sigs: &'static [Sig], lower: AggLower, naming: AggName) -> AggDef {
+    AggDef { name, sigs, lower, naming, zero_default: false, arg_desc: None }
+}
+
+pub const AGGREGATES: &[AggDef] = &[
+    AggDef { zero_default: true, ..agg("count", NONE, count, AggName::Fixed("count_")) },
+    AggDef { zero_default: true, ..agg("countif", PRED, countif, AggName::Fixed("countif_")) },
+    AggDef { zero_default: true, ..agg("dcount", &[sig_opt(&[P::Any, P::Long], 1, Ret::T(KqlType::Long))], dcount, AggName::Prefix("dcount_")) },
+    AggDef { zero_default: true, ..agg("dcountif", ANY_IF, dcountif, AggName::Prefix("dcountif_")) },
+    AggDef { zero_default: true, ..agg("count_distinct", ANY, dcount, AggName::Prefix("count_distinct_")) },
+    agg("sum", NUM, sum, AggName::Prefix("sum_")),
+    agg("sumif", NUM_IF, sumif, AggName::Prefix("sumif_")),
+    agg("avg", NUM, avg, AggName::Prefix("avg_")),
+    agg("min", ANY, min, AggName::Prefix("min_")),
+    agg("max", ANY, max, AggName::Prefix("max_")),
+    agg("take_any", ANY, take_any, AggName::Arg),
+    agg("any", ANY, take_any, AggName::Prefix("any_")),
+    agg("make_set", SET, make_set, AggName::Prefix("set_")),
+    agg("makeset", SET, make_set, AggName::Prefix("set_")),
+    agg("make_list", SET, make_list, AggName::Prefix("list_")),
+    agg("makelist", SET, make_list, AggName::Prefix("list_")),
+    AggDef { arg_desc: Some(true), ..agg("arg_max", ARG, arg_extreme, AggName::ArgMax) },
+    AggDef { arg_desc: Some(false), ..agg("arg_min", ARG, arg_extreme, AggName::ArgMax) },
+];
+
+pub fn lookup_aggregate(name: &str) -> Option<&'static AggDef> {
+    AGGREGATES.iter().find(|a| a.name == name)
+}
+
+/// `make_set` / `make_list`: collects values as JSON; an array argument to make_set contributes its elements
+/// (make-set-aggregation-function). The result is a dynamic array, `[]` for no values.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct MakeList {
+    distinct: bool,
+    ty: KqlType,
+    signature: Signature,
+}
+
+impl MakeList {
+    pub fn new(distinct: bool, ty: KqlType) -> Self {
+        MakeList { distinct, ty, signature: Signature::variadic_any(Volatility::Immutable) }
+    }
+}
+
+impl AggregateUDFImpl for MakeList {
+    fn name(&self) -> &str {
+        if self.distinct { "make_set" } else { "make_list" }
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Utf8)
+    }
+    fn is_nullable(&self) -> bool {
+        false
+    }
+    fn accumulator(&self, _acc_args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
+        Ok(Box::new(ListAcc { distinct: self.distinct, ty: self.ty, items: Vec::new(), seen: Default::default() }))
+    }
+    fn state_fields(&self, _args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new("items", DataType::Utf8, true))])
+    }
+    fn default_value(&self, _data_type: &DataType) -> DfResult<ScalarValue> {
+        Ok(ScalarValue::Utf8(Some("[]".into())))
+    }
+}
+
+#[derive(Debug)]
+struct ListAcc {
+    distinct: bool,
+    ty: KqlType,
+    items: Vec<Value>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl ListAcc {
+    fn push(&mut self, v: Value) {
+        if v.is_null() {
+            return;
+        }
+        if self.distinct {
+            if let Value::Array(items) = v {
+                for i in items {
+                    self.push(i);
+                }
+                return;
+            }
+            if !self.seen.insert(v.to_string()) {
+                return;
+            }
+        }
+        self.items.push(v);
+    }
+}
+
+impl Accumulator for ListAcc {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> DfResult<()> {
+        let Some(a) = values.first() else { return Ok(()) };
+        for r in 0..a.len() {
+            if a.is_null(r) {
+                continue;
+            }
+            let v = crate::output::values::cell_json(a.as_ref(), r, self.ty);
+            self.push(v);
+        }
+        Ok(())
+    }
+    fn evaluate(&mut self) -> DfResult<ScalarValue> {
+        Ok(ScalarValue::Utf8(Some(Value::Array(self.items.clone()).to_string())))
+    }
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.items.len() * 32
+    }
+    fn state(&mut self) -> DfResult<Vec<ScalarValue>> {
+        Ok(vec![self.evaluate()?])
+    }
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> DfResult<()> {
+        let Some(s) = states.first().and_then(|a| a.as_any().downcast_ref::<StringArray>()) else { return Ok(()) };
+        for r in 0..s.len() {
+            if s.is_null(r) {
+                continue;
+            }
+            if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(s.value(r)) {
+                for i in items {
+                    if self.distinct {
+                        if self.seen.insert(i.to_string()) {
+                            self.items.push(i);
+                        }
+                    } else {
+                        self.items.push(i);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

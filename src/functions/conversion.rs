@@ -1,0 +1,108 @@
+//! Conversions: the `to*` functions, and the implicit conversions the binder applies when an argument's type
+//! differs from a parameter's (int → long → real, dynamic → anything through its text, anything → dynamic).
+
+use super::udf::{self, dynamic as dudf, UdfFn};
+use super::{sig, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
+use crate::diagnostics::BindError;
+use crate::types::KqlType;
+use datafusion::arrow::array::{ArrayRef, StringArray};
+use datafusion::logical_expr::{cast, try_cast, Expr};
+use std::sync::Arc;
+
+/// Kusto's text of any value (`tostring`): datetimes ISO with `Z`, timespans `d.hh:mm:ss`, null → "".
+pub fn to_text(ty: KqlType) -> UdfFn {
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        let a = arrays.first().ok_or_else(|| datafusion::error::DataFusionError::Internal("tostring".into()))?;
+        let out: StringArray =
+            (0..n).map(|r| Some(crate::output::values::cell_text(a.as_ref(), r, ty))).collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+fn with(span: crate::source::Span, expr: Expr, ty: KqlType) -> Arg {
+    Arg { expr, ty, span }
+}
+
+/// The expression `a` converted to type `t`, following Kusto's conversion rules.
+pub fn convert_to(a: Arg, t: KqlType) -> Arg {
+    use KqlType::*;
+    if a.ty == t {
+        return a;
+    }
+    let e = a.expr.clone();
+    let from = a.ty;
+    let a = a.span;
+    match (from, t) {
+        (Guid, String) | (String, Guid) => with(a, e, t),
+        (Dynamic, String) => with(a, udf::call("tostring", t.to_arrow(), dudf::to_string(), vec![e]), t),
+        (_, String) => with(a, udf::call("tostring", t.to_arrow(), to_text(from), vec![e]), t),
+        (_, Dynamic) if from != String => with(a, udf::call("todynamic", t.to_arrow(), dudf::to_dynamic(from), vec![e]), t),
+        (String, Dynamic) => with(a, udf::call("todynamic", t.to_arrow(), dudf::to_dynamic(String), vec![e]), t),
+        (Dynamic, _) => {
+            let text = convert_to(with(a, e, Dynamic), String);
+            convert_to(text, t)
+        }
+        (String, Datetime) => with(a, udf::call("todatetime", t.to_arrow(), udf::datetime::parse_datetime(), vec![e]), t),
+        (String, Timespan) => with(a, udf::call("totimespan", t.to_arrow(), udf::datetime::parse_timespan(), vec![e]), t),
+        (String, _) => {
+            let trimmed = datafusion::functions::string::expr_fn::btrim(vec![e]);
+            with(a, try_cast(trimmed, t.to_arrow()), t)
+        }
+        (Datetime, Long) | (Timespan, Long) => {
+            // ticks
+            let ns = cast(e, datafusion::arrow::datatypes::DataType::Int64);
+            with(a, ns / datafusion::logical_expr::lit(100i64), t)
+        }
+        (Long, Timespan) | (Int, Timespan) => {
+            let ns = cast(e, datafusion::arrow::datatypes::DataType::Int64) * datafusion::logical_expr::lit(100i64);
+            with(a, cast(ns, t.to_arrow()), t)
+        }
+        (Long, Datetime) | (Int, Datetime) => {
+            let ns = cast(e, datafusion::arrow::datatypes::DataType::Int64) * datafusion::logical_expr::lit(100i64)
+                - datafusion::logical_expr::lit(62_135_596_800_000_000_000i128 as i64);
+            with(a, cast(ns, t.to_arrow()), t)
+        }
+        _ => with(a, try_cast(e, t.to_arrow()), t),
+    }
+}
+
+fn first(args: Vec<Arg>, t: KqlType) -> Result<(Expr, KqlType), BindError> {
+    let a = args.into_iter().next().ok_or_else(|| BindError::Internal {
+        message: "conversion without argument".into(),
+        span: crate::source::Span::default().into(),
+    })?;
+    // a real converted to an integer truncates (toint-function)
+    Ok((convert_to(a, t).expr, t))
+}
+
+const ANY1: &[super::Sig] = &[sig(&[P::Any], Ret::T(KqlType::Dynamic))];
+
+macro_rules! conv {
+    ($name:literal, $t:expr) => {
+        FunctionDef {
+            name: $name,
+            sigs: ANY1,
+            lower: Lower::Custom({
+                fn lower(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+                    first(a, $t)
+                }
+                lower
+            }),
+            naming: Naming::FirstArg,
+        }
+    };
+}
+
+pub(super) const CONVERSION: &[FunctionDef] = &[
+    conv!("tostring", KqlType::String),
+    conv!("toint", KqlType::Int),
+    conv!("tolong", KqlType::Long),
+    conv!("toreal", KqlType::Real),
+    conv!("todouble", KqlType::Real),
+    conv!("todecimal", KqlType::Decimal),
+    conv!("tobool", KqlType::Bool),
+    conv!("toboolean", KqlType::Bool),
+    conv!("todatetime", KqlType::Datetime),
+    conv!("totimespan", KqlType::Timespan),
+    conv!("toguid", KqlType::Guid),
+];

@@ -1,0 +1,229 @@
+//! datetime and timespan functions. Arithmetic is done on the i64 nanosecond counts and cast back, so the
+//! results are exact at 100-ns ticks and independent of DataFusion's interval coercions.
+
+use super::udf::{self, datetime as dudf};
+use super::{require_const_str, sig, sig_opt, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
+use crate::diagnostics::BindError;
+use crate::types::KqlType;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{cast, lit, Expr};
+
+const DT: KqlType = KqlType::Datetime;
+const TS: KqlType = KqlType::Timespan;
+
+/// The i64 nanoseconds of a datetime or timespan expression.
+pub fn nanos(e: Expr) -> Expr {
+    cast(e, DataType::Int64)
+}
+
+/// i64 nanoseconds → datetime.
+pub fn as_datetime(e: Expr) -> Expr {
+    cast(e, DT.to_arrow())
+}
+
+/// i64 nanoseconds → timespan.
+pub fn as_timespan(e: Expr) -> Expr {
+    cast(e, TS.to_arrow())
+}
+
+pub fn datetime_lit(ns: i64) -> Expr {
+    lit(ScalarValue::TimestampNanosecond(Some(ns), Some("UTC".into())))
+}
+
+pub fn timespan_lit(ns: i64) -> Expr {
+    lit(ScalarValue::DurationNanosecond(Some(ns)))
+}
+
+/// `ago(t)` = `now() - t` with the query's single `now` (ago-function).
+fn ago(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let t = a.into_iter().next().map(|a| a.expr).unwrap_or(timespan_lit(0));
+    Ok((as_datetime(lit(c.now_ns) - nanos(t)), DT))
+}
+
+/// `now([offset])` (now-function).
+fn now(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    match a.into_iter().next() {
+        None => Ok((datetime_lit(c.now_ns), DT)),
+        Some(off) => Ok((as_datetime(lit(c.now_ns) + nanos(off.expr)), DT)),
+    }
+}
+
+fn datetime_diff(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    if let Some(p) = a.first() {
+        let period = require_const_str(p, "the period")?;
+        if !dudf::is_diff_period(&period) {
+            return Err(BindError::InvalidArgument {
+                message: format!("'{period}' is not a datetime_diff period"),
+                span: p.span.into(),
+                help: Some("use one of: year, quarter, month, week, day, hour, minute, second, millisecond, microsecond, nanosecond".into()),
+            });
+        }
+    }
+    let exprs = a.into_iter().map(|x| x.expr).collect();
+    let _ = c;
+    Ok((udf::call("datetime_diff", DataType::Int64, dudf::datetime_diff(), exprs), KqlType::Long))
+}
+
+fn datetime_part(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    if let Some(p) = a.first() {
+        let part = require_const_str(p, "the part")?;
+        if !dudf::is_part(&part) {
+            return Err(BindError::InvalidArgument {
+                message: format!("'{part}' is not a datetime_part part"),
+                span: p.span.into(),
+                help: Some("use one of: year, quarter, month, week_of_year, day, dayofyear, hour, minute, second, millisecond, microsecond, nanosecond".into()),
+            });
+        }
+    }
+    let exprs = a.into_iter().map(|x| x.expr).collect();
+    let _ = c;
+    Ok((udf::call("datetime_part", DataType::Int32, dudf::datetime_part(), exprs), KqlType::Int))
+}
+
+/// `bin(value, roundTo)` for numbers, datetimes and timespans (bin-function).
+fn bin(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let (Some(v), Some(size)) = (it.next(), it.next()) else {
+        return Err(BindError::Internal { message: "bin arity".into(), span: c.span.into() });
+    };
+    let bad = |s: &Arg, want: &str| BindError::TypeMismatch {
+        message: format!("bin() of a {} needs a {want} bin size", v.ty),
+        span: s.span.into(),
+        found: s.ty.to_string(),
+        help: None,
+    };
+    match v.ty {
+        KqlType::Datetime | KqlType::Timespan => {
+            if size.ty != TS {
+                return Err(bad(&size, "timespan"));
+            }
+            let f = if v.ty == DT { dudf::bin_datetime() } else { dudf::bin_timespan() };
+            Ok((udf::call("bin", v.ty.to_arrow(), f, vec![v.expr, size.expr]), v.ty))
+        }
+        KqlType::Real | KqlType::Decimal => {
+            if !size.ty.is_numeric() {
+                return Err(bad(&size, "numeric"));
+            }
+            let (v, s) = (super::convert_to(v, KqlType::Real), super::convert_to(size, KqlType::Real));
+            Ok((udf::call("bin", DataType::Float64, dudf::bin_real(), vec![v.expr, s.expr]), KqlType::Real))
+        }
+        _ if size.ty == KqlType::Real => {
+            let (v, s) = (super::convert_to(v, KqlType::Real), super::convert_to(size, KqlType::Real));
+            Ok((udf::call("bin", DataType::Float64, dudf::bin_real(), vec![v.expr, s.expr]), KqlType::Real))
+        }
+        _ => {
+            if !size.ty.is_numeric() {
+                return Err(bad(&size, "numeric"));
+            }
+            let (v, s) = (super::convert_to(v, KqlType::Long), super::convert_to(size, KqlType::Long));
+            Ok((udf::call("bin", DataType::Int64, dudf::bin_long(), vec![v.expr, s.expr]), KqlType::Long))
+        }
+    }
+}
+
+fn start_of_unit(unit: &'static str, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let exprs: Vec<Expr> = a.into_iter().map(|x| x.expr).collect();
+    let f: udf::UdfFn = std::sync::Arc::new(move |arrays, n| {
+        use datafusion::arrow::array::{Array, Int64Array, TimestampNanosecondArray};
+        let d = udf::arg::<TimestampNanosecondArray>(arrays, 0, "startof")?;
+        let off = arrays.get(1).and_then(|x| x.as_any().downcast_ref::<Int64Array>());
+        let out: TimestampNanosecondArray = (0..n)
+            .map(|r| {
+                if d.is_null(r) {
+                    return None;
+                }
+                let k = off.filter(|o| !o.is_null(r)).map_or(0, |o| o.value(r));
+                shift(unit, dudf::start_of(unit, d.value(r))?, k)
+            })
+            .collect();
+        Ok(std::sync::Arc::new(out.with_timezone("UTC")) as _)
+    });
+    Ok((udf::call("startof", DT.to_arrow(), f, exprs), DT))
+}
+
+fn startofday(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    start_of_unit("day", a)
+}
+fn startofweek(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    start_of_unit("week", a)
+}
+fn startofmonth(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    start_of_unit("month", a)
+}
+fn startofyear(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    start_of_unit("year", a)
+}
+
+/// Moves a period start by `k` periods.
+fn shift(unit: &str, ns: i64, k: i64) -> Option<i64> {
+    use chrono::Months;
+    let d = chrono::DateTime::from_timestamp_nanos(ns);
+    let moved = match unit {
+        "day" => d.checked_add_signed(chrono::Duration::days(k))?,
+        "week" => d.checked_add_signed(chrono::Duration::days(7 * k))?,
+        "month" | "year" => {
+            let months = if unit == "year" { 12 * k } else { k };
+            if months >= 0 {
+                d.checked_add_months(Months::new(months as u32))?
+            } else {
+                d.checked_sub_months(Months::new((-months) as u32))?
+            }
+        }
+        _ => d,
+    };
+    moved.timestamp_nanos_opt()
+}
+
+/// `dayofweek(d)`: the timespan since the preceding Sunday (day-of-week-function).
+fn dayofweek(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let d = a.into_iter().next().map(|x| x.expr).unwrap_or(datetime_lit(0));
+    let (sow, _) = start_of_unit("week", vec![Arg { expr: d.clone(), ty: DT, span: Default::default() }])?;
+    let day_ns = 86_400_000_000_000i64;
+    Ok((as_timespan((nanos(d) - nanos(sow)) / lit(day_ns) * lit(day_ns)), TS))
+}
+
+fn part_of(part: &str, c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let p = Arg { expr: lit(part), ty: KqlType::String, span: c.span };
+    datetime_part(c, std::iter::once(p).chain(a).collect())
+}
+fn hourofday(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    part_of("hour", c, a)
+}
+fn getyear(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    part_of("year", c, a)
+}
+fn getmonth(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    part_of("month", c, a)
+}
+fn dayofmonth(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    part_of("day", c, a)
+}
+
+pub(super) const DATETIME: &[FunctionDef] = &[
+    FunctionDef { name: "ago", sigs: &[sig(&[P::Timespan], Ret::T(DT))], lower: Lower::Custom(ago), naming: Naming::Generated },
+    FunctionDef { name: "now", sigs: &[sig_opt(&[P::Timespan], 1, Ret::T(DT))], lower: Lower::Custom(now), naming: Naming::Generated },
+    FunctionDef {
+        name: "datetime_diff",
+        sigs: &[sig(&[P::Str, P::Datetime, P::Datetime], Ret::T(KqlType::Long))],
+        lower: Lower::Custom(datetime_diff),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "datetime_part",
+        sigs: &[sig(&[P::Str, P::Datetime], Ret::T(KqlType::Int))],
+        lower: Lower::Custom(datetime_part),
+        naming: Naming::Generated,
+    },
+    FunctionDef { name: "bin", sigs: &[sig(&[P::Any, P::Any], Ret::T(DT))], lower: Lower::Custom(bin), naming: Naming::FirstArg },
+    FunctionDef { name: "floor", sigs: &[sig(&[P::Any, P::Any], Ret::T(DT))], lower: Lower::Custom(bin), naming: Naming::FirstArg },
+    FunctionDef { name: "startofday", sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))], lower: Lower::Custom(startofday), naming: Naming::Generated },
+    FunctionDef { name: "startofweek", sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))], lower: Lower::Custom(startofweek), naming: Naming::Generated },
+    FunctionDef { name: "startofmonth", sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))], lower: Lower::Custom(startofmonth), naming: Naming::Generated },
+    FunctionDef { name: "startofyear", sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))], lower: Lower::Custom(startofyear), naming: Naming::Generated },
+    FunctionDef { name: "dayofweek", sigs: &[sig(&[P::Datetime], Ret::T(TS))], lower: Lower::Custom(dayofweek), naming: Naming::Generated },
+    FunctionDef { name: "hourofday", sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))], lower: Lower::Custom(hourofday), naming: Naming::Generated },
+    FunctionDef { name: "getyear", sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))], lower: Lower::Custom(getyear), naming: Naming::Generated },
+    FunctionDef { name: "getmonth", sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))], lower: Lower::Custom(getmonth), naming: Naming::Generated },
+    FunctionDef { name: "dayofmonth", sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))], lower: Lower::Custom(dayofmonth), naming: Naming::Generated },
+];

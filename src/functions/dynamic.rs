@@ -1,0 +1,82 @@
+//! dynamic functions: parse_json/todynamic, array_length, pack_array, bag_pack (pack, pack_dictionary), split,
+//! and the accessors the binder uses for `x.k`, `x["k"]` and `x[i]`.
+
+use super::udf::{self, dynamic as dudf};
+use super::{sig, sig_opt, sig_var, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
+use crate::diagnostics::BindError;
+use crate::types::KqlType;
+use datafusion::logical_expr::{lit, Expr};
+
+const D: KqlType = KqlType::Dynamic;
+
+/// `x.k` / `x["k"]` on a dynamic value.
+pub fn get_key(target: Expr, key: Expr) -> Expr {
+    udf::call("dynamic_get", D.to_arrow(), dudf::get_key(), vec![target, key])
+}
+
+/// `x[i]` on a dynamic value.
+pub fn get_index(target: Expr, index: Expr) -> Expr {
+    udf::call("dynamic_index", D.to_arrow(), dudf::get_index(), vec![target, index])
+}
+
+/// `parse_json(x)`: a dynamic argument passes through; a string is parsed (parse-json-function).
+fn parse_json(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let Some(x) = a.into_iter().next() else { return Ok((super::null_of(D), D)) };
+    match x.ty {
+        KqlType::Dynamic => Ok((x.expr, D)),
+        KqlType::String => Ok((udf::call("parse_json", D.to_arrow(), dudf::parse_json(), vec![x.expr]), D)),
+        _ => Ok((super::convert_to(x, D).expr, D)),
+    }
+}
+
+fn pack_array(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let types = a.iter().map(|x| x.ty).collect();
+    let exprs = a.into_iter().map(|x| x.expr).collect();
+    Ok((udf::call("pack_array", D.to_arrow(), dudf::pack_array(types), exprs), D))
+}
+
+fn bag_pack(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    if a.len() % 2 != 0 {
+        return Err(BindError::WrongArity {
+            name: c.name.to_string(),
+            expected: "key/value pairs (an even number of arguments)".into(),
+            found: a.len(),
+            span: c.span.into(),
+        });
+    }
+    let types = a.iter().skip(1).step_by(2).map(|x| x.ty).collect();
+    let exprs = a.into_iter().map(|x| x.expr).collect();
+    Ok((udf::call("bag_pack", D.to_arrow(), dudf::bag_pack(types), exprs), D))
+}
+
+/// `split(s, d[, i])`: an array; with an index, a one-element array (split-function).
+fn split(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let s = it.next().map(|x| x.expr).unwrap_or(lit(""));
+    let d = it.next().map(|x| x.expr).unwrap_or(lit(""));
+    let arr = udf::call("split", D.to_arrow(), dudf::split(), vec![s, d]);
+    match it.next() {
+        None => Ok((arr, D)),
+        Some(i) => {
+            let one = get_index(arr, i.expr);
+            let types = vec![D];
+            Ok((udf::call("pack_array", D.to_arrow(), dudf::pack_array(types), vec![one]), D))
+        }
+    }
+}
+
+pub(super) const DYNAMIC: &[FunctionDef] = &[
+    FunctionDef { name: "parse_json", sigs: &[sig(&[P::Any], Ret::T(D))], lower: Lower::Custom(parse_json), naming: Naming::FirstArg },
+    FunctionDef { name: "todynamic", sigs: &[sig(&[P::Any], Ret::T(D))], lower: Lower::Custom(parse_json), naming: Naming::FirstArg },
+    FunctionDef {
+        name: "array_length",
+        sigs: &[sig(&[P::Dyn], Ret::T(KqlType::Long))],
+        lower: Lower::Udf(dudf::array_length),
+        naming: Naming::Generated,
+    },
+    FunctionDef { name: "pack_array", sigs: &[sig_var(&[], P::Any, 1, 1_000_000, Ret::T(D))], lower: Lower::Custom(pack_array), naming: Naming::Generated },
+    FunctionDef { name: "bag_pack", sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))], lower: Lower::Custom(bag_pack), naming: Naming::Generated },
+    FunctionDef { name: "pack", sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))], lower: Lower::Custom(bag_pack), naming: Naming::Generated },
+    FunctionDef { name: "pack_dictionary", sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))], lower: Lower::Custom(bag_pack), naming: Naming::Generated },
+    FunctionDef { name: "split", sigs: &[sig_opt(&[P::Str, P::Str, P::Long], 1, Ret::T(D))], lower: Lower::Custom(split), naming: Naming::FirstArg },
+];

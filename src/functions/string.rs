@@ -1,0 +1,312 @@
+//! String functions and the general conditionals (iff, case, coalesce, isempty...).
+
+use super::udf::{self, arg, strings::cached_regex, UdfFn};
+use super::{sig, sig_opt, sig_var, unify, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
+use crate::diagnostics::BindError;
+use crate::types::KqlType;
+use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
+use datafusion::functions::string::expr_fn as sf;
+use datafusion::functions::unicode::expr_fn as uf;
+use datafusion::logical_expr::{cast, lit, when, Expr};
+use std::sync::Arc;
+
+const S: KqlType = KqlType::String;
+
+fn strlen(a: Vec<Expr>) -> Expr {
+    cast(uf::character_length(a.into_iter().next().unwrap_or(lit(""))), KqlType::Long.to_arrow())
+}
+
+fn tolower(a: Vec<Expr>) -> Expr {
+    sf::lower(a.into_iter().next().unwrap_or(lit("")))
+}
+
+fn toupper(a: Vec<Expr>) -> Expr {
+    sf::upper(a.into_iter().next().unwrap_or(lit("")))
+}
+
+fn strcat(_: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let parts: Vec<Expr> = args.into_iter().map(|a| super::convert_to(a, S).expr).collect();
+    Ok((sf::concat(parts), S))
+}
+
+fn strcat_delim(_: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let parts: Vec<Expr> = args.into_iter().map(|a| super::convert_to(a, S).expr).collect();
+    Ok((sf::concat_ws(parts.first().cloned().unwrap_or(lit("")), parts.into_iter().skip(1).collect()), S))
+}
+
+/// Is the value empty: "" for strings, null otherwise (isempty-function).
+pub fn is_empty(a: &Arg) -> Expr {
+    match a.ty {
+        KqlType::String => a.expr.clone().eq(lit("")),
+        KqlType::Dynamic => a.expr.clone().is_null().or(a.expr.clone().eq(lit("\"\""))),
+        _ => a.expr.clone().is_null(),
+    }
+}
+
+fn isempty(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    Ok((a.first().map(is_empty).unwrap_or(lit(true)), KqlType::Bool))
+}
+
+fn isnotempty(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    Ok((Expr::Not(Box::new(a.first().map(is_empty).unwrap_or(lit(true)))), KqlType::Bool))
+}
+
+fn isnull(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let e = match a.first() {
+        Some(x) if x.ty == S => lit(false),
+        Some(x) => x.expr.clone().is_null(),
+        None => lit(true),
+    };
+    Ok((e, KqlType::Bool))
+}
+
+fn isnotnull(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let (e, t) = isnull(c, a)?;
+    Ok((Expr::Not(Box::new(e)), t))
+}
+
+fn not(a: Vec<Expr>) -> Expr {
+    Expr::Not(Box::new(a.into_iter().next().unwrap_or(lit(true))))
+}
+
+fn internal(c: &LowerCtx, m: &str) -> BindError {
+    BindError::Internal { message: format!("{}: {m}", c.name), span: c.span.into() }
+}
+
+/// `iff(cond, then, else)`: a null condition selects `else` (iff-function).
+fn iff(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = args.into_iter();
+    let (Some(cond), Some(a), Some(b)) = (it.next(), it.next(), it.next()) else { return Err(internal(c, "arity")) };
+    let (vals, t) = unify(vec![a, b], c.span)?;
+    let mut v = vals.into_iter();
+    let (Some(a), Some(b)) = (v.next(), v.next()) else { return Err(internal(c, "arity")) };
+    let e = when(cond.expr, a.expr).otherwise(b.expr).map_err(|e| internal(c, &e.to_string()))?;
+    Ok((e, t))
+}
+
+/// `case(p1, v1, p2, v2, ..., else)`: the first true predicate wins (case-function).
+fn case(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    if args.len() % 2 == 0 {
+        return Err(BindError::WrongArity {
+            name: "case".into(),
+            expected: "predicate/value pairs and a final else value (an odd number)".into(),
+            found: args.len(),
+            span: c.span.into(),
+        });
+    }
+    let mut preds = Vec::new();
+    let mut vals = Vec::new();
+    for (i, a) in args.into_iter().enumerate() {
+        if i % 2 == 0 {
+            preds.push(a);
+        } else {
+            vals.push(a);
+        }
+    }
+    // the final lone item is the else value
+    let Some(else_) = preds.pop() else { return Err(internal(c, "arity")) };
+    for p in &preds {
+        if p.ty != KqlType::Bool {
+            return Err(BindError::TypeMismatch {
+                message: "case() predicates must be bool".into(),
+                span: p.span.into(),
+                found: p.ty.to_string(),
+                help: None,
+            });
+        }
+    }
+    vals.push(else_);
+    let (vals, t) = unify(vals, c.span)?;
+    let mut vals = vals.into_iter();
+    let mut builder: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> = None;
+    for p in preds {
+        let v = vals.next().ok_or_else(|| internal(c, "values"))?;
+        builder = Some(match builder {
+            None => when(p.expr, v.expr),
+            Some(mut b) => b.when(p.expr, v.expr),
+        });
+    }
+    let else_ = vals.next().ok_or_else(|| internal(c, "else"))?;
+    let e = match builder {
+        Some(mut b) => b.otherwise(else_.expr).map_err(|e| internal(c, &e.to_string()))?,
+        None => else_.expr,
+    };
+    Ok((e, t))
+}
+
+/// `coalesce(a, b, ...)`: the first non-null value; for strings the first non-empty one (coalesce-function).
+fn coalesce(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let (vals, t) = unify(args, c.span)?;
+    let exprs: Vec<Expr> = vals
+        .into_iter()
+        .map(|a| if t == S { datafusion::functions::core::expr_fn::nullif(a.expr, lit("")) } else { a.expr })
+        .collect();
+    let e = datafusion::functions::core::expr_fn::coalesce(exprs);
+    Ok((if t == S { datafusion::functions::core::expr_fn::coalesce(vec![e, lit("")]) } else { e }, t))
+}
+
+/// `extract(regex, group, text[, typeof(T)])`: no match → null, read as "" for strings (extract-function).
+fn extract_udf() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let re = arg::<StringArray>(arrays, 0, "extract")?;
+        let g = arg::<Int64Array>(arrays, 1, "extract")?;
+        let s = arg::<StringArray>(arrays, 2, "extract")?;
+        let mut cache = None;
+        let mut out = Vec::with_capacity(n);
+        for r in 0..n {
+            if re.is_null(r) || g.is_null(r) || s.is_null(r) {
+                out.push(None);
+                continue;
+            }
+            let rx = cached_regex(&mut cache, re.value(r))?;
+            let v = rx
+                .captures(s.value(r))
+                .and_then(|c| usize::try_from(g.value(r)).ok().and_then(|i| c.get(i)))
+                .map(|m| m.as_str().to_string());
+            out.push(v);
+        }
+        Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+    })
+}
+
+fn extract(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let exprs: Vec<Expr> = args.iter().take(3).map(|a| a.expr.clone()).collect();
+    let raw = udf::call("extract", S.to_arrow(), extract_udf(), exprs);
+    let _ = c;
+    Ok((datafusion::functions::core::expr_fn::coalesce(vec![raw, lit("")]), S))
+}
+
+/// `substring(s, start[, length])`: 0-based, in characters; negative start counts from the end.
+fn substring_udf() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let s = arg::<StringArray>(arrays, 0, "substring")?;
+        let st = arg::<Int64Array>(arrays, 1, "substring")?;
+        let len = arrays.get(2).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
+        let out: StringArray = (0..n)
+            .map(|r| {
+                if s.is_null(r) || st.is_null(r) {
+                    return Some(String::new());
+                }
+                let chars: Vec<char> = s.value(r).chars().collect();
+                let total = chars.len() as i64;
+                let mut start = st.value(r);
+                if start < 0 {
+                    start = (total + start).max(0);
+                }
+                let start = start.min(total);
+                let end = match len {
+                    Some(l) if !l.is_null(r) => (start + l.value(r).max(0)).min(total),
+                    _ => total,
+                };
+                Some(chars.get(start as usize..end as usize).map(|c| c.iter().collect()).unwrap_or_default())
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// `indexof(s, m)`: 0-based character index, -1 when absent (indexof-function).
+fn indexof_udf() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let s = arg::<StringArray>(arrays, 0, "indexof")?;
+        let m = arg::<StringArray>(arrays, 1, "indexof")?;
+        let out: Int64Array = (0..n)
+            .map(|r| {
+                if s.is_null(r) || m.is_null(r) {
+                    return None;
+                }
+                let h = s.value(r);
+                Some(h.find(m.value(r)).map(|b| h.get(..b).map_or(0, |p| p.chars().count()) as i64).unwrap_or(-1))
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// `trim(regex, s)`, `trim_start`, `trim_end`: removes leading/trailing matches of a regex (trim-function).
+fn trim_udf(start: bool, end: bool) -> UdfFn {
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        let re = arg::<StringArray>(arrays, 0, "trim")?;
+        let s = arg::<StringArray>(arrays, 1, "trim")?;
+        let mut c1 = None;
+        let mut c2 = None;
+        let mut out = Vec::with_capacity(n);
+        for r in 0..n {
+            if re.is_null(r) || s.is_null(r) {
+                out.push(Some(String::new()));
+                continue;
+            }
+            let p = re.value(r);
+            let mut v = s.value(r).to_string();
+            if start {
+                let rx = cached_regex(&mut c1, &format!("^(?:{p})+"))?;
+                v = rx.replace(&v, "").into_owned();
+            }
+            if end {
+                let rx = cached_regex(&mut c2, &format!("(?:{p})+$"))?;
+                v = rx.replace(&v, "").into_owned();
+            }
+            out.push(Some(v));
+        }
+        Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+    })
+}
+
+/// `replace_regex(s, re, rewrite)` with `\1` group references (replace-regex-function).
+fn replace_regex_udf() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let s = arg::<StringArray>(arrays, 0, "replace_regex")?;
+        let re = arg::<StringArray>(arrays, 1, "replace_regex")?;
+        let rw = arg::<StringArray>(arrays, 2, "replace_regex")?;
+        let mut cache = None;
+        let mut out = Vec::with_capacity(n);
+        for r in 0..n {
+            if s.is_null(r) || re.is_null(r) || rw.is_null(r) {
+                out.push(Some(String::new()));
+                continue;
+            }
+            let rx = cached_regex(&mut cache, re.value(r))?;
+            let rewrite = regex::Regex::new(r"\\(\d)")
+                .map(|g| g.replace_all(rw.value(r), "$${$1}").into_owned())
+                .unwrap_or_default();
+            out.push(Some(rx.replace_all(s.value(r), rewrite.as_str()).into_owned()));
+        }
+        Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+    })
+}
+
+fn replace_string(a: Vec<Expr>) -> Expr {
+    let mut it = a.into_iter();
+    let (s, f, t) = (it.next().unwrap_or(lit("")), it.next().unwrap_or(lit("")), it.next().unwrap_or(lit("")));
+    sf::replace(s, f, t)
+}
+
+pub(super) const STRING: &[FunctionDef] = &[
+    FunctionDef { name: "strlen", sigs: &[sig(&[P::Str], Ret::T(KqlType::Long))], lower: Lower::Df(strlen), naming: Naming::Prefixed },
+    FunctionDef { name: "tolower", sigs: &[sig(&[P::Str], Ret::T(S))], lower: Lower::Df(tolower), naming: Naming::Generated },
+    FunctionDef { name: "toupper", sigs: &[sig(&[P::Str], Ret::T(S))], lower: Lower::Df(toupper), naming: Naming::Generated },
+    FunctionDef { name: "strcat", sigs: &[sig_var(&[], P::Any, 1, 64, Ret::T(S))], lower: Lower::Custom(strcat), naming: Naming::Generated },
+    FunctionDef { name: "strcat_delim", sigs: &[sig_var(&[P::Str], P::Any, 3, 65, Ret::T(S))], lower: Lower::Custom(strcat_delim), naming: Naming::Generated },
+    FunctionDef { name: "substring", sigs: &[sig_opt(&[P::Str, P::Long, P::Long], 1, Ret::T(S))], lower: Lower::Udf(substring_udf), naming: Naming::Generated },
+    FunctionDef { name: "indexof", sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::Long))], lower: Lower::Udf(indexof_udf), naming: Naming::Generated },
+    FunctionDef { name: "replace_string", sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))], lower: Lower::Df(replace_string), naming: Naming::Generated },
+    FunctionDef { name: "replace_regex", sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))], lower: Lower::Udf(replace_regex_udf), naming: Naming::Generated },
+    FunctionDef { name: "trim", sigs: &[sig(&[P::Str, P::Str], Ret::T(S))], lower: Lower::Udf(|| trim_udf(true, true)), naming: Naming::Generated },
+    FunctionDef { name: "trim_start", sigs: &[sig(&[P::Str, P::Str], Ret::T(S))], lower: Lower::Udf(|| trim_udf(true, false)), naming: Naming::Generated },
+    FunctionDef { name: "trim_end", sigs: &[sig(&[P::Str, P::Str], Ret::T(S))], lower: Lower::Udf(|| trim_udf(false, true)), naming: Naming::Generated },
+    FunctionDef {
+        name: "extract",
+        sigs: &[sig(&[P::Str, P::Long, P::Str], Ret::T(S)), sig(&[P::Str, P::Long, P::Str, P::Any], Ret::T(S))],
+        lower: Lower::Custom(extract),
+        naming: Naming::Generated,
+    },
+    FunctionDef { name: "isempty", sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))], lower: Lower::Custom(isempty), naming: Naming::Generated },
+    FunctionDef { name: "isnotempty", sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))], lower: Lower::Custom(isnotempty), naming: Naming::Generated },
+    FunctionDef { name: "isnull", sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))], lower: Lower::Custom(isnull), naming: Naming::Generated },
+    FunctionDef { name: "isnotnull", sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))], lower: Lower::Custom(isnotnull), naming: Naming::Generated },
+    FunctionDef { name: "not", sigs: &[sig(&[P::Bool], Ret::T(KqlType::Bool))], lower: Lower::Df(not), naming: Naming::Generated },
+    FunctionDef { name: "iff", sigs: &[sig(&[P::Bool, P::Any, P::Any], Ret::T(S))], lower: Lower::Custom(iff), naming: Naming::Generated },
+    FunctionDef { name: "iif", sigs: &[sig(&[P::Bool, P::Any, P::Any], Ret::T(S))], lower: Lower::Custom(iff), naming: Naming::Generated },
+    FunctionDef { name: "case", sigs: &[sig_var(&[], P::Any, 3, 4096, Ret::T(S))], lower: Lower::Custom(case), naming: Naming::Generated },
+    FunctionDef { name: "coalesce", sigs: &[sig_var(&[], P::Any, 1, 64, Ret::T(S))], lower: Lower::Custom(coalesce), naming: Naming::Generated },
+];

@@ -1,0 +1,221 @@
+//! `dynamic` values are JSON text in Utf8 columns. These UDFs access, build and convert them with Kusto's
+//! rules: a missing key or index is null, `tostring` of a string is unquoted, invalid JSON in `parse_json`
+//! becomes a string value (parse-json-function, dynamic).
+
+use super::{arg, UdfFn};
+use crate::types::KqlType;
+use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Items of a JSON array as strings (strings unquoted); a non-array value is one item.
+pub fn json_string_items(text: &str) -> Vec<String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => items.iter().flat_map(flatten_strings).collect(),
+        Ok(v) => flatten_strings(&v),
+        Err(_) => vec![text.to_string()],
+    }
+}
+
+fn flatten_strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(a) => a.iter().flat_map(flatten_strings).collect(),
+        Value::Null => vec![],
+        other => vec![value_to_string(other)],
+    }
+}
+
+/// Kusto's `tostring` of a dynamic value: strings unquoted, null empty, everything else compact JSON.
+pub fn value_to_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `parse_json(text)`: JSON if it parses, else the text as a JSON string; "" → null.
+pub fn parse_json_text(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return None;
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => Some(v.to_string()),
+        Err(_) => Some(Value::String(text.to_string()).to_string()),
+    }
+}
+
+/// Looks up `key` (a property name, or an index when `index` is given) in JSON text.
+fn lookup(text: &str, key: Option<&str>, index: Option<i64>) -> Option<String> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    let child = match (&v, key, index) {
+        (Value::Object(m), Some(k), _) => m.get(k)?,
+        (Value::Array(a), _, Some(i)) => {
+            let len = a.len() as i64;
+            let i = if i < 0 { len + i } else { i };
+            a.get(usize::try_from(i).ok()?)?
+        }
+        // a string holding JSON is looked into (values ingested as JSON text)
+        (Value::String(s), _, _) => return lookup(s, key, index),
+        _ => return None,
+    };
+    if child.is_null() {
+        return None;
+    }
+    Some(child.to_string())
+}
+
+/// `(dynamic, key: Utf8) → dynamic`
+pub fn get_key() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let d = arg::<StringArray>(arrays, 0, "dynamic access")?;
+        let k = arg::<StringArray>(arrays, 1, "dynamic access")?;
+        let out: StringArray = (0..n)
+            .map(|r| if d.is_null(r) || k.is_null(r) { None } else { lookup(d.value(r), Some(k.value(r)), None) })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// `(dynamic, index: Int64) → dynamic`; negative indexes count from the end.
+pub fn get_index() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let d = arg::<StringArray>(arrays, 0, "dynamic index")?;
+        let k = arg::<Int64Array>(arrays, 1, "dynamic index")?;
+        let out: StringArray = (0..n)
+            .map(|r| if d.is_null(r) || k.is_null(r) { None } else { lookup(d.value(r), None, Some(k.value(r))) })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// `tostring(dynamic) → string`, never null.
+pub fn to_string() -> UdfFn {
+    map_str(|s| match s {
+        None => Some(String::new()),
+        Some(t) => Some(match serde_json::from_str::<Value>(t) {
+            Ok(v) => value_to_string(&v),
+            Err(_) => t.to_string(),
+        }),
+    })
+}
+
+/// `parse_json(string) → dynamic`
+pub fn parse_json() -> UdfFn {
+    map_str(|s| s.and_then(parse_json_text))
+}
+
+/// `array_length(dynamic) → long`, null for a non-array.
+pub fn array_length() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let d = arg::<StringArray>(arrays, 0, "array_length")?;
+        let out: Int64Array = (0..n)
+            .map(|r| {
+                if d.is_null(r) {
+                    return None;
+                }
+                match serde_json::from_str::<Value>(d.value(r)) {
+                    Ok(Value::Array(a)) => Some(a.len() as i64),
+                    _ => None,
+                }
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// A Utf8 → Utf8 map.
+pub fn map_str(f: impl Fn(Option<&str>) -> Option<String> + Send + Sync + 'static) -> UdfFn {
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        let s = arg::<StringArray>(arrays, 0, "string function")?;
+        let out: StringArray = (0..n).map(|r| f(if s.is_null(r) { None } else { Some(s.value(r)) })).collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// `pack_array(v1, v2, ...)` with the Kusto type of each argument → a JSON array.
+pub fn pack_array(types: Vec<KqlType>) -> UdfFn {
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        let out: StringArray = (0..n)
+            .map(|r| {
+                let items: Vec<Value> = arrays
+                    .iter()
+                    .zip(&types)
+                    .map(|(a, t)| crate::output::values::cell_json(a.as_ref(), r, *t))
+                    .collect();
+                Some(Value::Array(items).to_string())
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// `bag_pack(k1, v1, k2, v2, ...)` → a JSON object; `types` are the values' Kusto types.
+pub fn bag_pack(types: Vec<KqlType>) -> UdfFn {
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        let out: StringArray = (0..n)
+            .map(|r| {
+                let mut m = serde_json::Map::new();
+                for (pair, t) in arrays.chunks(2).zip(&types) {
+                    let (Some(k), Some(v)) = (pair.first(), pair.get(1)) else { continue };
+                    let key = crate::output::values::cell_json(k.as_ref(), r, KqlType::String);
+                    let key = value_to_string(&key);
+                    m.insert(key, crate::output::values::cell_json(v.as_ref(), r, *t));
+                }
+                Some(Value::Object(m).to_string())
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// Any typed value → dynamic JSON text (`todynamic` of a non-string, implicit widening to dynamic).
+pub fn to_dynamic(ty: KqlType) -> UdfFn {
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        let a = arrays.first().ok_or_else(|| datafusion::error::DataFusionError::Internal("to_dynamic".into()))?;
+        let out: StringArray = (0..n)
+            .map(|r| match crate::output::values::cell_json(a.as_ref(), r, ty) {
+                Value::Null => None,
+                v => Some(v.to_string()),
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// `split(s, delimiter)` → JSON array of strings.
+pub fn split() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let s = arg::<StringArray>(arrays, 0, "split")?;
+        let d = arg::<StringArray>(arrays, 1, "split")?;
+        let out: StringArray = (0..n)
+            .map(|r| {
+                let text = if s.is_null(r) { "" } else { s.value(r) };
+                let delim = if d.is_null(r) { "" } else { d.value(r) };
+                let parts: Vec<Value> = if delim.is_empty() {
+                    vec![Value::String(text.to_string())]
+                } else {
+                    text.split(delim).map(|p| Value::String(p.to_string())).collect()
+                };
+                Some(Value::Array(parts).to_string())
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_rules() {
+        assert_eq!(lookup(r#"{"a":{"b":1}}"#, Some("a"), None).as_deref(), Some(r#"{"b":1}"#));
+        assert_eq!(lookup("[10,20,30]", None, Some(-1)).as_deref(), Some("30"));
+        assert_eq!(lookup("[10]", None, Some(5)), None);
+        assert_eq!(lookup(r#"{"a":null}"#, Some("a"), None), None);
+        assert_eq!(parse_json_text("oops").as_deref(), Some("\"oops\""));
+        assert_eq!(parse_json_text(""), None);
+        assert_eq!(value_to_string(&serde_json::json!("x")), "x");
+    }
+}

@@ -1,0 +1,139 @@
+//! Kusto's text for values: datetime `2024-07-01T00:00:00Z` (fraction up to 7 digits when non-zero),
+//! timespan `[-][d.]hh:mm:ss[.fffffff]`, dynamic as compact JSON, strings as they are, null as empty.
+
+use crate::types::KqlType;
+use datafusion::arrow::array::{
+    Array, BooleanArray, Decimal128Array, DurationNanosecondArray, Float64Array, Int32Array, Int64Array,
+    StringArray, StringViewArray, TimestampNanosecondArray,
+};
+use datafusion::arrow::datatypes::DataType;
+use serde_json::Value;
+
+/// `2024-07-01T10:00:00Z`, `2024-07-01T10:00:00.1234567Z`
+pub fn format_datetime(ns: i64) -> String {
+    let dt = chrono::DateTime::from_timestamp_nanos(ns);
+    let ticks = (ns.rem_euclid(1_000_000_000)) / 100;
+    let base = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
+    if ticks == 0 {
+        format!("{base}Z")
+    } else {
+        let frac = format!("{ticks:07}");
+        format!("{base}.{}Z", frac.trim_end_matches('0'))
+    }
+}
+
+/// `1.12:00:00`, `00:00:00.0000001`, `-12:00:00`
+pub fn format_timespan(ticks: i64) -> String {
+    let neg = ticks < 0;
+    let t = (ticks as i128).unsigned_abs();
+    let frac = t % 10_000_000;
+    let secs = t / 10_000_000;
+    let (d, h, m, s) = (secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if d > 0 {
+        out.push_str(&format!("{d}."));
+    }
+    out.push_str(&format!("{h:02}:{m:02}:{s:02}"));
+    if frac > 0 {
+        out.push_str(&format!(".{frac:07}"));
+    }
+    out
+}
+
+/// A real as Kusto prints it: shortest round-trip text, `NaN`, `Infinity`, `-Infinity`.
+pub fn format_real(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else {
+        format!("{v}")
+    }
+}
+
+fn str_at(a: &dyn Array, r: usize) -> Option<&str> {
+    if let Some(s) = a.as_any().downcast_ref::<StringArray>() {
+        return Some(s.value(r));
+    }
+    a.as_any().downcast_ref::<StringViewArray>().map(|s| s.value(r))
+}
+
+/// The value at row `r` as JSON (`null` for null; datetimes and timespans as their text; dynamic parsed).
+pub fn cell_json(a: &dyn Array, r: usize, ty: KqlType) -> Value {
+    if a.is_null(r) {
+        return if ty == KqlType::String { Value::String(String::new()) } else { Value::Null };
+    }
+    let any = a.as_any();
+    match (ty, a.data_type()) {
+        (KqlType::Dynamic, _) => {
+            let t = str_at(a, r).unwrap_or("null");
+            serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string()))
+        }
+        (_, DataType::Boolean) => any.downcast_ref::<BooleanArray>().map(|x| Value::Bool(x.value(r))).unwrap_or_default(),
+        (_, DataType::Int32) => any.downcast_ref::<Int32Array>().map(|x| Value::from(x.value(r))).unwrap_or_default(),
+        (_, DataType::Int64) => any.downcast_ref::<Int64Array>().map(|x| Value::from(x.value(r))).unwrap_or_default(),
+        (_, DataType::Float64) => any
+            .downcast_ref::<Float64Array>()
+            .map(|x| {
+                let v = x.value(r);
+                serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::String(format_real(v)))
+            })
+            .unwrap_or_default(),
+        (_, DataType::Timestamp(..)) => any
+            .downcast_ref::<TimestampNanosecondArray>()
+            .map(|x| Value::String(format_datetime(x.value(r))))
+            .unwrap_or_default(),
+        (_, DataType::Duration(_)) => any
+            .downcast_ref::<DurationNanosecondArray>()
+            .map(|x| Value::String(format_timespan(x.value(r) / 100)))
+            .unwrap_or_default(),
+        (_, DataType::Decimal128(..)) => any
+            .downcast_ref::<Decimal128Array>()
+            .map(|x| {
+                let text = x.value_as_string(r);
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text))
+            })
+            .unwrap_or_default(),
+        _ => str_at(a, r).map(|s| Value::String(s.to_string())).unwrap_or_else(|| Value::String(fallback_text(a, r))),
+    }
+}
+
+fn fallback_text(a: &dyn Array, r: usize) -> String {
+    datafusion::arrow::util::display::array_value_to_string(a, r).unwrap_or_default()
+}
+
+/// The value at row `r` as Kusto's text: what `tostring()` and the table/CSV output show. Null is "".
+pub fn cell_text(a: &dyn Array, r: usize, ty: KqlType) -> String {
+    if a.is_null(r) {
+        return String::new();
+    }
+    match cell_json(a, r, ty) {
+        Value::String(s) if ty != KqlType::Dynamic => s,
+        Value::Number(n) if ty == KqlType::Real => n.as_f64().map(format_real).unwrap_or_else(|| n.to_string()),
+        Value::Null => String::new(),
+        v => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timespan_text() {
+        assert_eq!(format_timespan(36 * 36_000_000_000), "1.12:00:00");
+        assert_eq!(format_timespan(1), "00:00:00.0000001");
+        assert_eq!(format_timespan(-12 * 36_000_000_000), "-12:00:00");
+        assert_eq!(format_timespan(0), "00:00:00");
+    }
+
+    #[test]
+    fn datetime_text() {
+        assert_eq!(format_datetime(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_datetime(100), "1970-01-01T00:00:00.0000001Z");
+        assert_eq!(format_datetime(500_000_000), "1970-01-01T00:00:00.5Z");
+    }
+}

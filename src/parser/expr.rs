@@ -1,0 +1,520 @@
+//! Expressions with Kusto precedence: `|` pipes < `or` < `and` < comparisons and string operators < `+ -` <
+//! `* / %` < unary minus < postfix (`.x`, `[i]`, calls).
+
+use super::literals::{parse_literal_token, parse_typed_literal};
+use super::operators::parse_operator;
+use super::statements::parse_column_decls;
+use super::{adjacent, at, at_kw, cut, fail, kw, nested, parse_name, tok, PResult, Tokens};
+use crate::ast::{BinOp, Expr, ExprKind, NamedExpr, OpParam, SetOpKind, Union};
+use crate::lexer::Token;
+
+/// Binary operators written as words, with their `!` negation and `_cs` forms: (word, op, negated op).
+const WORD_OPS: &[(&str, BinOp, BinOp)] = &[
+    ("has", BinOp::Has, BinOp::NotHas),
+    ("has_cs", BinOp::HasCs, BinOp::NotHasCs),
+    ("hasprefix", BinOp::HasPrefix, BinOp::NotHasPrefix),
+    ("hassuffix", BinOp::HasSuffix, BinOp::NotHasSuffix),
+    ("contains", BinOp::Contains, BinOp::NotContains),
+    ("contains_cs", BinOp::ContainsCs, BinOp::NotContainsCs),
+    ("startswith", BinOp::StartsWith, BinOp::NotStartsWith),
+    ("startswith_cs", BinOp::StartsWithCs, BinOp::NotStartsWithCs),
+    ("endswith", BinOp::EndsWith, BinOp::NotEndsWith),
+    ("endswith_cs", BinOp::EndsWithCs, BinOp::NotEndsWithCs),
+];
+
+// grammar: expr
+/// A full expression, pipes included: `T | where x | take 1`.
+pub fn parse_expr(i: Tokens<'_>) -> PResult<'_, Expr> {
+    nested(i, |i| {
+        let (mut i, mut e) = parse_or(i)?;
+        while at(i, Token::Pipe) {
+            let (j, _) = tok(i, Token::Pipe, "'|'")?;
+            let (j, op) = cut(parse_operator(j))?;
+            let span = e.span.to(op.span);
+            e = Expr { kind: ExprKind::Pipe { source: Box::new(e), op: Box::new(op) }, span };
+            i = j;
+        }
+        Ok((i, e))
+    })
+}
+
+fn binary(op: BinOp, left: Expr, right: Expr) -> Expr {
+    let span = left.span.to(right.span);
+    Expr { kind: ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, span }
+}
+
+// grammar: or_expr
+pub fn parse_or(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (mut i, mut e) = parse_and(i)?;
+    while at_kw(i, "or") {
+        let (j, _) = kw(i, "or")?;
+        let (j, r) = cut(parse_and(j))?;
+        e = binary(BinOp::Or, e, r);
+        i = j;
+    }
+    Ok((i, e))
+}
+
+// grammar: and_expr
+fn parse_and(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (mut i, mut e) = parse_comparison(i)?;
+    while at_kw(i, "and") {
+        let (j, _) = kw(i, "and")?;
+        let (j, r) = cut(parse_comparison(j))?;
+        e = binary(BinOp::And, e, r);
+        i = j;
+    }
+    Ok((i, e))
+}
+
+/// What follows the left operand of a comparison.
+enum CmpOp {
+    Bin(BinOp, usize),
+    Set(SetOpKind, usize),
+    Between(bool, usize),
+}
+
+// grammar: cmp_op, set_op
+/// Recognises a comparison or string operator at the head of `i`, with its token count.
+fn comparison_op(i: Tokens<'_>) -> Option<CmpOp> {
+    let t0 = i.peek(0)?;
+    let word = |n: usize| i.peek(n).filter(|t| t.token == Token::Ident).map(|t| i.text(t));
+    let simple = match t0.token {
+        Token::EqEq => Some(BinOp::Eq),
+        Token::NotEq | Token::LtGt => Some(BinOp::NotEq),
+        Token::Lt => Some(BinOp::Lt),
+        Token::Le => Some(BinOp::Le),
+        Token::Gt => Some(BinOp::Gt),
+        Token::Ge => Some(BinOp::Ge),
+        Token::EqTilde => Some(BinOp::EqCi),
+        Token::BangTilde => Some(BinOp::NotEqCi),
+        _ => None,
+    };
+    if let Some(op) = simple {
+        return Some(CmpOp::Bin(op, 1));
+    }
+    let tilde_after = |n: usize| {
+        matches!((i.peek(n), i.peek(n + 1)), (Some(a), Some(b)) if b.token == Token::Tilde && adjacent(a, b))
+    };
+    if t0.token == Token::Bang {
+        let w = word(1).filter(|_| i.peek(1).is_some_and(|t| adjacent(t0, t)))?;
+        if w == "in" {
+            return Some(if tilde_after(1) { CmpOp::Set(SetOpKind::NotInCi, 3) } else { CmpOp::Set(SetOpKind::NotIn, 2) });
+        }
+        if w == "between" {
+            return Some(CmpOp::Between(true, 2));
+        }
+        return WORD_OPS.iter().find(|(k, _, _)| *k == w).map(|(_, _, neg)| CmpOp::Bin(*neg, 2));
+    }
+    let w = word(0)?;
+    match w {
+        "in" => Some(if tilde_after(0) { CmpOp::Set(SetOpKind::InCi, 2) } else { CmpOp::Set(SetOpKind::In, 1) }),
+        "has_any" => Some(CmpOp::Set(SetOpKind::HasAny, 1)),
+        "has_all" => Some(CmpOp::Set(SetOpKind::HasAll, 1)),
+        "between" => Some(CmpOp::Between(false, 1)),
+        "matches" if word(1) == Some("regex") => Some(CmpOp::Bin(BinOp::MatchesRegex, 2)),
+        _ => WORD_OPS.iter().find(|(k, _, _)| *k == w).map(|(_, op, _)| CmpOp::Bin(*op, 1)),
+    }
+}
+
+// grammar: comparison
+fn parse_comparison(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (mut i, mut e) = parse_additive(i)?;
+    while let Some(op) = comparison_op(i) {
+        match op {
+            CmpOp::Bin(op, n) => {
+                let (j, r) = cut(parse_additive(i.advance_public(n)))?;
+                e = binary(op, e, r);
+                i = j;
+            }
+            CmpOp::Set(op, n) => {
+                let (j, (list, close)) = cut(parse_paren_list(i.advance_public(n)))?;
+                let span = e.span.to(close);
+                e = Expr { kind: ExprKind::SetOp { op, value: Box::new(e), list }, span };
+                i = j;
+            }
+            CmpOp::Between(negated, n) => {
+                let j = i.advance_public(n);
+                let (j, _) = cut(tok(j, Token::LParen, "'(' after between"))?;
+                let (j, low) = cut(parse_additive(j))?;
+                let (j, _) = cut(tok(j, Token::DotDot, "'..' between the bounds"))?;
+                let (j, high) = cut(parse_additive(j))?;
+                let (j, close) = cut(tok(j, Token::RParen, "')' after the range"))?;
+                let span = e.span.to(close.span);
+                e = Expr {
+                    kind: ExprKind::Between { negated, value: Box::new(e), low: Box::new(low), high: Box::new(high) },
+                    span,
+                };
+                i = j;
+            }
+        }
+    }
+    Ok((i, e))
+}
+
+/// `( expr, expr, ... )`; items may be whole pipelines (sub-queries). Returns the items and the `)` span.
+fn parse_paren_list(i: Tokens<'_>) -> PResult<'_, (Vec<Expr>, crate::source::Span)> {
+    let (i, _) = tok(i, Token::LParen, "'(' and a list of values")?;
+    let (i, items) = parse_expr_list(i)?;
+    let (i, close) = tok(i, Token::RParen, "')' or ',' in the list")?;
+    Ok((i, (items, close.span)))
+}
+
+/// Comma-separated expressions (possibly none) up to a closing token.
+pub fn parse_expr_list(mut i: Tokens<'_>) -> PResult<'_, Vec<Expr>> {
+    let mut items = Vec::new();
+    if at(i, Token::RParen) || at(i, Token::RBracket) {
+        return Ok((i, items));
+    }
+    loop {
+        let (j, e) = parse_expr(i)?;
+        items.push(e);
+        i = j;
+        if at(i, Token::Comma) {
+            i = tok(i, Token::Comma, "")?.0;
+        } else {
+            return Ok((i, items));
+        }
+    }
+}
+
+// grammar: additive
+fn parse_additive(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (mut i, mut e) = parse_multiplicative(i)?;
+    loop {
+        let op = match i.first().map(|t| t.token) {
+            Some(Token::Plus) => BinOp::Add,
+            Some(Token::Minus) => BinOp::Sub,
+            _ => return Ok((i, e)),
+        };
+        let (j, r) = cut(parse_multiplicative(i.advance_public(1)))?;
+        e = binary(op, e, r);
+        i = j;
+    }
+}
+
+// grammar: multiplicative
+fn parse_multiplicative(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (mut i, mut e) = parse_unary(i)?;
+    loop {
+        let op = match i.first().map(|t| t.token) {
+            Some(Token::Star) => BinOp::Mul,
+            Some(Token::Slash) => BinOp::Div,
+            Some(Token::Percent) => BinOp::Mod,
+            _ => return Ok((i, e)),
+        };
+        let (j, r) = cut(parse_unary(i.advance_public(1)))?;
+        e = binary(op, e, r);
+        i = j;
+    }
+}
+
+// grammar: unary
+fn parse_unary(i: Tokens<'_>) -> PResult<'_, Expr> {
+    match i.first() {
+        Some(t) if t.token == Token::Minus => {
+            let (j, e) = nested(i.advance_public(1), parse_unary)?;
+            let span = t.span.to(e.span);
+            // fold a literal number's sign into it, so `-5` is a literal
+            let kind = match e.kind {
+                ExprKind::Literal(crate::ast::Literal::Long(v)) => ExprKind::Literal(crate::ast::Literal::Long(-v)),
+                ExprKind::Literal(crate::ast::Literal::Real(v)) => ExprKind::Literal(crate::ast::Literal::Real(-v)),
+                ExprKind::Literal(crate::ast::Literal::Timespan(v)) => {
+                    ExprKind::Literal(crate::ast::Literal::Timespan(-v))
+                }
+                other => ExprKind::Neg(Box::new(Expr { kind: other, span: e.span })),
+            };
+            Ok((j, Expr { kind, span }))
+        }
+        Some(t) if t.token == Token::Plus => parse_unary(i.advance_public(1)),
+        _ => parse_postfix(i),
+    }
+}
+
+// grammar: postfix
+pub fn parse_postfix(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (mut i, mut e) = parse_primary(i)?;
+    loop {
+        match i.first().map(|t| t.token) {
+            Some(Token::Dot) => {
+                let (j, _) = tok(i, Token::Dot, "")?;
+                let (j, name) = cut(parse_name(j))?;
+                let span = e.span.to(name.span);
+                e = Expr { kind: ExprKind::Member { target: Box::new(e), name }, span };
+                i = j;
+            }
+            Some(Token::LBracket) => {
+                let (j, _) = tok(i, Token::LBracket, "")?;
+                let (j, idx) = cut(parse_expr(j))?;
+                let (j, close) = cut(tok(j, Token::RBracket, "']'"))?;
+                let span = e.span.to(close.span);
+                e = Expr { kind: ExprKind::Index { target: Box::new(e), index: Box::new(idx) }, span };
+                i = j;
+            }
+            _ => return Ok((i, e)),
+        }
+    }
+}
+
+const TYPE_NAMES: &[&str] = &[
+    "bool", "boolean", "int", "long", "real", "double", "decimal", "string", "datetime", "date", "timespan",
+    "time", "guid", "dynamic",
+];
+
+// grammar: primary
+fn parse_primary(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let Some(t) = i.first() else { return fail(i, "an expression") };
+    match t.token {
+        Token::LParen => nested(i, |i| {
+            let (i, open) = tok(i, Token::LParen, "")?;
+            let (i, e) = cut(parse_expr(i))?;
+            let (i, close) = cut(tok(i, Token::RParen, "')'"))?;
+            Ok((i, Expr { kind: ExprKind::Paren(Box::new(e)), span: open.span.to(close.span) }))
+        }),
+        Token::Star => Ok((i.advance_public(1), Expr { kind: ExprKind::Star, span: t.span })),
+        Token::LBracket => {
+            let (j, name) = parse_name(i)?;
+            let span = name.span;
+            Ok((j, Expr { kind: ExprKind::Name(name), span }))
+        }
+        Token::Ident => parse_word(i, t),
+        _ => match parse_literal_token(i)? {
+            (j, Some(lit)) => Ok((j, Expr { kind: ExprKind::Literal(lit), span: t.span })),
+            (_, None) => fail(i, "an expression"),
+        },
+    }
+}
+
+/// A primary that starts with a word: a source keyword, a typed literal, a call, or a name.
+fn parse_word<'a>(i: Tokens<'a>, t: crate::lexer::Tok) -> PResult<'a, Expr> {
+    let word = i.text(t);
+    let next = i.peek(1).map(|t| t.token);
+    match word {
+        "true" | "false" => {
+            let lit = crate::ast::Literal::Bool(word == "true");
+            return Ok((i.advance_public(1), Expr { kind: ExprKind::Literal(lit), span: t.span }));
+        }
+        "union" if matches!(next, Some(Token::Ident) | Some(Token::LParen)) => return parse_union_source(i),
+        "datatable" if next == Some(Token::LParen) => return parse_datatable(i),
+        "print" if !matches!(next, None | Some(Token::Pipe | Token::RParen | Token::Semi | Token::Comma)) => {
+            let (j, _) = kw(i, "print")?;
+            let (j, items) = cut(parse_named_exprs(j))?;
+            let span = t.span.to(items.last().map(|n| n.expr.span).unwrap_or(t.span));
+            return Ok((j, Expr { kind: ExprKind::Print(items), span }));
+        }
+        "range" if next == Some(Token::Ident) && at_kw(i.advance_public(2), "from") => return parse_range(i),
+        "typeof" if next == Some(Token::LParen) => {
+            let (j, _) = tok(i.advance_public(1), Token::LParen, "")?;
+            let (j, ty) = cut(parse_name(j))?;
+            let (j, close) = cut(tok(j, Token::RParen, "')'"))?;
+            return Ok((j, Expr { kind: ExprKind::TypeOf(ty), span: t.span.to(close.span) }));
+        }
+        _ => {}
+    }
+    if next == Some(Token::LParen) && TYPE_NAMES.contains(&word) {
+        return parse_typed_literal(i);
+    }
+    let (j, name) = parse_name(i)?;
+    if at(j, Token::LParen) {
+        let (j, _) = tok(j, Token::LParen, "")?;
+        let (j, args) = cut(parse_expr_list(j))?;
+        let (j, close) = cut(tok(j, Token::RParen, "')' or ',' after the arguments"))?;
+        let span = name.span.to(close.span);
+        return Ok((j, Expr { kind: ExprKind::Call { name, args }, span }));
+    }
+    let span = name.span;
+    Ok((j, Expr { kind: ExprKind::Name(name), span }))
+}
+
+// grammar: named_expr
+/// `Name = expr`, `(A, B) = expr`, or `expr`.
+pub fn parse_named_expr(i: Tokens<'_>) -> PResult<'_, NamedExpr> {
+    if let Ok((j, name)) = parse_name(i) {
+        if at(j, Token::Assign) {
+            let (j, _) = tok(j, Token::Assign, "")?;
+            let (j, expr) = cut(parse_expr(j))?;
+            return Ok((j, NamedExpr { names: vec![name], expr }));
+        }
+    }
+    if at(i, Token::LParen) {
+        if let Ok((j, names)) = parse_name_tuple(i) {
+            if at(j, Token::Assign) {
+                let (j, _) = tok(j, Token::Assign, "")?;
+                let (j, expr) = cut(parse_expr(j))?;
+                return Ok((j, NamedExpr { names, expr }));
+            }
+        }
+    }
+    let (j, expr) = parse_expr(i)?;
+    Ok((j, NamedExpr { names: vec![], expr }))
+}
+
+fn parse_name_tuple(i: Tokens<'_>) -> PResult<'_, Vec<crate::ast::Ident>> {
+    let (mut i, _) = tok(i, Token::LParen, "")?;
+    let mut names = Vec::new();
+    loop {
+        let (j, n) = parse_name(i)?;
+        names.push(n);
+        i = j;
+        if at(i, Token::Comma) {
+            i = tok(i, Token::Comma, "")?.0;
+        } else {
+            break;
+        }
+    }
+    let (i, _) = tok(i, Token::RParen, "')'")?;
+    Ok((i, names))
+}
+
+// grammar: named_exprs
+pub fn parse_named_exprs(mut i: Tokens<'_>) -> PResult<'_, Vec<NamedExpr>> {
+    let mut out = Vec::new();
+    loop {
+        let (j, n) = parse_named_expr(i)?;
+        out.push(n);
+        i = j;
+        if at(i, Token::Comma) {
+            i = tok(i, Token::Comma, "")?.0;
+        } else {
+            return Ok((i, out));
+        }
+    }
+}
+
+// grammar: op_params
+/// `kind=inner isfuzzy=true hint.strategy=shuffle withsource=T`: only names `accept` admits.
+pub fn parse_op_params<'a>(mut i: Tokens<'a>, accept: &dyn Fn(&str) -> bool) -> PResult<'a, Vec<OpParam>> {
+    let mut out = Vec::new();
+    loop {
+        let Some(t) = i.first().filter(|t| t.token == Token::Ident) else { return Ok((i, out)) };
+        // dotted names: hint.strategy
+        let mut n = 1;
+        let mut name = i.text(t).to_string();
+        let mut span = t.span;
+        while let (Some(d), Some(w)) = (i.peek(n), i.peek(n + 1)) {
+            if d.token == Token::Dot && w.token == Token::Ident {
+                name.push('.');
+                name.push_str(i.text(w));
+                span = span.to(w.span);
+                n += 2;
+            } else {
+                break;
+            }
+        }
+        if i.peek(n).map(|t| t.token) != Some(Token::Assign) || !accept(&name) {
+            return Ok((i, out));
+        }
+        let j = i.advance_public(n + 1);
+        let Some(v) = j.first() else { return fail(j, "a value after '='") };
+        let value_text = match v.token {
+            Token::Str | Token::VerbatimStr => crate::lexer::string_value(v.token, j.text(v)),
+            _ => j.text(v).to_string(),
+        };
+        let value = crate::ast::Ident { name: value_text, span: v.span };
+        out.push(OpParam { name: crate::ast::Ident { name, span }, value });
+        i = j.advance_public(1);
+    }
+}
+
+// grammar: union
+/// `union [kind=outer] [isfuzzy=true] [withsource=Name] A, (B | where x), C*`
+pub fn parse_union_body(i: Tokens<'_>) -> PResult<'_, Union> {
+    let start = i.here();
+    let (mut i, params) =
+        parse_op_params(i, &|n| matches!(n, "kind" | "isfuzzy" | "withsource" | "hint.concurrency" | "hint.spread"))?;
+    let mut legs = Vec::new();
+    loop {
+        let (j, leg) = cut(parse_postfix(i))?;
+        legs.push(leg);
+        i = j;
+        if at(i, Token::Comma) {
+            i = tok(i, Token::Comma, "")?.0;
+        } else {
+            break;
+        }
+    }
+    let span = start.to(legs.last().map(|l| l.span).unwrap_or(start));
+    Ok((i, Union { params, legs, span }))
+}
+
+fn parse_union_source(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (i, start) = kw(i, "union")?;
+    let (i, u) = parse_union_body(i)?;
+    let span = start.to(u.span);
+    Ok((i, Expr { kind: ExprKind::Union(u), span }))
+}
+
+// grammar: datatable
+/// `datatable(A:string, B:long) ["x", 1, "y", 2]`
+fn parse_datatable(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (i, start) = kw(i, "datatable")?;
+    let (i, _) = cut(tok(i, Token::LParen, "'('"))?;
+    let (i, columns) = cut(parse_column_decls(i))?;
+    let (i, _) = cut(tok(i, Token::RParen, "')' after the columns"))?;
+    let (i, _) = cut(tok(i, Token::LBracket, "'[' and the values"))?;
+    let (mut i, values) = cut(parse_expr_list(i))?;
+    if at(i, Token::Comma) {
+        i = tok(i, Token::Comma, "")?.0;
+    }
+    let (i, close) = cut(tok(i, Token::RBracket, "']' after the values"))?;
+    Ok((i, Expr { kind: ExprKind::Datatable { columns, values }, span: start.to(close.span) }))
+}
+
+// grammar: range
+/// `range x from 1 to 10 step 1`
+fn parse_range(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (i, start) = kw(i, "range")?;
+    let (i, name) = cut(parse_name(i))?;
+    let (i, _) = cut(kw(i, "from"))?;
+    let (i, from) = cut(parse_additive(i))?;
+    let (i, _) = cut(kw(i, "to"))?;
+    let (i, to) = cut(parse_additive(i))?;
+    let (i, _) = cut(kw(i, "step"))?;
+    let (i, step) = cut(parse_additive(i))?;
+    let span = start.to(step.span);
+    Ok((i, Expr { kind: ExprKind::Range { name, from: Box::new(from), to: Box::new(to), step: Box::new(step) }, span }))
+}
+
+impl<'a> Tokens<'a> {
+    /// Skips `n` tokens.
+    pub fn advance_public(&self, n: usize) -> Self {
+        self.advance(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::*;
+    use crate::parser::parse_str;
+
+    fn query(q: &str) -> Expr {
+        match parse_str(q).unwrap().statements.pop().unwrap() {
+            Statement::Query(e) => e,
+            s => panic!("not a query: {s:?}"),
+        }
+    }
+
+    #[test]
+    fn precedence() {
+        let e = query("a + b * c == d and not(e) or f");
+        let ExprKind::Binary { op: BinOp::Or, left, .. } = e.kind else { panic!() };
+        let ExprKind::Binary { op: BinOp::And, left, .. } = left.kind else { panic!() };
+        let ExprKind::Binary { op: BinOp::Eq, left, .. } = left.kind else { panic!() };
+        assert!(matches!(left.kind, ExprKind::Binary { op: BinOp::Add, .. }));
+    }
+
+    #[test]
+    fn negated_and_case_forms() {
+        assert!(matches!(query("a !has 'x'").kind, ExprKind::Binary { op: BinOp::NotHas, .. }));
+        assert!(matches!(query("a !in~ ('x')").kind, ExprKind::SetOp { op: SetOpKind::NotInCi, .. }));
+        assert!(matches!(query("a in~ ('x')").kind, ExprKind::SetOp { op: SetOpKind::InCi, .. }));
+        assert!(matches!(query("a between (1 .. 5)").kind, ExprKind::Between { negated: false, .. }));
+        assert!(matches!(query("a matches regex 'x'").kind, ExprKind::Binary { op: BinOp::MatchesRegex, .. }));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let q = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(matches!(parse_str(&q), Err(crate::diagnostics::ParseError::TooDeep { .. })));
+    }
+}
