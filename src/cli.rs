@@ -107,11 +107,16 @@ fn run(args: RunArgs) -> ExitCode {
         (None, Some(q)) => Source::new("<query>", q.clone()),
         (Some(f), None) => match std::fs::read_to_string(f) {
             Ok(t) => Source::new(f.display().to_string(), t),
-            Err(e) => return report(Error::Cli(CliError::Io { path: f.display().to_string(), message: e.to_string() }), None),
+            Err(e) => {
+                return report(Error::Cli(CliError::Io { path: f.display().to_string(), message: e.to_string() }), None)
+            }
         },
     };
     let Some(format) = Format::parse(&args.format) else {
-        return report(usage(format!("--format: '{}' is not one of table, csv, json, ndjson, typed-json", args.format)), None);
+        return report(
+            usage(format!("--format: '{}' is not one of table, csv, json, ndjson, typed-json", args.format)),
+            None,
+        );
     };
     let Some(env) = Env::parse(&args.env) else {
         return report(usage(format!("--env: '{}' is not one of defender, sentinel, auto", args.env)), None);

@@ -198,17 +198,19 @@ mod tests {
     #[test]
     fn timespans_and_numbers() {
         use Token::*;
-        assert_eq!(kinds("10d 1.5h 30m 10s 100ms 1tick 42 4.5 0x1F"), vec![
-            Timespan, Timespan, Timespan, Timespan, Timespan, Timespan, Int, Real, Int
-        ]);
+        assert_eq!(
+            kinds("10d 1.5h 30m 10s 100ms 1tick 42 4.5 0x1F"),
+            vec![Timespan, Timespan, Timespan, Timespan, Timespan, Timespan, Int, Real, Int]
+        );
     }
 
     #[test]
     fn comments_and_literals() {
         use Token::*;
-        assert_eq!(kinds("T // c\n| where x == datetime(2024-01-01 10:00) // d"), vec![
-            Ident, Pipe, Ident, Ident, EqEq, DatetimeLit
-        ]);
+        assert_eq!(
+            kinds("T // c\n| where x == datetime(2024-01-01 10:00) // d"),
+            vec![Ident, Pipe, Ident, Ident, EqEq, DatetimeLit]
+        );
         assert_eq!(kinds(r#"@"C:\x" 'a' "b\"c" ['x y']"#), vec![VerbatimStr, Str, Str, LBracket, Str, RBracket]);
         assert_eq!(string_value(Token::Str, r#""b\"c""#), "b\"c");
         assert_eq!(string_value(Token::VerbatimStr, r#"@"C:\x""y""#), "C:\\x\"y");

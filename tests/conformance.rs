@@ -1,6 +1,9 @@
 //! Runs `tests/conformance/*.kqlt` (format: tests/conformance/README.md). Every case is a named test,
 //! `<file>::<line>`, run in a fresh catalog built from the `.set` lines above it.
 
+// Test code: a failed expectation should panic with its message.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
 use kqlite::catalog::{Catalog, LoadedTable};
 use kqlite::output::values::{cell_json, cell_text};
 use kqlite::parser::{parse_datetime_text, parse_timespan_text};
@@ -158,8 +161,12 @@ fn cell_matches(expected: &str, actual: &dyn kqlite_array::Array, r: usize, ty: 
             };
             (a.is_nan() && e.is_nan()) || a == e || ((a - e).abs() <= 1e-9 * e.abs().max(1.0))
         }
-        KqlType::Datetime => parse_datetime_text(expected).is_some() && parse_datetime_text(expected) == parse_datetime_text(&text),
-        KqlType::Timespan => parse_timespan_text(expected).is_some() && parse_timespan_text(expected) == parse_timespan_text(&text),
+        KqlType::Datetime => {
+            parse_datetime_text(expected).is_some() && parse_datetime_text(expected) == parse_datetime_text(&text)
+        }
+        KqlType::Timespan => {
+            parse_timespan_text(expected).is_some() && parse_timespan_text(expected) == parse_timespan_text(&text)
+        }
         KqlType::Dynamic => {
             let got = cell_json(actual, r, ty);
             match expected.strip_prefix('~') {
@@ -198,7 +205,12 @@ fn run_case(items: &[Item], case: &Case) -> Result<(), Failed> {
     let (q, batches) = result.map_err(|e| format!("query failed: {}: {e}", e.code()))?;
     let got_header: Vec<String> = q.schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect();
     if got_header != case.header {
-        return Err(format!("columns differ\n  expected: {}\n  actual:   {}", case.header.join(" | "), got_header.join(" | ")).into());
+        return Err(format!(
+            "columns differ\n  expected: {}\n  actual:   {}",
+            case.header.join(" | "),
+            got_header.join(" | ")
+        )
+        .into());
     }
     let mut actual: Vec<(usize, usize)> = Vec::new();
     for (b, batch) in batches.iter().enumerate() {
@@ -210,7 +222,13 @@ fn run_case(items: &[Item], case: &Case) -> Result<(), Failed> {
         rows.iter()
             .map(|(b, r)| {
                 let batch = &batches[*b];
-                q.schema.columns.iter().enumerate().map(|(i, c)| cell_repr(batch.column(i).as_ref(), *r, c.ty)).collect::<Vec<_>>().join(" | ")
+                q.schema
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| cell_repr(batch.column(i).as_ref(), *r, c.ty))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
             })
             .collect::<Vec<_>>()
             .join("\n    ")
@@ -230,7 +248,11 @@ fn run_case(items: &[Item], case: &Case) -> Result<(), Failed> {
     }
     let row_matches = |exp: &Vec<String>, (b, r): (usize, usize), schema: &KqlSchema| {
         exp.len() == schema.len()
-            && schema.columns.iter().enumerate().all(|(i, c)| cell_matches(&exp[i], batches[b].column(i).as_ref(), r, c.ty))
+            && schema
+                .columns
+                .iter()
+                .enumerate()
+                .all(|(i, c)| cell_matches(&exp[i], batches[b].column(i).as_ref(), r, c.ty))
     };
     if case.ordered {
         for (exp, act) in case.rows.iter().zip(&actual) {
@@ -265,7 +287,8 @@ fn cell_repr(a: &dyn kqlite_array::Array, r: usize, ty: KqlType) -> String {
 fn main() {
     let args = Arguments::from_args();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "kqlt"));
     files.sort();
     let mut trials = Vec::new();

@@ -2,6 +2,9 @@
 //! `// grammar: <rule>`, every tag names a production, the operator keywords of the grammar are the parser's
 //! OPERATORS, and every `(* e.g. ... *)` example parses.
 
+// Test code: a failed expectation should panic with its message.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -19,7 +22,8 @@ fn productions(g: &str) -> Vec<String> {
         .filter_map(|l| {
             let (head, _) = l.split_once('=')?;
             let head = head.trim();
-            (!head.is_empty() && head.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !l.starts_with(' ')).then(|| head.to_string())
+            (!head.is_empty() && head.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !l.starts_with(' '))
+                .then(|| head.to_string())
         })
         .collect()
 }
@@ -56,7 +60,9 @@ fn operator_keywords_match() {
     let start = g.find("operator      =").expect("operator production");
     let section = &g[start..];
     let mut quoted: BTreeSet<String> = BTreeSet::new();
-    for l in section.lines().filter(|l| l.contains("_op ") || l.starts_with("              |") || l.starts_with("where_op")) {
+    for l in
+        section.lines().filter(|l| l.contains("_op ") || l.starts_with("              |") || l.starts_with("where_op"))
+    {
         let code = l.split("(*").next().unwrap_or("");
         let mut rest = code;
         while let Some(i) = rest.find('"') {
@@ -79,7 +85,15 @@ fn examples_parse() {
         let rest = &g[i + 8..];
         let Some(end) = rest.find(" *)") else { continue };
         let example = &rest[..end];
-        let tries = [example.to_string(), format!("T | {example}"), format!("print {example}"), format!("let f = {example}; f")];
+        let tries = [
+            example.to_string(),
+            format!("T | {example}"),
+            format!("print {example}"),
+            format!("let f = {example}; f"),
+            format!("let f = ({example}) {{ T }}; f"),
+            format!("datatable({example}) []"),
+            format!("union {example}"),
+        ];
         let ok = tries.iter().any(|q| {
             let src = kqlite::Source::new("example", q.clone());
             kqlite::lexer::lex(&src).ok().is_some_and(|t| kqlite::parser::parse(&src, &t).is_ok())

@@ -209,7 +209,13 @@ impl Binder<'_> {
         Err(BindError::UnknownColumn { name: n.name.clone(), span: n.span.into(), did_you_mean: help })
     }
 
-    fn bind_scalar_call(&mut self, name: &ast::Ident, args: &[ast::Expr], scope: &KqlSchema, span: Span) -> Result<Arg, BindError> {
+    fn bind_scalar_call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        scope: &KqlSchema,
+        span: Span,
+    ) -> Result<Arg, BindError> {
         if let Some(Binding::Function(f)) = self.lookup_let(&name.name).cloned() {
             let bound = self.bind_call_args(&f, args, scope)?;
             return self.call_scalar_function(&f, bound, scope, span);
@@ -230,12 +236,19 @@ impl Binder<'_> {
             cands.extend(self.let_names());
             let help = super::names::did_you_mean(&name.name, cands.iter().map(|s| s.as_str()))
                 .map(|s| format!("did you mean '{s}'?"));
-            return Err(BindError::UnknownFunction { name: name.name.clone(), span: name.span.into(), did_you_mean: help });
+            return Err(BindError::UnknownFunction {
+                name: name.name.clone(),
+                span: name.span.into(),
+                did_you_mean: help,
+            });
         };
         let mut bound = Vec::with_capacity(args.len());
         for a in args {
             if matches!(a.kind, K::Star) {
-                return Err(BindError::Unsupported { what: format!("'*' as an argument of {}()", f.name), span: a.span.into() });
+                return Err(BindError::Unsupported {
+                    what: format!("'*' as an argument of {}()", f.name),
+                    span: a.span.into(),
+                });
             }
             bound.push(self.bind_scalar(a, scope)?);
         }
@@ -247,7 +260,11 @@ impl Binder<'_> {
     fn scalar_from_tabular(&mut self, e: &ast::Expr, span: Span) -> Result<Arg, BindError> {
         let b = self.bind_tabular(e)?;
         let Some(first) = b.schema.columns.first().cloned() else {
-            return Err(BindError::InvalidArgument { message: "the sub-query has no columns".into(), span: span.into(), help: None });
+            return Err(BindError::InvalidArgument {
+                message: "the sub-query has no columns".into(),
+                span: span.into(),
+                help: None,
+            });
         };
         let plan = LogicalPlanBuilder::from(b.plan)
             .project(vec![col(&first.name)])
@@ -309,7 +326,8 @@ impl Binder<'_> {
             }
             Lt | Le | Gt | Ge => {
                 let (l, r) = self.comparable(text, l, r)?;
-                let (a, b) = if matches!(l.ty, KqlType::Timespan) { (nanos(l.expr), nanos(r.expr)) } else { (l.expr, r.expr) };
+                let (a, b) =
+                    if matches!(l.ty, KqlType::Timespan) { (nanos(l.expr), nanos(r.expr)) } else { (l.expr, r.expr) };
                 let e = match op {
                     Lt => a.lt(b),
                     Le => a.lt_eq(b),
@@ -326,12 +344,20 @@ impl Binder<'_> {
             Add | Sub | Mul | Div | Mod => self.bind_arith(op, l, r),
             MatchesRegex => {
                 let (l, r) = (Self::to_string_arg(l)?, Self::to_string_arg(r)?);
-                Ok((udf::call("matches_regex", DataType::Boolean, udf::strings::regex_match(), vec![l.expr, r.expr]), bool_))
+                Ok((
+                    udf::call("matches_regex", DataType::Boolean, udf::strings::regex_match(), vec![l.expr, r.expr]),
+                    bool_,
+                ))
             }
             _ => {
                 let (kind, cs, negated) = string_op(op);
                 let (l, r) = (Self::to_string_arg(l)?, Self::to_string_arg(r)?);
-                let e = udf::call(text.trim_start_matches('!'), DataType::Boolean, udf::strings::predicate(kind, cs), vec![l.expr, r.expr]);
+                let e = udf::call(
+                    text.trim_start_matches('!'),
+                    DataType::Boolean,
+                    udf::strings::predicate(kind, cs),
+                    vec![l.expr, r.expr],
+                );
                 Ok((if negated { Expr::Not(Box::new(e)) } else { e }, bool_))
             }
         }
@@ -364,7 +390,9 @@ impl Binder<'_> {
                 Ok((e, t))
             }
             (Sub, Datetime, Datetime) => Ok((as_timespan(nanos(l.expr) - nanos(r.expr)), Timespan)),
-            (Add, Datetime, Timespan) | (Add, Timespan, Datetime) => Ok((as_datetime(nanos(l.expr) + nanos(r.expr)), Datetime)),
+            (Add, Datetime, Timespan) | (Add, Timespan, Datetime) => {
+                Ok((as_datetime(nanos(l.expr) + nanos(r.expr)), Datetime))
+            }
             (Sub, Datetime, Timespan) => Ok((as_datetime(nanos(l.expr) - nanos(r.expr)), Datetime)),
             (Add, Timespan, Timespan) => Ok((as_timespan(nanos(l.expr) + nanos(r.expr)), Timespan)),
             (Sub, Timespan, Timespan) => Ok((as_timespan(nanos(l.expr) - nanos(r.expr)), Timespan)),
@@ -375,8 +403,12 @@ impl Binder<'_> {
             (Mod, Timespan, Timespan) => Ok((as_timespan(nanos(l.expr) % nanos(r.expr)), Timespan)),
             (Mul | Div, Timespan, n) if n.is_numeric() => {
                 let scaled = match (op, n) {
-                    (Mul, Real | Decimal) => cast(cast(nanos(l.expr), DataType::Float64) * num(r, Real), DataType::Int64),
-                    (Div, Real | Decimal) => cast(cast(nanos(l.expr), DataType::Float64) / num(r, Real), DataType::Int64),
+                    (Mul, Real | Decimal) => {
+                        cast(cast(nanos(l.expr), DataType::Float64) * num(r, Real), DataType::Int64)
+                    }
+                    (Div, Real | Decimal) => {
+                        cast(cast(nanos(l.expr), DataType::Float64) / num(r, Real), DataType::Int64)
+                    }
                     (Mul, _) => nanos(l.expr) * num(r, Long),
                     _ => nanos(l.expr) / num(r, Long),
                 };
@@ -387,7 +419,14 @@ impl Binder<'_> {
         }
     }
 
-    fn bind_between(&mut self, negated: bool, value: &ast::Expr, low: &ast::Expr, high: &ast::Expr, scope: &KqlSchema) -> Result<(Expr, KqlType), BindError> {
+    fn bind_between(
+        &mut self,
+        negated: bool,
+        value: &ast::Expr,
+        low: &ast::Expr,
+        high: &ast::Expr,
+        scope: &KqlSchema,
+    ) -> Result<(Expr, KqlType), BindError> {
         let v = self.bind_scalar(value, scope)?;
         let lo = self.bind_scalar(low, scope)?;
         let mut hi = self.bind_scalar(high, scope)?;
@@ -403,7 +442,14 @@ impl Binder<'_> {
     }
 
     /// `in`, `!in`, `in~`, `!in~`, `has_any`, `has_all`: scalar lists, dynamic arrays, or a sub-query.
-    fn bind_set_op(&mut self, op: SetOpKind, value: &ast::Expr, list: &[ast::Expr], scope: &KqlSchema, span: Span) -> Result<(Expr, KqlType), BindError> {
+    fn bind_set_op(
+        &mut self,
+        op: SetOpKind,
+        value: &ast::Expr,
+        list: &[ast::Expr],
+        scope: &KqlSchema,
+        span: Span,
+    ) -> Result<(Expr, KqlType), BindError> {
         let v = self.bind_scalar(value, scope)?;
         let ci = matches!(op, SetOpKind::InCi | SetOpKind::NotInCi);
         let negated = matches!(op, SetOpKind::NotIn | SetOpKind::NotInCi);
@@ -418,7 +464,10 @@ impl Binder<'_> {
             let a = self.bind_scalar(item, scope)?;
             if a.ty == KqlType::Dynamic {
                 let Some(ScalarValue::Utf8(Some(json))) = fold_constant(&a.expr) else {
-                    return Err(BindError::Unsupported { what: format!("a non-constant dynamic list in '{}'", op.text()), span: a.span.into() });
+                    return Err(BindError::Unsupported {
+                        what: format!("a non-constant dynamic list in '{}'", op.text()),
+                        span: a.span.into(),
+                    });
                 };
                 for x in flatten_json(&json) {
                     items.push(json_item(x, a.span));
@@ -430,10 +479,17 @@ impl Binder<'_> {
         if matches!(op, SetOpKind::HasAny | SetOpKind::HasAll) {
             let mut needles = Vec::new();
             for a in &items {
-                match fold_constant(&functions::convert_to(a.clone(), KqlType::String).expr).or_else(|| fold_constant(&a.expr)) {
+                match fold_constant(&functions::convert_to(a.clone(), KqlType::String).expr)
+                    .or_else(|| fold_constant(&a.expr))
+                {
                     Some(ScalarValue::Utf8(Some(s))) => needles.push(serde_json::Value::String(s)),
                     Some(other) if !other.is_null() => needles.push(serde_json::Value::String(other.to_string())),
-                    _ => return Err(BindError::Unsupported { what: format!("non-constant values in {}", op.text()), span: a.span.into() }),
+                    _ => {
+                        return Err(BindError::Unsupported {
+                            what: format!("non-constant values in {}", op.text()),
+                            span: a.span.into(),
+                        })
+                    }
                 }
             }
             let v = Self::to_string_arg(v)?;
@@ -446,13 +502,15 @@ impl Binder<'_> {
         }
         let (value, exprs) = if ci {
             let v = Self::to_string_arg(v)?;
-            let exprs: Result<Vec<Expr>, BindError> = items.into_iter().map(|a| Ok(sf::lower(Self::to_string_arg(a)?.expr))).collect();
+            let exprs: Result<Vec<Expr>, BindError> =
+                items.into_iter().map(|a| Ok(sf::lower(Self::to_string_arg(a)?.expr))).collect();
             (sf::lower(v.expr), exprs?)
         } else {
             let t = v.ty;
             let mut exprs = Vec::new();
             for a in items {
-                let (_, a) = self.comparable(op.text(), Arg { expr: lit(ScalarValue::Null), ty: t, span: v.span }, a)?;
+                let (_, a) =
+                    self.comparable(op.text(), Arg { expr: lit(ScalarValue::Null), ty: t, span: v.span }, a)?;
                 exprs.push(functions::convert_to(a, if t == KqlType::Int { KqlType::Int } else { t }).expr);
             }
             (v.expr, exprs)
@@ -463,10 +521,20 @@ impl Binder<'_> {
         Ok((e, KqlType::Bool))
     }
 
-    fn bind_set_subquery(&mut self, op: SetOpKind, v: Arg, q: &ast::Expr, span: Span) -> Result<(Expr, KqlType), BindError> {
+    fn bind_set_subquery(
+        &mut self,
+        op: SetOpKind,
+        v: Arg,
+        q: &ast::Expr,
+        span: Span,
+    ) -> Result<(Expr, KqlType), BindError> {
         let b = self.bind_tabular(q)?;
         let Some(first) = b.schema.columns.first().cloned() else {
-            return Err(BindError::InvalidArgument { message: "the sub-query has no columns".into(), span: q.span.into(), help: None });
+            return Err(BindError::InvalidArgument {
+                message: "the sub-query has no columns".into(),
+                span: q.span.into(),
+                help: None,
+            });
         };
         let ci = matches!(op, SetOpKind::InCi | SetOpKind::NotInCi);
         let negated = matches!(op, SetOpKind::NotIn | SetOpKind::NotInCi);

@@ -46,7 +46,8 @@ impl Bound {
     /// Pairs a plan with its Kusto schema, checking they agree (a mismatch is our bug, never a panic).
     pub fn new(plan: LogicalPlan, schema: KqlSchema, span: Span) -> Result<Bound, BindError> {
         let fields = plan.schema().fields();
-        let agree = fields.len() == schema.len() && fields.iter().zip(&schema.columns).all(|(f, c)| f.name() == &c.name);
+        let agree =
+            fields.len() == schema.len() && fields.iter().zip(&schema.columns).all(|(f, c)| f.name() == &c.name);
         if !agree {
             let got: Vec<&String> = fields.iter().map(|f| f.name()).collect();
             let want: Vec<&str> = schema.names().collect();
@@ -129,7 +130,11 @@ impl<'a> Binder<'a> {
     /// `let name = value;` at the current scope level.
     fn bind_let(&mut self, l: &ast::Let, top: bool) -> Result<(), BindError> {
         if let Some((_, first)) = self.scopes.last().and_then(|s| s.get(&l.name.name)) {
-            return Err(BindError::DuplicateLet { name: l.name.name.clone(), span: l.name.span.into(), first: (*first).into() });
+            return Err(BindError::DuplicateLet {
+                name: l.name.name.clone(),
+                span: l.name.span.into(),
+                first: (*first).into(),
+            });
         }
         let binding = match &l.value {
             LetValue::Function(f) => Binding::Function(Rc::new(f.clone())),
@@ -214,7 +219,10 @@ impl<'a> Binder<'a> {
                 Some(Binding::Tabular(_)) => true,
                 Some(Binding::Function(f)) => f.params.is_empty() && self.function_body_is_tabular(f),
                 Some(Binding::Scalar(_)) => false,
-                None => self.catalog.table(self.env, &n.name).is_some() || self.catalog.builtin(Env::Sentinel, &n.name).is_some(),
+                None => {
+                    self.catalog.table(self.env, &n.name).is_some()
+                        || self.catalog.builtin(Env::Sentinel, &n.name).is_some()
+                }
             },
             K::Call { name, .. } => match name.name.as_str() {
                 "materialize" | "table" | "view" => true,
@@ -234,7 +242,9 @@ impl<'a> Binder<'a> {
             K::Pipe { .. } | K::Union(_) | K::Datatable { .. } | K::Print(_) | K::Range { .. } => true,
             K::Name(n) => {
                 f.params.iter().any(|p| p.name.name == n.name && matches!(p.ty, ast::ParamType::Tabular(_)))
-                    || f.body_lets.iter().any(|l| l.name.name == n.name && matches!(&l.value, LetValue::Expr(e) if self.is_tabular(e)))
+                    || f.body_lets
+                        .iter()
+                        .any(|l| l.name.name == n.name && matches!(&l.value, LetValue::Expr(e) if self.is_tabular(e)))
                     || self.is_tabular(&f.body)
             }
             _ => self.is_tabular(&f.body),
@@ -279,7 +289,12 @@ impl<'a> Binder<'a> {
     }
 
     /// Projects `input` to exactly `items` (expression, output name, Kusto type), in order.
-    pub(crate) fn project(&self, input: Bound, items: Vec<(Expr, String, KqlType)>, span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn project(
+        &self,
+        input: Bound,
+        items: Vec<(Expr, String, KqlType)>,
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let exprs: Vec<Expr> = items.iter().map(|(e, n, _)| e.clone().alias(n.clone())).collect();
         let schema = KqlSchema::new(items.into_iter().map(|(_, name, ty)| KqlColumn { name, ty }).collect());
         let plan = LogicalPlanBuilder::from(input.plan).project(exprs).and_then(|b| b.build()).map_err(df_err(span))?;

@@ -23,11 +23,8 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
 pub fn help_line<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, what: &str) -> Option<String> {
     let all: Vec<&str> = candidates.collect();
     let suggestion = did_you_mean(name, all.iter().copied());
-    let listing = if all.len() <= 12 && !all.is_empty() {
-        format!("{what} here: {}", all.join(", "))
-    } else {
-        String::new()
-    };
+    let listing =
+        if all.len() <= 12 && !all.is_empty() { format!("{what} here: {}", all.join(", ")) } else { String::new() };
     match (suggestion, listing.is_empty()) {
         (Some(s), true) => Some(format!("did you mean '{s}'?")),
         (Some(s), false) => Some(format!("did you mean '{s}'? {listing}")),

@@ -99,7 +99,13 @@ impl Binder<'_> {
 
     /// Loaded rows under the catalog's schema: catalog columns in catalog order (a missing one is empty;
     /// `TimeGenerated` and `Timestamp` stand in for each other), then the dump's extra columns.
-    fn scan_loaded(&mut self, name: &str, data: &LoadedTable, builtin: Option<&KqlSchema>, span: Span) -> Result<Bound, BindError> {
+    fn scan_loaded(
+        &mut self,
+        name: &str,
+        data: &LoadedTable,
+        builtin: Option<&KqlSchema>,
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let raw = self.mem_scan(name, data.schema.clone(), data.batches.clone(), span)?;
         let Some(builtin) = builtin else { return Ok(raw) };
         let have = |n: &str| data.schema.find(n).map(|(_, c)| c.ty);
@@ -173,7 +179,12 @@ impl Binder<'_> {
     }
 
     /// `datatable(A:string, B:long) [...]`: values row by row (datatable-operator).
-    fn bind_datatable(&mut self, columns: &[(ast::Ident, ast::Ident)], values: &[ast::Expr], span: Span) -> Result<Bound, BindError> {
+    fn bind_datatable(
+        &mut self,
+        columns: &[(ast::Ident, ast::Ident)],
+        values: &[ast::Expr],
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let mut schema = Vec::new();
         for (n, t) in columns {
             let ty = parse_type(t)?;
@@ -181,9 +192,13 @@ impl Binder<'_> {
         }
         let schema = KqlSchema::new(schema);
         if schema.is_empty() {
-            return Err(BindError::InvalidArgument { message: "a datatable needs at least one column".into(), span: span.into(), help: None });
+            return Err(BindError::InvalidArgument {
+                message: "a datatable needs at least one column".into(),
+                span: span.into(),
+                help: None,
+            });
         }
-        if values.len() % schema.len() != 0 {
+        if !values.len().is_multiple_of(schema.len()) {
             return Err(BindError::InvalidArgument {
                 message: format!("{} values do not fill rows of {} columns", values.len(), schema.len()),
                 span: span.into(),
@@ -198,7 +213,10 @@ impl Binder<'_> {
             let mut row = Vec::new();
             for (v, c) in chunk.iter().zip(&schema.columns) {
                 let a = self.bind_scalar(v, &KqlSchema::default())?;
-                if a.ty != c.ty && !(a.ty.is_numeric() && c.ty.is_numeric()) && !matches!(a.expr, Expr::Literal(datafusion::common::ScalarValue::Null, _)) {
+                if a.ty != c.ty
+                    && !(a.ty.is_numeric() && c.ty.is_numeric())
+                    && !matches!(a.expr, Expr::Literal(datafusion::common::ScalarValue::Null, _))
+                {
                     return Err(BindError::TypeMismatch {
                         message: format!("a value of column '{}' must be {}", c.name, c.ty),
                         span: v.span.into(),
@@ -213,7 +231,12 @@ impl Binder<'_> {
         }
         let plan = LogicalPlanBuilder::values(rows).and_then(|b| b.build()).map_err(df_err(span))?;
         let names: Vec<String> = plan.schema().fields().iter().map(|f| f.name().clone()).collect();
-        let raw = Bound { plan, schema: KqlSchema::new(names.iter().zip(&schema.columns).map(|(n, c)| KqlColumn { name: n.clone(), ty: c.ty }).collect()) };
+        let raw = Bound {
+            plan,
+            schema: KqlSchema::new(
+                names.iter().zip(&schema.columns).map(|(n, c)| KqlColumn { name: n.clone(), ty: c.ty }).collect(),
+            ),
+        };
         let items = names.iter().zip(&schema.columns).map(|(n, c)| (col(n), c.name.clone(), c.ty)).collect();
         self.project(raw, items, span)
     }
@@ -235,9 +258,17 @@ impl Binder<'_> {
     }
 
     /// `range x from a to b step s`, for constant bounds (range-operator).
-    fn bind_range(&mut self, name: &ast::Ident, from: &ast::Expr, to: &ast::Expr, step: &ast::Expr, span: Span) -> Result<Bound, BindError> {
+    fn bind_range(
+        &mut self,
+        name: &ast::Ident,
+        from: &ast::Expr,
+        to: &ast::Expr,
+        step: &ast::Expr,
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let empty = KqlSchema::default();
-        let (f, t, s) = (self.bind_scalar(from, &empty)?, self.bind_scalar(to, &empty)?, self.bind_scalar(step, &empty)?);
+        let (f, t, s) =
+            (self.bind_scalar(from, &empty)?, self.bind_scalar(to, &empty)?, self.bind_scalar(step, &empty)?);
         let val = |a: &Arg| -> Option<i64> {
             use datafusion::common::ScalarValue as V;
             match super::expr::fold_constant(&a.expr)? {
@@ -249,10 +280,17 @@ impl Binder<'_> {
             }
         };
         let (Some(a), Some(b), Some(st)) = (val(&f), val(&t), val(&s)) else {
-            return Err(BindError::Unsupported { what: "range with non-constant or non-integer bounds".into(), span: span.into() });
+            return Err(BindError::Unsupported {
+                what: "range with non-constant or non-integer bounds".into(),
+                span: span.into(),
+            });
         };
         if st <= 0 || (b - a) / st > 10_000_000 {
-            return Err(BindError::InvalidArgument { message: "range step must be positive and yield at most 10,000,000 rows".into(), span: step.span.into(), help: None });
+            return Err(BindError::InvalidArgument {
+                message: "range step must be positive and yield at most 10,000,000 rows".into(),
+                span: step.span.into(),
+                help: None,
+            });
         }
         let ty = f.ty;
         let mut rows = Vec::new();
@@ -267,7 +305,12 @@ impl Binder<'_> {
             v += st;
         }
         if rows.is_empty() {
-            return self.mem_scan("range", KqlSchema::new(vec![KqlColumn { name: name.name.clone(), ty }]), vec![], span);
+            return self.mem_scan(
+                "range",
+                KqlSchema::new(vec![KqlColumn { name: name.name.clone(), ty }]),
+                vec![],
+                span,
+            );
         }
         let plan = LogicalPlanBuilder::values(rows).and_then(|b| b.build()).map_err(df_err(span))?;
         let raw_name = plan.schema().fields().first().map(|f| f.name().clone()).unwrap_or_default();

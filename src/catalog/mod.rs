@@ -155,7 +155,11 @@ impl Catalog {
                 }
             }
         }
-        if cols.is_empty() { None } else { Some(KqlSchema::new(cols)) }
+        if cols.is_empty() {
+            None
+        } else {
+            Some(KqlSchema::new(cols))
+        }
     }
 }
 

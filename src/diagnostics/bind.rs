@@ -59,7 +59,10 @@ pub enum BindError {
     },
     /// `datetime(2024-01-01) + datetime(2024-01-02)`
     #[error("operator '{op}' cannot be applied to {left} and {right}")]
-    #[diagnostic(code(kqlite::bind::type_mismatch), help("convert one side, e.g. with tolong(), todatetime() or totimespan()"))]
+    #[diagnostic(
+        code(kqlite::bind::type_mismatch),
+        help("convert one side, e.g. with tolong(), todatetime() or totimespan()")
+    )]
     IncompatibleOperands {
         op: String,
         left: KqlType,

@@ -11,7 +11,10 @@ pub enum LoadError {
     Io { path: String, message: String },
     /// Malformed JSON: `{"a": 1,` cut short.
     #[error("{path}:{line}:{col}: invalid JSON: {message}")]
-    #[diagnostic(code(kqlite::load::json), help("the file must be a JSON array of objects, NDJSON, or a Log Analytics / Defender API response"))]
+    #[diagnostic(
+        code(kqlite::load::json),
+        help("the file must be a JSON array of objects, NDJSON, or a Log Analytics / Defender API response")
+    )]
     Json { path: String, line: usize, col: usize, message: String },
     /// Valid JSON of an unknown shape, or a value that does not fit its column.
     #[error("{path}:{line}:{col}: {message}")]

@@ -134,11 +134,14 @@ const fn agg(name: &'static str, sigs: &'static [Sig], lower: AggLower, naming: 
 pub const AGGREGATES: &[AggDef] = &[
     AggDef { zero_default: true, ..agg("count", NONE, count, AggName::Fixed("count_")) },
     AggDef { zero_default: true, ..agg("countif", PRED, countif, AggName::Fixed("countif_")) },
-    AggDef { zero_default: true, ..agg("dcount", &[sig_opt(&[P::Any, P::Long], 1, Ret::T(KqlType::Long))], dcount, AggName::Prefix("dcount_")) },
+    AggDef {
+        zero_default: true,
+        ..agg("dcount", &[sig_opt(&[P::Any, P::Long], 1, Ret::T(KqlType::Long))], dcount, AggName::Prefix("dcount_"))
+    },
     AggDef { zero_default: true, ..agg("dcountif", ANY_IF, dcountif, AggName::Prefix("dcountif_")) },
     AggDef { zero_default: true, ..agg("count_distinct", ANY, dcount, AggName::Prefix("count_distinct_")) },
-    agg("sum", NUM, sum, AggName::Prefix("sum_")),
-    agg("sumif", NUM_IF, sumif, AggName::Prefix("sumif_")),
+    AggDef { zero_default: true, ..agg("sum", NUM, sum, AggName::Prefix("sum_")) },
+    AggDef { zero_default: true, ..agg("sumif", NUM_IF, sumif, AggName::Prefix("sumif_")) },
     agg("avg", NUM, avg, AggName::Prefix("avg_")),
     agg("min", ANY, min, AggName::Prefix("min_")),
     agg("max", ANY, max, AggName::Prefix("max_")),
@@ -173,7 +176,11 @@ impl MakeList {
 
 impl AggregateUDFImpl for MakeList {
     fn name(&self) -> &str {
-        if self.distinct { "make_set" } else { "make_list" }
+        if self.distinct {
+            "make_set"
+        } else {
+            "make_list"
+        }
     }
     fn signature(&self) -> &Signature {
         &self.signature

@@ -13,8 +13,7 @@ use std::sync::Arc;
 pub fn to_text(ty: KqlType) -> UdfFn {
     Arc::new(move |arrays: &[ArrayRef], n: usize| {
         let a = arrays.first().ok_or_else(|| datafusion::error::DataFusionError::Internal("tostring".into()))?;
-        let out: StringArray =
-            (0..n).map(|r| Some(crate::output::values::cell_text(a.as_ref(), r, ty))).collect();
+        let out: StringArray = (0..n).map(|r| Some(crate::output::values::cell_text(a.as_ref(), r, ty))).collect();
         Ok(Arc::new(out) as ArrayRef)
     })
 }
@@ -36,14 +35,20 @@ pub fn convert_to(a: Arg, t: KqlType) -> Arg {
         (Guid, String) | (String, Guid) => with(a, e, t),
         (Dynamic, String) => with(a, udf::call("tostring", t.to_arrow(), dudf::to_string(), vec![e]), t),
         (_, String) => with(a, udf::call("tostring", t.to_arrow(), to_text(from), vec![e]), t),
-        (_, Dynamic) if from != String => with(a, udf::call("todynamic", t.to_arrow(), dudf::to_dynamic(from), vec![e]), t),
+        (_, Dynamic) if from != String => {
+            with(a, udf::call("todynamic", t.to_arrow(), dudf::to_dynamic(from), vec![e]), t)
+        }
         (String, Dynamic) => with(a, udf::call("todynamic", t.to_arrow(), dudf::to_dynamic(String), vec![e]), t),
         (Dynamic, _) => {
             let text = convert_to(with(a, e, Dynamic), String);
             convert_to(text, t)
         }
-        (String, Datetime) => with(a, udf::call("todatetime", t.to_arrow(), udf::datetime::parse_datetime(), vec![e]), t),
-        (String, Timespan) => with(a, udf::call("totimespan", t.to_arrow(), udf::datetime::parse_timespan(), vec![e]), t),
+        (String, Datetime) => {
+            with(a, udf::call("todatetime", t.to_arrow(), udf::datetime::parse_datetime(), vec![e]), t)
+        }
+        (String, Timespan) => {
+            with(a, udf::call("totimespan", t.to_arrow(), udf::datetime::parse_timespan(), vec![e]), t)
+        }
         (String, _) => {
             let trimmed = datafusion::functions::string::expr_fn::btrim(vec![e]);
             with(a, try_cast(trimmed, t.to_arrow()), t)

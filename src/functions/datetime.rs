@@ -201,8 +201,18 @@ fn dayofmonth(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 pub(super) const DATETIME: &[FunctionDef] = &[
-    FunctionDef { name: "ago", sigs: &[sig(&[P::Timespan], Ret::T(DT))], lower: Lower::Custom(ago), naming: Naming::Generated },
-    FunctionDef { name: "now", sigs: &[sig_opt(&[P::Timespan], 1, Ret::T(DT))], lower: Lower::Custom(now), naming: Naming::Generated },
+    FunctionDef {
+        name: "ago",
+        sigs: &[sig(&[P::Timespan], Ret::T(DT))],
+        lower: Lower::Custom(ago),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "now",
+        sigs: &[sig_opt(&[P::Timespan], 1, Ret::T(DT))],
+        lower: Lower::Custom(now),
+        naming: Naming::Generated,
+    },
     FunctionDef {
         name: "datetime_diff",
         sigs: &[sig(&[P::Str, P::Datetime, P::Datetime], Ret::T(KqlType::Long))],
@@ -215,15 +225,70 @@ pub(super) const DATETIME: &[FunctionDef] = &[
         lower: Lower::Custom(datetime_part),
         naming: Naming::Generated,
     },
-    FunctionDef { name: "bin", sigs: &[sig(&[P::Any, P::Any], Ret::T(DT))], lower: Lower::Custom(bin), naming: Naming::FirstArg },
-    FunctionDef { name: "floor", sigs: &[sig(&[P::Any, P::Any], Ret::T(DT))], lower: Lower::Custom(bin), naming: Naming::FirstArg },
-    FunctionDef { name: "startofday", sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))], lower: Lower::Custom(startofday), naming: Naming::Generated },
-    FunctionDef { name: "startofweek", sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))], lower: Lower::Custom(startofweek), naming: Naming::Generated },
-    FunctionDef { name: "startofmonth", sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))], lower: Lower::Custom(startofmonth), naming: Naming::Generated },
-    FunctionDef { name: "startofyear", sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))], lower: Lower::Custom(startofyear), naming: Naming::Generated },
-    FunctionDef { name: "dayofweek", sigs: &[sig(&[P::Datetime], Ret::T(TS))], lower: Lower::Custom(dayofweek), naming: Naming::Generated },
-    FunctionDef { name: "hourofday", sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))], lower: Lower::Custom(hourofday), naming: Naming::Generated },
-    FunctionDef { name: "getyear", sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))], lower: Lower::Custom(getyear), naming: Naming::Generated },
-    FunctionDef { name: "getmonth", sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))], lower: Lower::Custom(getmonth), naming: Naming::Generated },
-    FunctionDef { name: "dayofmonth", sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))], lower: Lower::Custom(dayofmonth), naming: Naming::Generated },
+    FunctionDef {
+        name: "bin",
+        sigs: &[sig(&[P::Any, P::Any], Ret::T(DT))],
+        lower: Lower::Custom(bin),
+        naming: Naming::FirstArg,
+    },
+    FunctionDef {
+        name: "floor",
+        sigs: &[sig(&[P::Any, P::Any], Ret::T(DT))],
+        lower: Lower::Custom(bin),
+        naming: Naming::FirstArg,
+    },
+    FunctionDef {
+        name: "startofday",
+        sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
+        lower: Lower::Custom(startofday),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "startofweek",
+        sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
+        lower: Lower::Custom(startofweek),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "startofmonth",
+        sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
+        lower: Lower::Custom(startofmonth),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "startofyear",
+        sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
+        lower: Lower::Custom(startofyear),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "dayofweek",
+        sigs: &[sig(&[P::Datetime], Ret::T(TS))],
+        lower: Lower::Custom(dayofweek),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "hourofday",
+        sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))],
+        lower: Lower::Custom(hourofday),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "getyear",
+        sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))],
+        lower: Lower::Custom(getyear),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "getmonth",
+        sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))],
+        lower: Lower::Custom(getmonth),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "dayofmonth",
+        sigs: &[sig(&[P::Datetime], Ret::T(KqlType::Int))],
+        lower: Lower::Custom(dayofmonth),
+        naming: Naming::Generated,
+    },
 ];

@@ -36,7 +36,7 @@ fn pack_array(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 fn bag_pack(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err(BindError::WrongArity {
             name: c.name.to_string(),
             expected: "key/value pairs (an even number of arguments)".into(),
@@ -66,17 +66,52 @@ fn split(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 pub(super) const DYNAMIC: &[FunctionDef] = &[
-    FunctionDef { name: "parse_json", sigs: &[sig(&[P::Any], Ret::T(D))], lower: Lower::Custom(parse_json), naming: Naming::FirstArg },
-    FunctionDef { name: "todynamic", sigs: &[sig(&[P::Any], Ret::T(D))], lower: Lower::Custom(parse_json), naming: Naming::FirstArg },
+    FunctionDef {
+        name: "parse_json",
+        sigs: &[sig(&[P::Any], Ret::T(D))],
+        lower: Lower::Custom(parse_json),
+        naming: Naming::FirstArg,
+    },
+    FunctionDef {
+        name: "todynamic",
+        sigs: &[sig(&[P::Any], Ret::T(D))],
+        lower: Lower::Custom(parse_json),
+        naming: Naming::FirstArg,
+    },
     FunctionDef {
         name: "array_length",
         sigs: &[sig(&[P::Dyn], Ret::T(KqlType::Long))],
         lower: Lower::Udf(dudf::array_length),
         naming: Naming::Generated,
     },
-    FunctionDef { name: "pack_array", sigs: &[sig_var(&[], P::Any, 1, 1_000_000, Ret::T(D))], lower: Lower::Custom(pack_array), naming: Naming::Generated },
-    FunctionDef { name: "bag_pack", sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))], lower: Lower::Custom(bag_pack), naming: Naming::Generated },
-    FunctionDef { name: "pack", sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))], lower: Lower::Custom(bag_pack), naming: Naming::Generated },
-    FunctionDef { name: "pack_dictionary", sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))], lower: Lower::Custom(bag_pack), naming: Naming::Generated },
-    FunctionDef { name: "split", sigs: &[sig_opt(&[P::Str, P::Str, P::Long], 1, Ret::T(D))], lower: Lower::Custom(split), naming: Naming::FirstArg },
+    FunctionDef {
+        name: "pack_array",
+        sigs: &[sig_var(&[], P::Any, 1, 1_000_000, Ret::T(D))],
+        lower: Lower::Custom(pack_array),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "bag_pack",
+        sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))],
+        lower: Lower::Custom(bag_pack),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "pack",
+        sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))],
+        lower: Lower::Custom(bag_pack),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "pack_dictionary",
+        sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))],
+        lower: Lower::Custom(bag_pack),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "split",
+        sigs: &[sig_opt(&[P::Str, P::Str, P::Long], 1, Ret::T(D))],
+        lower: Lower::Custom(split),
+        naming: Naming::FirstArg,
+    },
 ];

@@ -20,7 +20,11 @@ pub fn parse_ipv4(s: &str) -> Option<(u32, u32)> {
 }
 
 fn mask(prefix: u32) -> u32 {
-    if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) }
+    if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    }
 }
 
 pub fn in_range(ip: &str, range: &str) -> Option<bool> {
@@ -32,17 +36,20 @@ pub fn in_range(ip: &str, range: &str) -> Option<bool> {
 
 pub fn is_private(ip: &str) -> Option<bool> {
     let (a, _) = parse_ipv4(ip)?;
-    Some(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].iter().any(|r| {
-        parse_ipv4(r).is_some_and(|(n, p)| a & mask(p) == n & mask(p))
-    }))
+    Some(
+        ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+            .iter()
+            .any(|r| parse_ipv4(r).is_some_and(|(n, p)| a & mask(p) == n & mask(p))),
+    )
 }
 
 fn in_range_udf() -> UdfFn {
     Arc::new(|arrays: &[ArrayRef], n: usize| {
         let ip = arg::<StringArray>(arrays, 0, "ipv4_is_in_range")?;
         let rg = arg::<StringArray>(arrays, 1, "ipv4_is_in_range")?;
-        let out: BooleanArray =
-            (0..n).map(|r| if ip.is_null(r) || rg.is_null(r) { None } else { in_range(ip.value(r), rg.value(r)) }).collect();
+        let out: BooleanArray = (0..n)
+            .map(|r| if ip.is_null(r) || rg.is_null(r) { None } else { in_range(ip.value(r), rg.value(r)) })
+            .collect();
         Ok(Arc::new(out) as ArrayRef)
     })
 }
@@ -80,8 +87,18 @@ pub(super) const IP: &[FunctionDef] = &[
         lower: Lower::Udf(in_range_udf),
         naming: Naming::Generated,
     },
-    FunctionDef { name: "ipv4_is_private", sigs: &[sig(&[P::Str], Ret::T(KqlType::Bool))], lower: Lower::Udf(is_private_udf), naming: Naming::Generated },
-    FunctionDef { name: "parse_ipv4", sigs: &[sig(&[P::Str], Ret::T(KqlType::Long))], lower: Lower::Udf(parse_ipv4_udf), naming: Naming::Generated },
+    FunctionDef {
+        name: "ipv4_is_private",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::Bool))],
+        lower: Lower::Udf(is_private_udf),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "parse_ipv4",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::Long))],
+        lower: Lower::Udf(parse_ipv4_udf),
+        naming: Naming::Generated,
+    },
     FunctionDef {
         name: "geo_info_from_ip_address",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::Dynamic))],

@@ -92,7 +92,9 @@ impl Arg {
     }
     pub fn const_str(&self) -> Option<String> {
         match self.constant()? {
-            ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => Some(s.clone()),
+            ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => {
+                Some(s.clone())
+            }
             _ => None,
         }
     }
@@ -144,13 +146,8 @@ impl FunctionDef {
 }
 
 /// Every scalar function table, by family.
-const TABLES: &[&[FunctionDef]] = &[
-    string::STRING,
-    datetime::DATETIME,
-    conversion::CONVERSION,
-    dynamic::DYNAMIC,
-    ip::IP,
-];
+const TABLES: &[&[FunctionDef]] =
+    &[string::STRING, datetime::DATETIME, conversion::CONVERSION, dynamic::DYNAMIC, ip::IP];
 
 /// The scalar function of this name.
 pub fn lookup(name: &str) -> Option<&'static FunctionDef> {
@@ -239,7 +236,9 @@ pub fn resolve(
             .iter()
             .enumerate()
             .find(|(i, a)| {
-                !sigs.iter().any(|s| args.len() >= s.min && args.len() <= s.max && param(s, *i).is_some_and(|p| fits(p, a.ty)))
+                !sigs
+                    .iter()
+                    .any(|s| args.len() >= s.min && args.len() <= s.max && param(s, *i).is_some_and(|p| fits(p, a.ty)))
             })
             .map(|(_, a)| a)
             .or(args.first());
@@ -287,7 +286,12 @@ fn describe_sigs(sigs: &[Sig]) -> String {
 }
 
 /// Binds a call to a scalar function: resolves the overload and lowers it.
-pub fn bind_call(f: &'static FunctionDef, args: Vec<Arg>, now_ns: i64, span: Span) -> Result<(Expr, KqlType), BindError> {
+pub fn bind_call(
+    f: &'static FunctionDef,
+    args: Vec<Arg>,
+    now_ns: i64,
+    span: Span,
+) -> Result<(Expr, KqlType), BindError> {
     let (_, args, ret) = resolve(f.name, f.sigs, args, span)?;
     let ctx = LowerCtx { now_ns, span, name: f.name };
     match f.lower {

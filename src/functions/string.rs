@@ -86,7 +86,7 @@ fn iff(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 
 /// `case(p1, v1, p2, v2, ..., else)`: the first true predicate wins (case-function).
 fn case(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(BindError::WrongArity {
             name: "case".into(),
             expected: "predicate/value pairs and a final else value (an odd number)".into(),
@@ -172,7 +172,18 @@ fn extract_udf() -> UdfFn {
 fn extract(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let exprs: Vec<Expr> = args.iter().take(3).map(|a| a.expr.clone()).collect();
     let raw = udf::call("extract", S.to_arrow(), extract_udf(), exprs);
-    let _ = c;
+    // extract(re, g, s, typeof(T)): the match converted to T; a failed conversion is null
+    if let Some(t) = args.get(3) {
+        let name = super::require_const_str(t, "the result type")?;
+        let ty = KqlType::parse(&name).ok_or_else(|| BindError::InvalidArgument {
+            message: format!("'{name}' is not a Kusto type"),
+            span: t.span.into(),
+            help: None,
+        })?;
+        if ty != S {
+            return Ok((super::convert_to(Arg { expr: raw, ty: S, span: c.span }, ty).expr, ty));
+        }
+    }
     Ok((datafusion::functions::core::expr_fn::coalesce(vec![raw, lit("")]), S))
 }
 
@@ -259,6 +270,8 @@ fn replace_regex_udf() -> UdfFn {
         let re = arg::<StringArray>(arrays, 1, "replace_regex")?;
         let rw = arg::<StringArray>(arrays, 2, "replace_regex")?;
         let mut cache = None;
+        let group_ref =
+            regex::Regex::new(r"\\(\d)").map_err(|e| datafusion::error::DataFusionError::Internal(e.to_string()))?;
         let mut out = Vec::with_capacity(n);
         for r in 0..n {
             if s.is_null(r) || re.is_null(r) || rw.is_null(r) {
@@ -266,9 +279,7 @@ fn replace_regex_udf() -> UdfFn {
                 continue;
             }
             let rx = cached_regex(&mut cache, re.value(r))?;
-            let rewrite = regex::Regex::new(r"\\(\d)")
-                .map(|g| g.replace_all(rw.value(r), "$${$1}").into_owned())
-                .unwrap_or_default();
+            let rewrite = group_ref.replace_all(rw.value(r), "$${$1}").into_owned();
             out.push(Some(rx.replace_all(s.value(r), rewrite.as_str()).into_owned()));
         }
         Ok(Arc::new(StringArray::from(out)) as ArrayRef)
@@ -282,31 +293,136 @@ fn replace_string(a: Vec<Expr>) -> Expr {
 }
 
 pub(super) const STRING: &[FunctionDef] = &[
-    FunctionDef { name: "strlen", sigs: &[sig(&[P::Str], Ret::T(KqlType::Long))], lower: Lower::Df(strlen), naming: Naming::Prefixed },
-    FunctionDef { name: "tolower", sigs: &[sig(&[P::Str], Ret::T(S))], lower: Lower::Df(tolower), naming: Naming::Generated },
-    FunctionDef { name: "toupper", sigs: &[sig(&[P::Str], Ret::T(S))], lower: Lower::Df(toupper), naming: Naming::Generated },
-    FunctionDef { name: "strcat", sigs: &[sig_var(&[], P::Any, 1, 64, Ret::T(S))], lower: Lower::Custom(strcat), naming: Naming::Generated },
-    FunctionDef { name: "strcat_delim", sigs: &[sig_var(&[P::Str], P::Any, 3, 65, Ret::T(S))], lower: Lower::Custom(strcat_delim), naming: Naming::Generated },
-    FunctionDef { name: "substring", sigs: &[sig_opt(&[P::Str, P::Long, P::Long], 1, Ret::T(S))], lower: Lower::Udf(substring_udf), naming: Naming::Generated },
-    FunctionDef { name: "indexof", sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::Long))], lower: Lower::Udf(indexof_udf), naming: Naming::Generated },
-    FunctionDef { name: "replace_string", sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))], lower: Lower::Df(replace_string), naming: Naming::Generated },
-    FunctionDef { name: "replace_regex", sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))], lower: Lower::Udf(replace_regex_udf), naming: Naming::Generated },
-    FunctionDef { name: "trim", sigs: &[sig(&[P::Str, P::Str], Ret::T(S))], lower: Lower::Udf(|| trim_udf(true, true)), naming: Naming::Generated },
-    FunctionDef { name: "trim_start", sigs: &[sig(&[P::Str, P::Str], Ret::T(S))], lower: Lower::Udf(|| trim_udf(true, false)), naming: Naming::Generated },
-    FunctionDef { name: "trim_end", sigs: &[sig(&[P::Str, P::Str], Ret::T(S))], lower: Lower::Udf(|| trim_udf(false, true)), naming: Naming::Generated },
+    FunctionDef {
+        name: "strlen",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::Long))],
+        lower: Lower::Df(strlen),
+        naming: Naming::Prefixed,
+    },
+    FunctionDef {
+        name: "tolower",
+        sigs: &[sig(&[P::Str], Ret::T(S))],
+        lower: Lower::Df(tolower),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "toupper",
+        sigs: &[sig(&[P::Str], Ret::T(S))],
+        lower: Lower::Df(toupper),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "strcat",
+        sigs: &[sig_var(&[], P::Any, 1, 64, Ret::T(S))],
+        lower: Lower::Custom(strcat),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "strcat_delim",
+        sigs: &[sig_var(&[P::Str], P::Any, 3, 65, Ret::T(S))],
+        lower: Lower::Custom(strcat_delim),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "substring",
+        sigs: &[sig_opt(&[P::Str, P::Long, P::Long], 1, Ret::T(S))],
+        lower: Lower::Udf(substring_udf),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "indexof",
+        sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::Long))],
+        lower: Lower::Udf(indexof_udf),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "replace_string",
+        sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))],
+        lower: Lower::Df(replace_string),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "replace_regex",
+        sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))],
+        lower: Lower::Udf(replace_regex_udf),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "trim",
+        sigs: &[sig(&[P::Str, P::Str], Ret::T(S))],
+        lower: Lower::Udf(|| trim_udf(true, true)),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "trim_start",
+        sigs: &[sig(&[P::Str, P::Str], Ret::T(S))],
+        lower: Lower::Udf(|| trim_udf(true, false)),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "trim_end",
+        sigs: &[sig(&[P::Str, P::Str], Ret::T(S))],
+        lower: Lower::Udf(|| trim_udf(false, true)),
+        naming: Naming::Generated,
+    },
     FunctionDef {
         name: "extract",
         sigs: &[sig(&[P::Str, P::Long, P::Str], Ret::T(S)), sig(&[P::Str, P::Long, P::Str, P::Any], Ret::T(S))],
         lower: Lower::Custom(extract),
         naming: Naming::Generated,
     },
-    FunctionDef { name: "isempty", sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))], lower: Lower::Custom(isempty), naming: Naming::Generated },
-    FunctionDef { name: "isnotempty", sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))], lower: Lower::Custom(isnotempty), naming: Naming::Generated },
-    FunctionDef { name: "isnull", sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))], lower: Lower::Custom(isnull), naming: Naming::Generated },
-    FunctionDef { name: "isnotnull", sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))], lower: Lower::Custom(isnotnull), naming: Naming::Generated },
-    FunctionDef { name: "not", sigs: &[sig(&[P::Bool], Ret::T(KqlType::Bool))], lower: Lower::Df(not), naming: Naming::Generated },
-    FunctionDef { name: "iff", sigs: &[sig(&[P::Bool, P::Any, P::Any], Ret::T(S))], lower: Lower::Custom(iff), naming: Naming::Generated },
-    FunctionDef { name: "iif", sigs: &[sig(&[P::Bool, P::Any, P::Any], Ret::T(S))], lower: Lower::Custom(iff), naming: Naming::Generated },
-    FunctionDef { name: "case", sigs: &[sig_var(&[], P::Any, 3, 4096, Ret::T(S))], lower: Lower::Custom(case), naming: Naming::Generated },
-    FunctionDef { name: "coalesce", sigs: &[sig_var(&[], P::Any, 1, 64, Ret::T(S))], lower: Lower::Custom(coalesce), naming: Naming::Generated },
+    FunctionDef {
+        name: "isempty",
+        sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))],
+        lower: Lower::Custom(isempty),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "isnotempty",
+        sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))],
+        lower: Lower::Custom(isnotempty),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "isnull",
+        sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))],
+        lower: Lower::Custom(isnull),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "isnotnull",
+        sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))],
+        lower: Lower::Custom(isnotnull),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "not",
+        sigs: &[sig(&[P::Bool], Ret::T(KqlType::Bool))],
+        lower: Lower::Df(not),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "iff",
+        sigs: &[sig(&[P::Bool, P::Any, P::Any], Ret::T(S))],
+        lower: Lower::Custom(iff),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "iif",
+        sigs: &[sig(&[P::Bool, P::Any, P::Any], Ret::T(S))],
+        lower: Lower::Custom(iff),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "case",
+        sigs: &[sig_var(&[], P::Any, 3, 4096, Ret::T(S))],
+        lower: Lower::Custom(case),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "coalesce",
+        sigs: &[sig_var(&[], P::Any, 1, 64, Ret::T(S))],
+        lower: Lower::Custom(coalesce),
+        naming: Naming::Generated,
+    },
 ];

@@ -64,13 +64,22 @@ fn get<'v>(c: &Option<&'v Value>) -> Option<&'v Value> {
 
 fn column(ty: KqlType, cells: &[Option<&Value>]) -> Result<ArrayRef, String> {
     Ok(match ty {
-        KqlType::Bool => Arc::new(cells.iter().map(|c| get(c).and_then(|v| match v {
-            Value::Bool(b) => Some(*b),
-            Value::String(s) => s.trim().to_ascii_lowercase().parse().ok(),
-            Value::Number(n) => n.as_i64().map(|i| i != 0),
-            _ => None,
-        })).collect::<BooleanArray>()),
-        KqlType::Int => Arc::new(cells.iter().map(|c| get(c).and_then(as_i64).and_then(|i| i32::try_from(i).ok())).collect::<Int32Array>()),
+        KqlType::Bool => Arc::new(
+            cells
+                .iter()
+                .map(|c| {
+                    get(c).and_then(|v| match v {
+                        Value::Bool(b) => Some(*b),
+                        Value::String(s) => s.trim().to_ascii_lowercase().parse().ok(),
+                        Value::Number(n) => n.as_i64().map(|i| i != 0),
+                        _ => None,
+                    })
+                })
+                .collect::<BooleanArray>(),
+        ),
+        KqlType::Int => Arc::new(
+            cells.iter().map(|c| get(c).and_then(as_i64).and_then(|i| i32::try_from(i).ok())).collect::<Int32Array>(),
+        ),
         KqlType::Long => Arc::new(cells.iter().map(|c| get(c).and_then(as_i64)).collect::<Int64Array>()),
         KqlType::Real => Arc::new(cells.iter().map(|c| get(c).and_then(as_f64)).collect::<Float64Array>()),
         KqlType::Decimal => {
@@ -81,27 +90,35 @@ fn column(ty: KqlType, cells: &[Option<&Value>]) -> Result<ArrayRef, String> {
             }
             Arc::new(b.finish().with_precision_and_scale(38, crate::types::DECIMAL_SCALE).map_err(|e| e.to_string())?)
         }
-        KqlType::String => Arc::new(cells.iter().map(|c| Some(c.map(as_text).unwrap_or_default())).collect::<StringArray>()),
-        KqlType::Guid => Arc::new(cells.iter().map(|c| get(c).map(|v| as_text(v).to_lowercase())).collect::<StringArray>()),
+        KqlType::String => {
+            Arc::new(cells.iter().map(|c| Some(c.map(as_text).unwrap_or_default())).collect::<StringArray>())
+        }
+        KqlType::Guid => {
+            Arc::new(cells.iter().map(|c| get(c).map(|v| as_text(v).to_lowercase())).collect::<StringArray>())
+        }
         KqlType::Dynamic => Arc::new(cells.iter().map(|c| get(c).and_then(as_dynamic)).collect::<StringArray>()),
         KqlType::Datetime => Arc::new(
             cells
                 .iter()
-                .map(|c| get(c).and_then(|v| match v {
-                    Value::String(s) => crate::parser::parse_datetime_text(s),
-                    _ => None,
-                }))
+                .map(|c| {
+                    get(c).and_then(|v| match v {
+                        Value::String(s) => crate::parser::parse_datetime_text(s),
+                        _ => None,
+                    })
+                })
                 .collect::<TimestampNanosecondArray>()
                 .with_timezone("UTC"),
         ),
         KqlType::Timespan => Arc::new(
             cells
                 .iter()
-                .map(|c| get(c).and_then(|v| match v {
-                    Value::String(s) => crate::parser::parse_timespan_text(s).and_then(|t| t.checked_mul(100)),
-                    Value::Number(n) => n.as_i64().and_then(|t| t.checked_mul(100)),
-                    _ => None,
-                }))
+                .map(|c| {
+                    get(c).and_then(|v| match v {
+                        Value::String(s) => crate::parser::parse_timespan_text(s).and_then(|t| t.checked_mul(100)),
+                        Value::Number(n) => n.as_i64().and_then(|t| t.checked_mul(100)),
+                        _ => None,
+                    })
+                })
                 .collect::<DurationNanosecondArray>(),
         ),
     })

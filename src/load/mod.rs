@@ -33,12 +33,17 @@ pub fn data_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| LoadError::Io { path: dir.display().to_string(), message: e.to_string() })?;
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| LoadError::Io { path: dir.display().to_string(), message: e.to_string() })?;
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())) {
+            } else if p
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            {
                 out.push(p);
             }
         }
@@ -76,7 +81,8 @@ pub fn load_paths(catalog: &mut Catalog, paths: &[PathBuf]) -> Result<(), LoadEr
 }
 
 fn read_file(path: &Path) -> Result<Vec<RawTable>, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io { path: path.display().to_string(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::Io { path: path.display().to_string(), message: e.to_string() })?;
     let origin = path.display().to_string();
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if ext == "ndjson" || ext == "jsonl" {
@@ -86,10 +92,18 @@ fn read_file(path: &Path) -> Result<Vec<RawTable>, LoadError> {
     match serde_json::from_str::<Value>(trimmed) {
         Ok(v) => from_value(v, &origin, stem(path)),
         // a .json file holding one object per line
-        Err(e) if e.is_data() || (trimmed.trim_start().starts_with('{') && e.to_string().contains("trailing characters")) => {
+        Err(e)
+            if e.is_data()
+                || (trimmed.trim_start().starts_with('{') && e.to_string().contains("trailing characters")) =>
+        {
             read_ndjson(trimmed, &origin, stem(path)).map(|t| vec![t])
         }
-        Err(e) => Err(LoadError::Json { path: origin, line: e.line(), col: e.column(), message: strip_position(&e.to_string()) }),
+        Err(e) => Err(LoadError::Json {
+            path: origin,
+            line: e.line(),
+            col: e.column(),
+            message: strip_position(&e.to_string()),
+        }),
     }
 }
 
@@ -110,11 +124,21 @@ fn read_ndjson(text: &str, origin: &str, name: String) -> Result<RawTable, LoadE
         match serde_json::from_str::<Value>(l) {
             Ok(Value::Object(m)) => rows.push(m),
             Ok(_) => {
-                return Err(LoadError::Format { path: origin.into(), line: i + 1, col: 1, message: "each NDJSON line must be a JSON object".into() })
+                return Err(LoadError::Format {
+                    path: origin.into(),
+                    line: i + 1,
+                    col: 1,
+                    message: "each NDJSON line must be a JSON object".into(),
+                })
             }
             Err(e) => {
                 let indent = line.len() - line.trim_start().len();
-                return Err(LoadError::Json { path: origin.into(), line: i + 1, col: e.column() + indent, message: strip_position(&e.to_string()) });
+                return Err(LoadError::Json {
+                    path: origin.into(),
+                    line: i + 1,
+                    col: e.column() + indent,
+                    message: strip_position(&e.to_string()),
+                });
             }
         }
     }
@@ -133,7 +157,12 @@ fn from_value(v: Value, origin: &str, stem: String) -> Result<Vec<RawTable>, Loa
             for (i, it) in items.into_iter().enumerate() {
                 match it {
                     Value::Object(m) => rows.push(m),
-                    _ => return Err(shape_err(origin, &format!("element {i} of the array is not a JSON object (a row)"))),
+                    _ => {
+                        return Err(shape_err(
+                            origin,
+                            &format!("element {i} of the array is not a JSON object (a row)"),
+                        ))
+                    }
                 }
             }
             Ok(vec![RawTable { name: stem, declared: vec![], rows, origin: origin.into() }])
@@ -159,7 +188,11 @@ fn log_analytics(tables: Vec<Value>, origin: &str, stem: String) -> Result<Vec<R
     for (ti, t) in tables.into_iter().enumerate() {
         let name = t.get("name").and_then(|n| n.as_str()).unwrap_or("PrimaryResult");
         let name = if name == "PrimaryResult" || name.is_empty() {
-            if count == 1 || ti == 0 { stem.clone() } else { format!("{stem}_{ti}") }
+            if count == 1 || ti == 0 {
+                stem.clone()
+            } else {
+                format!("{stem}_{ti}")
+            }
         } else {
             name.to_string()
         };
@@ -169,13 +202,20 @@ fn log_analytics(tables: Vec<Value>, origin: &str, stem: String) -> Result<Vec<R
         let mut declared = Vec::new();
         for c in cols {
             let n = c.get("name").or_else(|| c.get("ColumnName")).and_then(|n| n.as_str()).unwrap_or("");
-            let ty = c.get("type").or_else(|| c.get("DataType")).or_else(|| c.get("ColumnType")).and_then(|t| t.as_str()).unwrap_or("string");
+            let ty = c
+                .get("type")
+                .or_else(|| c.get("DataType"))
+                .or_else(|| c.get("ColumnType"))
+                .and_then(|t| t.as_str())
+                .unwrap_or("string");
             let ty = KqlType::parse(ty).unwrap_or(KqlType::String);
             declared.push(KqlColumn { name: n.to_string(), ty });
         }
         let mut rows = Vec::new();
         for (ri, r) in t.get("rows").and_then(|r| r.as_array()).cloned().unwrap_or_default().into_iter().enumerate() {
-            let Value::Array(cells) = r else { return Err(shape_err(origin, &format!("row {ri} is not an array of cells"))) };
+            let Value::Array(cells) = r else {
+                return Err(shape_err(origin, &format!("row {ri} is not an array of cells")));
+            };
             let mut m = Map::new();
             for (c, v) in declared.iter().zip(cells) {
                 m.insert(c.name.clone(), v);
@@ -247,7 +287,12 @@ fn type_table(catalog: &Catalog, name: &str, parts: Vec<RawTable>) -> Result<Loa
     let schema = KqlSchema::new(columns);
     let origin = parts.iter().map(|p| p.origin.clone()).collect::<Vec<_>>().join(", ");
     let rows: Vec<&Map<String, Value>> = parts.iter().flat_map(|p| p.rows.iter()).collect();
-    let batch = build::record_batch(&schema, &rows).map_err(|m| LoadError::Format { path: origin.clone(), line: 1, col: 1, message: m })?;
+    let batch = build::record_batch(&schema, &rows).map_err(|m| LoadError::Format {
+        path: origin.clone(),
+        line: 1,
+        col: 1,
+        message: m,
+    })?;
     Ok(LoadedTable { schema, batches: vec![batch], origin })
 }
 
@@ -279,5 +324,8 @@ fn infer<'a>(values: impl Iterator<Item = &'a Value>) -> KqlType {
 /// ISO 8601 with a date and a time (`2024-07-01T10:00:00Z`): typed datetime when no schema says otherwise.
 fn looks_like_datetime(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 19 && b.get(4) == Some(&b'-') && b.get(10) == Some(&b'T') && crate::parser::parse_datetime_text(s).is_some()
+    b.len() >= 19
+        && b.get(4) == Some(&b'-')
+        && b.get(10) == Some(&b'T')
+        && crate::parser::parse_datetime_text(s).is_some()
 }

@@ -39,7 +39,9 @@ fn text_rows(schema: &KqlSchema, batches: &[RecordBatch]) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for b in batches {
         for r in 0..b.num_rows() {
-            out.push(schema.columns.iter().enumerate().map(|(i, c)| cell_text(b.column(i).as_ref(), r, c.ty)).collect());
+            out.push(
+                schema.columns.iter().enumerate().map(|(i, c)| cell_text(b.column(i).as_ref(), r, c.ty)).collect(),
+            );
         }
     }
     out
@@ -106,7 +108,8 @@ pub fn render(schema: &KqlSchema, batches: &[RecordBatch], format: Format, out: 
             Ok(())
         }
         Format::TypedJson => {
-            let columns: Vec<Value> = schema.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.name()})).collect();
+            let columns: Vec<Value> =
+                schema.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.name()})).collect();
             let rows: Vec<Value> = json_rows(schema, batches)
                 .into_iter()
                 .map(|m| Value::Array(m.into_iter().map(|(_, v)| v).collect()))

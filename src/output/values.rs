@@ -3,8 +3,8 @@
 
 use crate::types::KqlType;
 use datafusion::arrow::array::{
-    Array, BooleanArray, Decimal128Array, DurationNanosecondArray, Float64Array, Int32Array, Int64Array,
-    StringArray, StringViewArray, TimestampNanosecondArray,
+    Array, BooleanArray, Decimal128Array, DurationNanosecondArray, Float64Array, Int32Array, Int64Array, StringArray,
+    StringViewArray, TimestampNanosecondArray,
 };
 use datafusion::arrow::datatypes::DataType;
 use serde_json::Value;
@@ -48,7 +48,11 @@ pub fn format_real(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else {
         format!("{v}")
     }
@@ -72,7 +76,9 @@ pub fn cell_json(a: &dyn Array, r: usize, ty: KqlType) -> Value {
             let t = str_at(a, r).unwrap_or("null");
             serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string()))
         }
-        (_, DataType::Boolean) => any.downcast_ref::<BooleanArray>().map(|x| Value::Bool(x.value(r))).unwrap_or_default(),
+        (_, DataType::Boolean) => {
+            any.downcast_ref::<BooleanArray>().map(|x| Value::Bool(x.value(r))).unwrap_or_default()
+        }
         (_, DataType::Int32) => any.downcast_ref::<Int32Array>().map(|x| Value::from(x.value(r))).unwrap_or_default(),
         (_, DataType::Int64) => any.downcast_ref::<Int64Array>().map(|x| Value::from(x.value(r))).unwrap_or_default(),
         (_, DataType::Float64) => any

@@ -5,7 +5,7 @@ use super::literals::{parse_literal_token, parse_typed_literal};
 use super::operators::parse_operator;
 use super::statements::parse_column_decls;
 use super::{adjacent, at, at_kw, cut, fail, kw, nested, parse_name, tok, PResult, Tokens};
-use crate::ast::{BinOp, Expr, ExprKind, NamedExpr, OpParam, SetOpKind, Union};
+use crate::ast::{BinOp, Expr, ExprKind, OpParam, SetOpKind, Union};
 use crate::lexer::Token;
 
 /// Binary operators written as words, with their `!` negation and `_cs` forms: (word, op, negated op).
@@ -93,13 +93,15 @@ fn comparison_op(i: Tokens<'_>) -> Option<CmpOp> {
     if let Some(op) = simple {
         return Some(CmpOp::Bin(op, 1));
     }
-    let tilde_after = |n: usize| {
-        matches!((i.peek(n), i.peek(n + 1)), (Some(a), Some(b)) if b.token == Token::Tilde && adjacent(a, b))
-    };
+    let tilde_after = |n: usize| matches!((i.peek(n), i.peek(n + 1)), (Some(a), Some(b)) if b.token == Token::Tilde && adjacent(a, b));
     if t0.token == Token::Bang {
         let w = word(1).filter(|_| i.peek(1).is_some_and(|t| adjacent(t0, t)))?;
         if w == "in" {
-            return Some(if tilde_after(1) { CmpOp::Set(SetOpKind::NotInCi, 3) } else { CmpOp::Set(SetOpKind::NotIn, 2) });
+            return Some(if tilde_after(1) {
+                CmpOp::Set(SetOpKind::NotInCi, 3)
+            } else {
+                CmpOp::Set(SetOpKind::NotIn, 2)
+            });
         }
         if w == "between" {
             return Some(CmpOp::Between(true, 2));
@@ -257,8 +259,8 @@ pub fn parse_postfix(i: Tokens<'_>) -> PResult<'_, Expr> {
 }
 
 const TYPE_NAMES: &[&str] = &[
-    "bool", "boolean", "int", "long", "real", "double", "decimal", "string", "datetime", "date", "timespan",
-    "time", "guid", "dynamic",
+    "bool", "boolean", "int", "long", "real", "double", "decimal", "string", "datetime", "date", "timespan", "time",
+    "guid", "dynamic",
 ];
 
 // grammar: primary
@@ -298,7 +300,7 @@ fn parse_word<'a>(i: Tokens<'a>, t: crate::lexer::Tok) -> PResult<'a, Expr> {
         "datatable" if next == Some(Token::LParen) => return parse_datatable(i),
         "print" if !matches!(next, None | Some(Token::Pipe | Token::RParen | Token::Semi | Token::Comma)) => {
             let (j, _) = kw(i, "print")?;
-            let (j, items) = cut(parse_named_exprs(j))?;
+            let (j, items) = cut(super::operators::parse_named_list_no_pipe(j))?;
             let span = t.span.to(items.last().map(|n| n.expr.span).unwrap_or(t.span));
             return Ok((j, Expr { kind: ExprKind::Print(items), span }));
         }
@@ -324,61 +326,6 @@ fn parse_word<'a>(i: Tokens<'a>, t: crate::lexer::Tok) -> PResult<'a, Expr> {
     }
     let span = name.span;
     Ok((j, Expr { kind: ExprKind::Name(name), span }))
-}
-
-// grammar: named_expr
-/// `Name = expr`, `(A, B) = expr`, or `expr`.
-pub fn parse_named_expr(i: Tokens<'_>) -> PResult<'_, NamedExpr> {
-    if let Ok((j, name)) = parse_name(i) {
-        if at(j, Token::Assign) {
-            let (j, _) = tok(j, Token::Assign, "")?;
-            let (j, expr) = cut(parse_expr(j))?;
-            return Ok((j, NamedExpr { names: vec![name], expr }));
-        }
-    }
-    if at(i, Token::LParen) {
-        if let Ok((j, names)) = parse_name_tuple(i) {
-            if at(j, Token::Assign) {
-                let (j, _) = tok(j, Token::Assign, "")?;
-                let (j, expr) = cut(parse_expr(j))?;
-                return Ok((j, NamedExpr { names, expr }));
-            }
-        }
-    }
-    let (j, expr) = parse_expr(i)?;
-    Ok((j, NamedExpr { names: vec![], expr }))
-}
-
-fn parse_name_tuple(i: Tokens<'_>) -> PResult<'_, Vec<crate::ast::Ident>> {
-    let (mut i, _) = tok(i, Token::LParen, "")?;
-    let mut names = Vec::new();
-    loop {
-        let (j, n) = parse_name(i)?;
-        names.push(n);
-        i = j;
-        if at(i, Token::Comma) {
-            i = tok(i, Token::Comma, "")?.0;
-        } else {
-            break;
-        }
-    }
-    let (i, _) = tok(i, Token::RParen, "')'")?;
-    Ok((i, names))
-}
-
-// grammar: named_exprs
-pub fn parse_named_exprs(mut i: Tokens<'_>) -> PResult<'_, Vec<NamedExpr>> {
-    let mut out = Vec::new();
-    loop {
-        let (j, n) = parse_named_expr(i)?;
-        out.push(n);
-        i = j;
-        if at(i, Token::Comma) {
-            i = tok(i, Token::Comma, "")?.0;
-        } else {
-            return Ok((i, out));
-        }
-    }
 }
 
 // grammar: op_params

@@ -94,10 +94,17 @@ pub fn parse_datetime_text(text: &str) -> Option<i64> {
     let naive = if let Ok(d) = NaiveDate::parse_from_str(&body, "%Y-%m-%d") {
         d.and_time(NaiveTime::MIN)
     } else {
-        ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d %H", "%Y/%m/%d %H:%M:%S%.f", "%Y/%m/%d", "%m/%d/%Y %H:%M:%S%.f"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(&body, f).ok())
-            .or_else(|| NaiveDate::parse_from_str(&body, "%Y/%m/%d").ok().map(|d| d.and_time(NaiveTime::MIN)))?
+        [
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H",
+            "%Y/%m/%d %H:%M:%S%.f",
+            "%Y/%m/%d",
+            "%m/%d/%Y %H:%M:%S%.f",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&body, f).ok())
+        .or_else(|| NaiveDate::parse_from_str(&body, "%Y/%m/%d").ok().map(|d| d.and_time(NaiveTime::MIN)))?
     };
     let nanos = naive.and_utc().timestamp_nanos_opt()?;
     // keep 100-ns precision: Kusto ticks

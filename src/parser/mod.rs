@@ -6,9 +6,9 @@ mod literals;
 mod operators;
 mod statements;
 
+pub(crate) use expr::parse_postfix as expr_primary_postfix;
 pub use literals::{parse_datetime_text, parse_timespan_text};
 pub use operators::OPERATORS;
-pub(crate) use expr::parse_postfix as expr_primary_postfix;
 
 use crate::ast::{Ident, Script};
 use crate::diagnostics::ParseError;
@@ -21,7 +21,7 @@ use std::iter::{Copied, Enumerate};
 use std::slice::Iter;
 
 /// Deepest nesting of parentheses, brackets and sub-expressions the parser accepts.
-pub const MAX_DEPTH: u32 = 200;
+pub const MAX_DEPTH: u32 = 64;
 
 /// The parser's input: the remaining tokens, plus the source text they point into.
 #[derive(Clone, Copy)]
@@ -121,7 +121,12 @@ pub fn fail<'a, T>(i: Tokens<'a>, what: &str) -> PResult<'a, T> {
 
 /// A hard failure (no backtracking): the construct was recognised but is malformed.
 pub fn cut_fail<'a, T>(i: Tokens<'a>, what: &str) -> PResult<'a, T> {
-    Err(nom::Err::Failure(PErr { span: i.here(), expected: what.to_string(), remaining: i.toks.len(), too_deep: false }))
+    Err(nom::Err::Failure(PErr {
+        span: i.here(),
+        expected: what.to_string(),
+        remaining: i.toks.len(),
+        too_deep: false,
+    }))
 }
 
 /// Turns a recoverable error into a hard one (nom's `cut`, for a parser fn).

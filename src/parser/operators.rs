@@ -72,7 +72,8 @@ fn parse_expr_no_pipe(i: Tokens<'_>) -> PResult<'_, crate::ast::Expr> {
     super::expr::parse_or(i)
 }
 
-fn parse_named_list_no_pipe(mut i: Tokens<'_>) -> PResult<'_, Vec<NamedExpr>> {
+// grammar: named_exprs
+pub(super) fn parse_named_list_no_pipe(mut i: Tokens<'_>) -> PResult<'_, Vec<NamedExpr>> {
     // named expressions whose values stop at `|`
     let mut out = Vec::new();
     loop {
@@ -87,6 +88,8 @@ fn parse_named_list_no_pipe(mut i: Tokens<'_>) -> PResult<'_, Vec<NamedExpr>> {
     }
 }
 
+// grammar: named_expr
+/// `Name = expr`, `(A, B) = expr`, or `expr` (values stop at `|`).
 fn named_no_pipe(i: Tokens<'_>) -> PResult<'_, NamedExpr> {
     if let Ok((j, name)) = parse_name(i) {
         if at(j, Token::Assign) {
@@ -425,4 +428,3 @@ fn parse_serialize<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     let (i, items) = parse_named_list_no_pipe(i)?;
     Ok((i, OpKind::Serialize(items)))
 }
-

@@ -155,4 +155,3 @@ pub fn parse_column_decls(mut i: Tokens<'_>) -> PResult<'_, Vec<(crate::ast::Ide
     }
     Ok((i, cols))
 }
-

@@ -19,7 +19,8 @@ impl Binder<'_> {
                 help: Some("compare the value, e.g. `where X == ...` or `where isnotempty(X)`".into()),
             });
         }
-        let plan = LogicalPlanBuilder::from(input.plan).filter(p.expr).and_then(|b| b.build()).map_err(df_err(pred.span))?;
+        let plan =
+            LogicalPlanBuilder::from(input.plan).filter(p.expr).and_then(|b| b.build()).map_err(df_err(pred.span))?;
         Bound::new(plan, input.schema, pred.span)
     }
 }

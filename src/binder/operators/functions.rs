@@ -17,11 +17,20 @@ pub(crate) enum CallArg {
 
 impl Binder<'_> {
     /// Binds call arguments against the parameters: tabular parameters take rows, scalar ones values.
-    pub(crate) fn bind_call_args(&mut self, f: &ast::FunctionDecl, args: &[ast::Expr], scope: &KqlSchema) -> Result<Vec<CallArg>, BindError> {
+    pub(crate) fn bind_call_args(
+        &mut self,
+        f: &ast::FunctionDecl,
+        args: &[ast::Expr],
+        scope: &KqlSchema,
+    ) -> Result<Vec<CallArg>, BindError> {
         let mut out = Vec::new();
         for (i, a) in args.iter().enumerate() {
             let tabular = matches!(f.params.get(i).map(|p| &p.ty), Some(ParamType::Tabular(_)));
-            out.push(if tabular { CallArg::Tabular(self.bind_tabular(a)?) } else { CallArg::Scalar(self.bind_scalar(a, scope)?) });
+            out.push(if tabular {
+                CallArg::Tabular(self.bind_tabular(a)?)
+            } else {
+                CallArg::Scalar(self.bind_scalar(a, scope)?)
+            });
         }
         Ok(out)
     }
@@ -38,7 +47,11 @@ impl Binder<'_> {
         if args.len() < required || args.len() > f.params.len() {
             return Err(BindError::WrongArity {
                 name: "the function".into(),
-                expected: if required == f.params.len() { format!("{required} arguments") } else { format!("{required} to {} arguments", f.params.len()) },
+                expected: if required == f.params.len() {
+                    format!("{required} arguments")
+                } else {
+                    format!("{required} to {} arguments", f.params.len())
+                },
                 found: args.len(),
                 span: span.into(),
             });
@@ -53,7 +66,11 @@ impl Binder<'_> {
                     Binding::Scalar(crate::functions::convert_to(a, ty))
                 }
                 (Some(CallArg::Scalar(a)), ParamType::Tabular(_)) => {
-                    return Err(BindError::WrongKind { expected: "a tabular argument".into(), found: "a scalar".into(), span: a.span.into() })
+                    return Err(BindError::WrongKind {
+                        expected: "a tabular argument".into(),
+                        found: "a scalar".into(),
+                        span: a.span.into(),
+                    })
                 }
                 (None, _) => match &p.default {
                     Some(d) => Binding::Scalar(self.bind_scalar(d, &KqlSchema::default())?),
@@ -77,25 +94,40 @@ impl Binder<'_> {
     }
 
     /// A tabular user function call.
-    pub(crate) fn call_function(&mut self, f: &ast::FunctionDecl, args: Vec<CallArg>, span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn call_function(
+        &mut self,
+        f: &ast::FunctionDecl,
+        args: Vec<CallArg>,
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let body = f.body.clone();
         self.with_params(f, args, span, |b| b.bind_tabular(&body))
     }
 
     /// A scalar user function call.
-    pub(crate) fn call_scalar_function(&mut self, f: &ast::FunctionDecl, args: Vec<CallArg>, _scope: &KqlSchema, span: Span) -> Result<Arg, BindError> {
+    pub(crate) fn call_scalar_function(
+        &mut self,
+        f: &ast::FunctionDecl,
+        args: Vec<CallArg>,
+        _scope: &KqlSchema,
+        span: Span,
+    ) -> Result<Arg, BindError> {
         let body = f.body.clone();
         self.with_params(f, args, span, |b| b.bind_scalar(&body, &KqlSchema::default()))
     }
 
     pub(crate) fn bind_invoke(&mut self, input: Bound, call: &ast::Expr, span: Span) -> Result<Bound, BindError> {
         let ast::ExprKind::Call { name, args } = &call.kind else {
-            return Err(BindError::InvalidArgument { message: "invoke takes a function call".into(), span: call.span.into(), help: None });
+            return Err(BindError::InvalidArgument {
+                message: "invoke takes a function call".into(),
+                span: call.span.into(),
+                help: None,
+            });
         };
         match self.lookup_let(&name.name).cloned() {
             Some(Binding::Function(f)) => {
                 let mut bound = vec![CallArg::Tabular(input)];
-                bound.extend(self.bind_call_args(&f, args, &KqlSchema::default())?.into_iter().enumerate().map(|(_, a)| a));
+                bound.extend(self.bind_call_args(&f, args, &KqlSchema::default())?);
                 self.call_function(&f, bound, span)
             }
             _ => Err(BindError::Unsupported { what: format!("invoke {}()", name.name), span: name.span.into() }),
@@ -117,7 +149,12 @@ impl Binder<'_> {
         Err(BindError::Unsupported { what: "getschema".into(), span: span.into() })
     }
 
-    pub(crate) fn bind_builtin_table_function(&mut self, name: &ast::Ident, _args: &[ast::Expr], _span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn bind_builtin_table_function(
+        &mut self,
+        name: &ast::Ident,
+        _args: &[ast::Expr],
+        _span: Span,
+    ) -> Result<Bound, BindError> {
         Err(BindError::Unsupported { what: format!("the {}() function", name.name), span: name.span.into() })
     }
 }

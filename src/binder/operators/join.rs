@@ -34,13 +34,16 @@ fn param<'p>(params: &'p [OpParam], name: &str) -> Option<&'p ast::Ident> {
     params.iter().find(|p| p.name.name == name).map(|p| &p.value)
 }
 
+/// A resolved join key: left column, right column, their types, and the condition's span.
+type Key = (String, String, KqlType, KqlType, Span);
+
 fn qcol(q: &str, n: &str) -> Expr {
     Expr::Column(Column::new(Some(q), n))
 }
 
 impl Binder<'_> {
     /// Resolves `on` conditions to (left column, right column) pairs with their types.
-    fn join_keys(&self, left: &Bound, right: &Bound, on: &[JoinCond]) -> Result<Vec<(String, String, KqlType, KqlType, Span)>, BindError> {
+    fn join_keys(&self, left: &Bound, right: &Bound, on: &[JoinCond]) -> Result<Vec<Key>, BindError> {
         let mut keys = Vec::new();
         for c in on {
             let (l, r, span) = match c {
@@ -51,7 +54,11 @@ impl Binder<'_> {
                 b.schema.find(&n.name).map(|(_, c)| c.ty).ok_or_else(|| BindError::UnknownColumn {
                     name: n.name.clone(),
                     span: n.span.into(),
-                    did_you_mean: crate::binder::names::help_line(&n.name, b.schema.names(), &format!("{side} columns")),
+                    did_you_mean: crate::binder::names::help_line(
+                        &n.name,
+                        b.schema.names(),
+                        &format!("{side} columns"),
+                    ),
                 })
             };
             let lt = find(left, &l, "left")?;
@@ -64,7 +71,10 @@ impl Binder<'_> {
                     help: Some("extend a converted key first, e.g. tostring(...)".into()),
                 });
             }
-            if lt != rt && widest_numeric(lt, rt).is_none() && !matches!((lt, rt), (KqlType::String, KqlType::Guid) | (KqlType::Guid, KqlType::String)) {
+            if lt != rt
+                && widest_numeric(lt, rt).is_none()
+                && !matches!((lt, rt), (KqlType::String, KqlType::Guid) | (KqlType::Guid, KqlType::String))
+            {
                 return Err(BindError::TypeMismatch {
                     message: format!("join keys must have one type: '{}' is {lt}, '{}' is {rt}", l.name, r.name),
                     span: span.into(),
@@ -94,7 +104,14 @@ impl Binder<'_> {
         Bound::new(plan, input.schema, span)
     }
 
-    pub(crate) fn bind_join(&mut self, left: Bound, params: &[OpParam], right: &ast::Expr, on: &[JoinCond], span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn bind_join(
+        &mut self,
+        left: Bound,
+        params: &[OpParam],
+        right: &ast::Expr,
+        on: &[JoinCond],
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let kind = param(params, "kind").map(|k| k.name.clone()).unwrap_or_else(|| "innerunique".into());
         let jt = match kind.as_str() {
             "innerunique" | "inner" => JoinType::Inner,
@@ -126,7 +143,14 @@ impl Binder<'_> {
     }
 
     /// lookup-operator: leftouter (default) or inner; right keys are not repeated; no deduplication.
-    pub(crate) fn bind_lookup(&mut self, left: Bound, params: &[OpParam], right: &ast::Expr, on: &[JoinCond], span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn bind_lookup(
+        &mut self,
+        left: Bound,
+        params: &[OpParam],
+        right: &ast::Expr,
+        on: &[JoinCond],
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let jt = match param(params, "kind").map(|k| k.name.as_str()) {
             None | Some("leftouter") => JoinType::Left,
             Some("inner") => JoinType::Inner,
@@ -143,32 +167,36 @@ impl Binder<'_> {
         self.finish_join(left, right, jt, &keys, true, span)
     }
 
-    #[allow(clippy::type_complexity)]
     fn finish_join(
         &mut self,
         left: Bound,
         right: Bound,
         jt: JoinType,
-        keys: &[(String, String, KqlType, KqlType, Span)],
+        keys: &[Key],
         drop_right_keys: bool,
         span: Span,
     ) -> Result<Bound, BindError> {
         let (la, ra) = (self.fresh("l"), self.fresh("r"));
-        let lplan = LogicalPlanBuilder::from(left.plan).alias(la.clone()).and_then(|b| b.build()).map_err(df_err(span))?;
-        let rplan = LogicalPlanBuilder::from(right.plan).alias(ra.clone()).and_then(|b| b.build()).map_err(df_err(span))?;
+        let lplan =
+            LogicalPlanBuilder::from(left.plan).alias(la.clone()).and_then(|b| b.build()).map_err(df_err(span))?;
+        let rplan =
+            LogicalPlanBuilder::from(right.plan).alias(ra.clone()).and_then(|b| b.build()).map_err(df_err(span))?;
         let conds: Vec<Expr> = keys
             .iter()
             .map(|(l, r, lt, rt, sp)| {
                 let la_ = Arg { expr: qcol(&la, l), ty: *lt, span: *sp };
                 let ra_ = Arg { expr: qcol(&ra, r), ty: *rt, span: *sp };
                 let t = widest_numeric(*lt, *rt).unwrap_or(*lt);
-                let (a, b) = if lt == rt { (la_.expr, ra_.expr) } else {
+                let (a, b) = if lt == rt {
+                    (la_.expr, ra_.expr)
+                } else {
                     (crate::functions::convert_to(la_, t).expr, crate::functions::convert_to(ra_, t).expr)
                 };
                 a.eq(b)
             })
             .collect();
-        let plan = LogicalPlanBuilder::from(lplan).join_on(rplan, jt, conds).and_then(|b| b.build()).map_err(df_err(span))?;
+        let plan =
+            LogicalPlanBuilder::from(lplan).join_on(rplan, jt, conds).and_then(|b| b.build()).map_err(df_err(span))?;
         let lnames: Vec<String> = left.schema.names().map(String::from).collect();
         let right_cols: Vec<_> = right
             .schema
@@ -217,8 +245,14 @@ mod tests {
 
     #[test]
     fn right_side_suffixes() {
-        assert_eq!(unique_names(&s(&["DeviceId", "ActionType"]), &s(&["DeviceId", "ActionType"])), s(&["DeviceId1", "ActionType1"]));
+        assert_eq!(
+            unique_names(&s(&["DeviceId", "ActionType"]), &s(&["DeviceId", "ActionType"])),
+            s(&["DeviceId1", "ActionType1"])
+        );
         assert_eq!(unique_names(&s(&["DeviceId", "DeviceId1"]), &s(&["DeviceId"])), s(&["DeviceId2"]));
-        assert_eq!(unique_names(&s(&["DeviceId", "DeviceId1"]), &s(&["DeviceId", "DeviceId1"])), s(&["DeviceId2", "DeviceId11"]));
+        assert_eq!(
+            unique_names(&s(&["DeviceId", "DeviceId1"]), &s(&["DeviceId", "DeviceId1"])),
+            s(&["DeviceId2", "DeviceId11"])
+        );
     }
 }

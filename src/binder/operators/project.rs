@@ -47,16 +47,24 @@ impl Binder<'_> {
                 Some(n) => n,
                 None => self.column_name(taken),
             }),
-            [_, second, ..] => Err(BindError::Unsupported { what: "several names for one expression".into(), span: second.span.into() }),
+            [_, second, ..] => Err(BindError::Unsupported {
+                what: "several names for one expression".into(),
+                span: second.span.into(),
+            }),
         }
     }
 
     /// Column names of `input` that match a pattern; an unknown plain name is an error.
     fn matching(&self, input: &Bound, pattern: &ast::Expr) -> Result<Vec<String>, BindError> {
         let ast::ExprKind::Name(n) = &pattern.kind else {
-            return Err(BindError::InvalidArgument { message: "expected a column name".into(), span: pattern.span.into(), help: None });
+            return Err(BindError::InvalidArgument {
+                message: "expected a column name".into(),
+                span: pattern.span.into(),
+                help: None,
+            });
         };
-        let found: Vec<String> = input.schema.names().filter(|c| wildcard_match(&n.name, c)).map(String::from).collect();
+        let found: Vec<String> =
+            input.schema.names().filter(|c| wildcard_match(&n.name, c)).map(String::from).collect();
         if found.is_empty() && !n.name.contains('*') {
             let help = crate::binder::names::help_line(&n.name, input.schema.names(), "columns");
             return Err(BindError::UnknownColumn { name: n.name.clone(), span: n.span.into(), did_you_mean: help });
@@ -140,7 +148,11 @@ impl Binder<'_> {
             };
             let Some(pos) = out.iter().position(|i| i.1 == old.name) else {
                 let help = crate::binder::names::help_line(&old.name, input.schema.names(), "columns");
-                return Err(BindError::UnknownColumn { name: old.name.clone(), span: old.span.into(), did_you_mean: help });
+                return Err(BindError::UnknownColumn {
+                    name: old.name.clone(),
+                    span: old.span.into(),
+                    did_you_mean: help,
+                });
             };
             if new.name != old.name && out.iter().any(|i| i.1 == new.name) {
                 return Err(BindError::DuplicateColumn { name: new.name.clone(), span: new.span.into() });
@@ -154,7 +166,12 @@ impl Binder<'_> {
 
     /// extend-operator: new names are appended; an existing name is replaced in place (as the language
     /// service does; the docs say it moves to the end — see README, differences).
-    pub(crate) fn bind_extend(&mut self, input: Bound, items: &[ast::NamedExpr], span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn bind_extend(
+        &mut self,
+        input: Bound,
+        items: &[ast::NamedExpr],
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let mut out = Self::passthrough(&input);
         let mut defined: Vec<String> = Vec::new();
         for it in items {

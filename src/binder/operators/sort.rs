@@ -35,7 +35,13 @@ impl Binder<'_> {
     }
 
     /// top-operator: `sort by e | take N`.
-    pub(crate) fn bind_top(&mut self, input: Bound, count: &ast::Expr, key: &ast::SortKey, span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn bind_top(
+        &mut self,
+        input: Bound,
+        count: &ast::Expr,
+        key: &ast::SortKey,
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let n = self.const_count(count)?;
         let sorts = self.sort_exprs(&input, std::slice::from_ref(key))?;
         let plan = LogicalPlanBuilder::from(input.plan)
@@ -71,7 +77,8 @@ impl Binder<'_> {
     /// take-operator: any N rows.
     pub(crate) fn bind_take(&mut self, input: Bound, n: &ast::Expr) -> Result<Bound, BindError> {
         let k = self.const_count(n)?;
-        let plan = LogicalPlanBuilder::from(input.plan).limit(0, Some(k)).and_then(|b| b.build()).map_err(df_err(n.span))?;
+        let plan =
+            LogicalPlanBuilder::from(input.plan).limit(0, Some(k)).and_then(|b| b.build()).map_err(df_err(n.span))?;
         Bound::new(plan, input.schema, n.span)
     }
 
@@ -97,7 +104,8 @@ impl Binder<'_> {
             let name = match crate::binder::expr::auto_name(c) {
                 Some(n) => n,
                 None => {
-                    let taken: Vec<String> = items.iter().map(|(_, n, _): &(Expr, String, KqlType)| n.clone()).collect();
+                    let taken: Vec<String> =
+                        items.iter().map(|(_, n, _): &(Expr, String, KqlType)| n.clone()).collect();
                     self.column_name(&taken)
                 }
             };

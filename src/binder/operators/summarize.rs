@@ -74,7 +74,11 @@ impl Binder<'_> {
             .map(|i| col(&format!("__g{i}")))
             .chain(computed.iter().map(|c| {
                 let base = col(&c.internal);
-                let e = if c.zero_default { datafusion::functions::core::expr_fn::coalesce(vec![base, lit(0i64)]) } else { base };
+                let e = if c.zero_default {
+                    datafusion::functions::core::expr_fn::coalesce(vec![base, lit(0i64)])
+                } else {
+                    base
+                };
                 e.alias(c.internal.clone())
             }))
             .collect();
@@ -110,6 +114,8 @@ impl Binder<'_> {
         }
         let before = computed.len();
         let rewritten = self.extract_aggregates(input, &it.expr, computed)?;
+        let scope = KqlSchema::new(computed.iter().map(|c| KqlColumn { name: c.internal.clone(), ty: c.ty }).collect());
+        let a = self.bind_scalar(&rewritten, &scope)?;
         if computed.len() == before {
             return Err(BindError::InvalidArgument {
                 message: "summarize needs an aggregate function here, such as count(), sum(x) or make_set(x)".into(),
@@ -117,8 +123,6 @@ impl Binder<'_> {
                 help: None,
             });
         }
-        let scope = KqlSchema::new(computed.iter().map(|c| KqlColumn { name: c.internal.clone(), ty: c.ty }).collect());
-        let a = self.bind_scalar(&rewritten, &scope)?;
         let name = match it.names.first() {
             Some(n) => {
                 if names.contains(&n.name) {
@@ -143,7 +147,12 @@ impl Binder<'_> {
     }
 
     /// Replaces every aggregate call in `e` by a reference to a computed column `__aN`.
-    fn extract_aggregates(&mut self, input: &Bound, e: &ast::Expr, computed: &mut Vec<AggOut>) -> Result<ast::Expr, BindError> {
+    fn extract_aggregates(
+        &mut self,
+        input: &Bound,
+        e: &ast::Expr,
+        computed: &mut Vec<AggOut>,
+    ) -> Result<ast::Expr, BindError> {
         let mut out = e.clone();
         self.rewrite(&mut out, input, computed)?;
         Ok(out)
@@ -153,7 +162,10 @@ impl Binder<'_> {
         if let K::Call { name, args } = &e.kind {
             if let Some(def) = lookup_aggregate(&name.name) {
                 if def.naming == AggName::ArgMax {
-                    return Err(BindError::Unsupported { what: format!("{}() inside an expression", def.name), span: e.span.into() });
+                    return Err(BindError::Unsupported {
+                        what: format!("{}() inside an expression", def.name),
+                        span: e.span.into(),
+                    });
                 }
                 let mut bound: Vec<Arg> = Vec::new();
                 for a in args {
@@ -226,7 +238,12 @@ impl Binder<'_> {
                 }
             } else {
                 let (n, e) = match &r.kind {
-                    K::Name(_) | K::Member { .. } | K::Index { .. } | K::Call { .. } | K::Paren(_) | K::Binary { .. } => {
+                    K::Name(_)
+                    | K::Member { .. }
+                    | K::Index { .. }
+                    | K::Call { .. }
+                    | K::Paren(_)
+                    | K::Binary { .. } => {
                         let a = self.bind_scalar(r, &input.schema)?;
                         (auto_name(r), a)
                     }

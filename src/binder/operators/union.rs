@@ -51,7 +51,11 @@ impl Binder<'_> {
             match self.union_leg(leg, i) {
                 Ok(mut l) => legs.append(&mut l),
                 // union-operator: with isfuzzy=true, legs that fail to resolve are left out
-                Err(e @ (BindError::UnknownTable { .. } | BindError::UnknownColumn { .. } | BindError::UnknownFunction { .. })) if fuzzy => {
+                Err(
+                    e @ (BindError::UnknownTable { .. }
+                    | BindError::UnknownColumn { .. }
+                    | BindError::UnknownFunction { .. }),
+                ) if fuzzy => {
                     self.notices.push(format!("union isfuzzy=true: a leg was left out: {e}"));
                     first_err.get_or_insert(e);
                 }
@@ -59,7 +63,11 @@ impl Binder<'_> {
             }
         }
         if legs.is_empty() {
-            return Err(first_err.unwrap_or(BindError::InvalidArgument { message: "union has no legs".into(), span: span.into(), help: None }));
+            return Err(first_err.unwrap_or(BindError::InvalidArgument {
+                message: "union has no legs".into(),
+                span: span.into(),
+                help: None,
+            }));
         }
         // the output columns: (output name, source name, type), in first-seen order
         let mut seen: Vec<(String, Vec<KqlType>)> = Vec::new();
@@ -102,7 +110,9 @@ impl Binder<'_> {
         }
         let schema = plans.first().map(|p| p.schema.clone()).unwrap_or_default();
         let mut it = plans.into_iter();
-        let Some(head) = it.next() else { return Err(BindError::Internal { message: "empty union".into(), span: span.into() }) };
+        let Some(head) = it.next() else {
+            return Err(BindError::Internal { message: "empty union".into(), span: span.into() });
+        };
         let mut builder = LogicalPlanBuilder::from(head.plan);
         for p in it {
             builder = builder.union(p.plan).map_err(df_err(span))?;

@@ -25,8 +25,8 @@ pub fn diff(period: &str, a: i64, b: i64) -> Option<i64> {
     let (da, db) = (to_dt(a), to_dt(b));
     let floor_div = |x: i128, d: i128| x.div_euclid(d);
     let ticks = |unit_ns: i128| -> i64 {
-        (floor_div(a as i128 + EPOCH_FROM_YEAR_ONE_NS, unit_ns) - floor_div(b as i128 + EPOCH_FROM_YEAR_ONE_NS, unit_ns))
-            as i64
+        (floor_div(a as i128 + EPOCH_FROM_YEAR_ONE_NS, unit_ns)
+            - floor_div(b as i128 + EPOCH_FROM_YEAR_ONE_NS, unit_ns)) as i64
     };
     Some(match period.to_ascii_lowercase().as_str() {
         "year" => (da.year() - db.year()) as i64,
@@ -185,9 +185,8 @@ pub fn bin_real() -> UdfFn {
 pub fn parse_datetime() -> UdfFn {
     Arc::new(|arrays: &[ArrayRef], n: usize| {
         let s = arg::<StringArray>(arrays, 0, "todatetime")?;
-        let out: TimestampNanosecondArray = (0..n)
-            .map(|r| if s.is_null(r) { None } else { crate::parser::parse_datetime_text(s.value(r)) })
-            .collect();
+        let out: TimestampNanosecondArray =
+            (0..n).map(|r| if s.is_null(r) { None } else { crate::parser::parse_datetime_text(s.value(r)) }).collect();
         Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
     })
 }

@@ -55,8 +55,7 @@ impl ScalarUDFImpl for KqlUdf {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let n = args.number_rows;
-        let arrays: Vec<ArrayRef> =
-            args.args.iter().map(|a| a.to_array(n)).collect::<Result<Vec<_>>>()?;
+        let arrays: Vec<ArrayRef> = args.args.iter().map(|a| a.to_array(n)).collect::<Result<Vec<_>>>()?;
         let out = (self.fun)(&arrays, n)?;
         if all_scalar && out.len() == 1 {
             return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
@@ -67,21 +66,15 @@ impl ScalarUDFImpl for KqlUdf {
 
 /// A UDF called with `args` (any types, as given), returning `ret`.
 pub fn call(name: &str, ret: DataType, fun: UdfFn, args: Vec<Expr>) -> Expr {
-    let udf = KqlUdf {
-        name: name.to_string(),
-        signature: Signature::variadic_any(Volatility::Immutable),
-        ret,
-        fun,
-    };
+    let udf = KqlUdf { name: name.to_string(), signature: Signature::variadic_any(Volatility::Immutable), ret, fun };
     ScalarUDF::new_from_impl(udf).call(args)
 }
 
 /// Downcasts an argument array, or fails with an internal error naming the function.
 pub fn arg<'a, T: 'static>(arrays: &'a [ArrayRef], i: usize, fname: &str) -> Result<&'a T> {
-    arrays
-        .get(i)
-        .and_then(|a| a.as_any().downcast_ref::<T>())
-        .ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("{fname}: argument {i} has an unexpected type")))
+    arrays.get(i).and_then(|a| a.as_any().downcast_ref::<T>()).ok_or_else(|| {
+        datafusion::error::DataFusionError::Internal(format!("{fname}: argument {i} has an unexpected type"))
+    })
 }
 
 /// Convenience: is row `r` of every given array non-null?
