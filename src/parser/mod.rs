@@ -252,13 +252,19 @@ fn to_parse_error(src: &Source, e: PErr) -> ParseError {
     if e.too_deep {
         return ParseError::TooDeep { max: MAX_DEPTH, span: e.span.into() };
     }
-    let found = if e.span.start as usize >= src.text.trim_end().len() {
-        "the end of the query".to_string()
+    let at_end = e.span.start as usize >= src.text.trim_end().len();
+    let found =
+        if at_end { "the end of the query".to_string() } else { describe(src.text.get(e.span.range()).unwrap_or("")) };
+    // at the end, point at the last character so the label has something to underline
+    let span = if at_end {
+        let end = src.text.trim_end().len();
+        let start = src.text.get(..end).and_then(|t| t.char_indices().next_back()).map_or(0, |(i, _)| i);
+        Span::new(start, end)
     } else {
-        describe(src.text.get(e.span.range()).unwrap_or(""))
+        e.span
     };
     let expected = if e.expected.is_empty() { "an expression".to_string() } else { e.expected };
-    ParseError::Syntax { found, expected, span: e.span.into() }
+    ParseError::Syntax { found, expected, span: span.into() }
 }
 
 #[cfg(test)]

@@ -1,0 +1,215 @@
+//! Golden tests of the `kqlite` binary: exit codes, stdout, and diagnostics on stderr.
+
+// Test code: a failed expectation should panic with its message.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn kqlite(args: &[&str]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_kqlite")).args(args).env("NO_COLOR", "1").output().expect("run kqlite");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// A fresh scratch folder under the target dir.
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, file: &str, text: &str) -> String {
+    let p = dir.join(file);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn truncated_json_is_exit_6_naming_file_and_line() {
+    let d = scratch("truncated");
+    let f = write(&d, "DeviceEvents.json", "[{\"DeviceName\":\"a\"},\n{\"DeviceName\":\"b\",");
+    let o = kqlite(&["run", "-e", "DeviceEvents | take 1", "--data", &f]);
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(o.stderr.contains("DeviceEvents.json:2:"), "{}", o.stderr);
+    assert!(o.stderr.contains("kqlite::load::json"), "{}", o.stderr);
+}
+
+#[test]
+fn bad_ndjson_line_names_its_line() {
+    let d = scratch("ndjson");
+    let f = write(&d, "T.ndjson", "{\"a\":1}\n{\"a\":2}\n{\"a\":\n");
+    let o = kqlite(&["run", "-e", "T | count", "--data", &f]);
+    assert_eq!(o.code, 6);
+    assert!(o.stderr.contains("T.ndjson:3:"), "{}", o.stderr);
+}
+
+#[test]
+fn unknown_column_is_exit_4_with_span_and_suggestion() {
+    let o = kqlite(&["run", "-e", "DeviceEvents | where DevcieName == \"pc1\""]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("kqlite::bind::unknown_column"), "{}", o.stderr);
+    assert!(o.stderr.contains("<query>:1:22"), "{}", o.stderr);
+    assert!(o.stderr.contains("did you mean 'DeviceName'?"), "{}", o.stderr);
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn syntax_error_is_exit_3() {
+    let o = kqlite(&["run", "-e", "DeviceEvents | where"]);
+    assert_eq!(o.code, 3);
+    assert!(o.stderr.contains("kqlite::parse::syntax"), "{}", o.stderr);
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    assert_eq!(kqlite(&["run"]).code, 2);
+    assert_eq!(kqlite(&["run", "-e", "print 1", "--format", "xml"]).code, 2);
+    assert_eq!(kqlite(&["run", "-e", "print 1", "--now", "yesterday"]).code, 2);
+    assert_eq!(kqlite(&["frobnicate"]).code, 2);
+    assert_eq!(kqlite(&["run", "-e", "print 1", "--set", "novalue"]).code, 2);
+}
+
+#[test]
+fn missing_data_path_is_exit_6() {
+    let o = kqlite(&["run", "-e", "print 1", "--data", "/nonexistent/dump"]);
+    assert_eq!(o.code, 6);
+    assert!(o.stderr.contains("/nonexistent/dump"), "{}", o.stderr);
+}
+
+#[test]
+fn set_replaces_a_top_level_let() {
+    let q = "let Device = \"pc1\"; let Window = 1d; print d = Device, w = Window";
+    let o = kqlite(&["run", "-e", q, "--format", "csv", "--set", "Device=\"pc9\"", "--set", "Window=3d"]);
+    assert_eq!(o.stdout, "d,w\npc9,3.00:00:00\n", "{}", o.stderr);
+    // a bare word that is no literal is taken as a string
+    let o = kqlite(&["run", "-e", q, "--format", "csv", "--set", "Device=testmachine3"]);
+    assert_eq!(o.stdout, "d,w\ntestmachine3,1.00:00:00\n", "{}", o.stderr);
+    let o = kqlite(&[
+        "run",
+        "-e",
+        "let Hosts = dynamic([]); print n = array_length(Hosts)",
+        "--format",
+        "csv",
+        "--set",
+        "Hosts=dynamic([\"a\",\"b\"])",
+    ]);
+    assert_eq!(o.stdout, "n\n2\n", "{}", o.stderr);
+}
+
+#[test]
+fn now_pins_ago() {
+    let o = kqlite(&["run", "-e", "print a = ago(1d), n = now()", "--now", "2025-03-15T00:00:00Z", "--format", "csv"]);
+    assert_eq!(o.stdout, "a,n\n2025-03-14T00:00:00Z,2025-03-15T00:00:00Z\n", "{}", o.stderr);
+}
+
+const ROWS: &str = r#"[
+ {"Timestamp":"2025-03-14T10:00:00.1234567Z","DeviceName":"pc1","ActionType":"ConnectionSuccess","RemotePort":443,"AdditionalFields":{"k":[1,2]}},
+ {"Timestamp":"2025-03-14T11:00:00Z","DeviceName":"pc2","ActionType":"InboundConnectionAccepted","RemotePort":3389}
+]"#;
+
+#[test]
+fn output_formats() {
+    let d = scratch("formats");
+    let f = write(&d, "DeviceNetworkEvents.json", ROWS);
+    let q = "DeviceNetworkEvents | project Timestamp, DeviceName, RemotePort, AdditionalFields, Age = now() - Timestamp | sort by Timestamp asc";
+    let run = |fmt: &str| kqlite(&["run", "-e", q, "--data", &f, "--now", "2025-03-15T00:00:00Z", "--format", fmt]);
+    let csv = run("csv");
+    assert_eq!(
+        csv.stdout,
+        "Timestamp,DeviceName,RemotePort,AdditionalFields,Age\n\
+         2025-03-14T10:00:00.1234567Z,pc1,443,\"{\"\"k\"\":[1,2]}\",13:59:59.8765433\n\
+         2025-03-14T11:00:00Z,pc2,3389,,13:00:00\n",
+        "{}",
+        csv.stderr
+    );
+    let json = run("json");
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    // AdditionalFields is a string column in Defender's DeviceNetworkEvents: the JSON text, "" when absent
+    assert_eq!(v[0]["AdditionalFields"], "{\"k\":[1,2]}");
+    assert_eq!(v[1]["AdditionalFields"], "");
+    assert_eq!(v[1]["Age"], "13:00:00");
+    let nd = run("ndjson");
+    assert_eq!(nd.stdout.lines().count(), 2);
+    let table = run("table");
+    assert!(table.stdout.contains("pc1") && table.stderr.contains("2 rows"), "{}{}", table.stdout, table.stderr);
+}
+
+#[test]
+fn typed_json_loads_back_as_a_table() {
+    let d = scratch("typed");
+    let f = write(&d, "DeviceNetworkEvents.json", ROWS);
+    let q = "DeviceNetworkEvents | project Timestamp, DeviceName, RemotePort, AdditionalFields";
+    let o = kqlite(&["run", "-e", q, "--data", &f, "--format", "typed-json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["tables"][0]["name"], "PrimaryResult");
+    assert_eq!(v["tables"][0]["columns"][0], serde_json::json!({"name":"Timestamp","type":"datetime"}));
+    assert_eq!(v["tables"][0]["columns"][2], serde_json::json!({"name":"RemotePort","type":"int"}));
+    let back = write(&d, "Result.json", &o.stdout);
+    let again = kqlite(&["run", "-e", "Result | sort by Timestamp asc", "--data", &back, "--format", "typed-json"]);
+    let w: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(v["tables"][0]["columns"], w["tables"][0]["columns"]);
+    assert_eq!(v["tables"][0]["rows"], w["tables"][0]["rows"]);
+}
+
+#[test]
+fn catalog_table_without_data_is_empty_with_a_notice() {
+    let o = kqlite(&["run", "-e", "DeviceLogonEvents | count", "--format", "csv"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout, "Count\n0\n");
+    assert!(o.stderr.contains("DeviceLogonEvents has no data loaded"), "{}", o.stderr);
+}
+
+#[test]
+fn defender_dump_serves_time_generated_and_missing_columns() {
+    let d = scratch("timegen");
+    let f = write(&d, "DeviceNetworkEvents.json", ROWS);
+    // Sentinel-style query over a Defender export: TimeGenerated comes from Timestamp; a catalog column
+    // the dump lacks (InitiatingProcessFileName) is present and empty.
+    let q = "DeviceNetworkEvents | where TimeGenerated > ago(1d) | project TimeGenerated, InitiatingProcessFileName, DeviceName | sort by TimeGenerated asc";
+    let o = kqlite(&["run", "-e", q, "--data", &f, "--now", "2025-03-15T00:00:00Z", "--format", "csv"]);
+    assert_eq!(o.stdout, "TimeGenerated,InitiatingProcessFileName,DeviceName\n2025-03-14T10:00:00.1234567Z,,pc1\n2025-03-14T11:00:00Z,,pc2\n", "{}", o.stderr);
+}
+
+#[test]
+fn api_response_shapes_load() {
+    let d = scratch("api");
+    let la = write(
+        &d,
+        "Signins.json",
+        r#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"UserPrincipalName","type":"string"},{"name":"RiskLevel","type":"long"},{"name":"Props","type":"dynamic"}],
+            "rows":[["2025-03-14T10:00:00Z","ann@contoso.com",3,"{\"ip\":\"10.0.0.1\"}"],["2025-03-14T11:00:00Z","bob@contoso.com",null,null]]}]}"#,
+    );
+    let o = kqlite(&[
+        "run",
+        "-e",
+        "Signins | extend ip = tostring(Props.ip) | project UserPrincipalName, RiskLevel, ip",
+        "--data",
+        &la,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        o.stdout, "UserPrincipalName,RiskLevel,ip\nann@contoso.com,3,10.0.0.1\nbob@contoso.com,,\n",
+        "{}",
+        o.stderr
+    );
+    let md = write(
+        &d,
+        "Hunt.json",
+        r#"{"Schema":[{"Name":"Timestamp","Type":"DateTime"},{"Name":"DeviceName","Type":"String"},{"Name":"Count","Type":"Int64"}],
+            "Results":[{"Timestamp":"2025-03-14T10:00:00Z","DeviceName":"pc1","Count":5}]}"#,
+    );
+    let o = kqlite(&["run", "-e", "Hunt | project DeviceName, Count, Timestamp", "--data", &md, "--format", "csv"]);
+    assert_eq!(o.stdout, "DeviceName,Count,Timestamp\npc1,5,2025-03-14T10:00:00Z\n", "{}", o.stderr);
+}
