@@ -23,6 +23,24 @@ pub struct Cli {
 pub enum Command {
     /// Run a query (a .kql file or -e TEXT) against loaded data and print the result.
     Run(RunArgs),
+    /// Parse and bind every query of a pack (.kql files, Markdown KQL blocks, folders) without running it.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// .kql or .md files, or folders searched recursively.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Extra table schemas (JSON, the format of the built-in catalogs).
+    #[arg(long, value_name = "FILE")]
+    pub schema: Vec<PathBuf>,
+    /// text (one line per query, diagnostics for failures, a summary) or json (one object per query).
+    #[arg(long, default_value = "text", value_name = "FMT")]
+    pub format: String,
+    /// Schema environment: defender, sentinel, or auto (Defender first, then Sentinel).
+    #[arg(long, default_value = "auto", value_name = "ENV")]
+    pub env: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -62,6 +80,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Check(args) => check(args),
     }
 }
 
@@ -153,4 +172,68 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("{n} row{} ({:.3} s)", if n == 1 { "" } else { "s" }, started.elapsed().as_secs_f64());
     }
     ExitCode::SUCCESS
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let json = match args.format.as_str() {
+        "text" => false,
+        "json" => true,
+        other => return report(usage(format!("--format: '{other}' is not one of text, json")), None),
+    };
+    let Some(env) = Env::parse(&args.env) else {
+        return report(usage(format!("--env: '{}' is not one of defender, sentinel, auto", args.env)), None);
+    };
+    let mut catalog = Catalog::new();
+    for s in &args.schema {
+        if let Err(e) = crate::harness::load_schema(&mut catalog, s) {
+            return report(e.into(), None);
+        }
+    }
+    let files = match crate::harness::packs::pack_files(&args.paths) {
+        Ok(f) => f,
+        Err(e) => return report(usage(format!("cannot read the pack: {e}")), None),
+    };
+    if let Some(missing) = args.paths.iter().find(|p| !p.exists()) {
+        return report(usage(format!("no such file or folder: {}", missing.display())), None);
+    }
+    let opts = Options { now_ns: parse_now(None).unwrap_or(0), sets: vec![], env };
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut out = std::io::stdout().lock();
+    for f in files {
+        let queries = match crate::harness::packs::queries(&f) {
+            Ok(q) => q,
+            Err(e) => {
+                return report(Error::Cli(CliError::Io { path: f.display().to_string(), message: e.to_string() }), None)
+            }
+        };
+        for q in queries {
+            let r = crate::harness::check_query(q, &catalog, &opts);
+            let ok = r.outcome.is_ok();
+            if ok {
+                passed += 1
+            } else {
+                failed += 1
+            }
+            if json {
+                let _ = writeln!(out, "{}", crate::harness::json_line(&r));
+                continue;
+            }
+            let place = format!("{}:{}", r.query.file.display(), r.query.line);
+            match r.outcome {
+                Ok(schema) => {
+                    let _ = writeln!(out, "ok    {place}  ({} columns)", schema.len());
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "FAIL  {place}  {}", e.code());
+                    let src = crate::harness::source_of(&r.query);
+                    let report = miette::Report::new(e).with_source_code(NamedSource::new(src.name.clone(), src.text));
+                    let _ = writeln!(out, "{report:?}");
+                }
+            }
+        }
+    }
+    if !json {
+        let _ = writeln!(out, "checked {} queries: {passed} ok, {failed} failing", passed + failed);
+    }
+    ExitCode::from(if failed == 0 { 0 } else { 1 })
 }

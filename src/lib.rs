@@ -14,6 +14,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod exec;
 pub mod functions;
+pub mod harness;
 pub mod lexer;
 pub mod load;
 pub mod output;

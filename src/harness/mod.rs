@@ -1,0 +1,101 @@
+//! Front end for query packs: `kqlite check` parses and binds every query of a pack (no data read) and
+//! reports each with its result schema or its diagnostics, as text or JSON lines.
+
+pub mod packs;
+
+use crate::catalog::Catalog;
+use crate::diagnostics::Error;
+use crate::source::Source;
+use crate::Options;
+use miette::Diagnostic;
+use serde_json::json;
+
+/// What `check` found for one query.
+pub struct CheckResult {
+    pub query: packs::PackQuery,
+    pub outcome: Result<crate::types::KqlSchema, Error>,
+}
+
+/// The query as a source whose line numbers are the pack file's (blank lines stand for what precedes it).
+pub fn source_of(q: &packs::PackQuery) -> Source {
+    Source::new(q.file.display().to_string(), format!("{}{}", "\n".repeat(q.line.saturating_sub(1)), q.text))
+}
+
+/// Parses and binds one query against the catalog (schema-only: nothing is executed).
+pub fn check_query(q: packs::PackQuery, catalog: &Catalog, opts: &Options) -> CheckResult {
+    let src = source_of(&q);
+    let outcome = crate::check(&src, catalog, opts).map(|b| b.schema);
+    CheckResult { query: q, outcome }
+}
+
+/// The (line, column) in the pack file of a diagnostic's first label.
+pub fn error_position(r: &CheckResult, e: &Error) -> (usize, usize) {
+    let offset = e.labels().and_then(|mut l| l.next()).map(|l| l.offset());
+    match offset {
+        Some(o) => crate::source::line_col(&source_of(&r.query).text, o),
+        None => (r.query.line, 1),
+    }
+}
+
+/// Adds the tables of a schema file (the format of the built-in catalogs) to the catalog.
+pub fn load_schema(catalog: &mut Catalog, path: &std::path::Path) -> Result<usize, crate::diagnostics::LoadError> {
+    use crate::diagnostics::LoadError;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::Io { path: path.display().to_string(), message: e.to_string() })?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| LoadError::Json {
+        path: path.display().to_string(),
+        line: e.line(),
+        col: e.column(),
+        message: e.to_string(),
+    })?;
+    let Some(tables) = v.get("tables").and_then(|t| t.as_object()) else {
+        return Err(LoadError::Format {
+            path: path.display().to_string(),
+            line: 1,
+            col: 1,
+            message: "expected {\"tables\": {\"Name\": {\"columns\": [[\"Col\", \"type\"], ...]}}}".into(),
+        });
+    };
+    for (name, t) in tables {
+        let mut cols = Vec::new();
+        for c in t.get("columns").and_then(|c| c.as_array()).cloned().unwrap_or_default() {
+            let (Some(n), Some(ty)) = (c.get(0).and_then(|x| x.as_str()), c.get(1).and_then(|x| x.as_str())) else {
+                continue;
+            };
+            let Some(ty) = crate::types::KqlType::parse(ty) else {
+                return Err(LoadError::Format {
+                    path: path.display().to_string(),
+                    line: 1,
+                    col: 1,
+                    message: format!("table {name}: column {n} has an unknown type '{ty}'"),
+                });
+            };
+            cols.push(crate::types::KqlColumn { name: n.to_string(), ty });
+        }
+        catalog.extra.insert(name.clone(), crate::types::KqlSchema::new(cols));
+    }
+    Ok(tables.len())
+}
+
+/// One JSON line: `{"file","line","ok","errors":[{"code","message","line","col"}],"columns":[{"name","type"}]}`.
+pub fn json_line(r: &CheckResult) -> serde_json::Value {
+    let file = r.query.file.display().to_string();
+    match &r.outcome {
+        Ok(schema) => json!({
+            "file": file, "line": r.query.line, "ok": true, "errors": [],
+            "columns": schema.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.name()})).collect::<Vec<_>>(),
+        }),
+        Err(e) => {
+            let (line, col) = error_position(r, e);
+            let mut message = e.to_string();
+            if let Some(h) = e.help() {
+                message.push_str(&format!(" ({h})"));
+            }
+            json!({
+                "file": file, "line": r.query.line, "ok": false,
+                "errors": [{"code": e.code(), "message": message, "line": line, "col": col}],
+                "columns": [],
+            })
+        }
+    }
+}
