@@ -40,6 +40,17 @@ pub enum ParseError {
         #[label("expected {expected}")]
         span: SourceSpan,
     },
+    /// `T | make-series ...`: a Kusto operator kqlite does not implement yet
+    #[error("the operator '{name}' is not supported yet")]
+    #[diagnostic(
+        code(kqlite::parse::unsupported_operator),
+        help("kqlite implements a growing subset of KQL; see README.md")
+    )]
+    UnsupportedOperator {
+        name: String,
+        #[label("not supported yet")]
+        span: SourceSpan,
+    },
     /// `((((((...))))))` nested past the limit
     #[error("the query is nested too deeply (more than {max} levels)")]
     #[diagnostic(code(kqlite::parse::too_deep), help("split the query with let statements"))]
@@ -101,6 +112,7 @@ impl Error {
         match self {
             Error::Cli(CliError::Usage { .. }) => 2,
             Error::Cli(CliError::Io { .. }) => 6,
+            Error::Parse(ParseError::UnsupportedOperator { .. }) => 4,
             Error::Lex(_) | Error::Parse(_) => 3,
             Error::Bind(BindError::Internal { .. }) => 5,
             Error::Bind(_) => 4,

@@ -94,11 +94,19 @@ pub struct PErr {
     pub expected: String,
     pub remaining: usize,
     pub too_deep: bool,
+    /// a Kusto operator kqlite does not implement (reported as unsupported, not as a syntax error)
+    pub unsupported: Option<String>,
 }
 
 impl<'a> NomParseError<Tokens<'a>> for PErr {
     fn from_error_kind(input: Tokens<'a>, _kind: ErrorKind) -> Self {
-        PErr { span: input.here(), expected: String::new(), remaining: input.toks.len(), too_deep: false }
+        PErr {
+            span: input.here(),
+            expected: String::new(),
+            remaining: input.toks.len(),
+            too_deep: false,
+            unsupported: None,
+        }
     }
     fn append(_input: Tokens<'a>, _kind: ErrorKind, other: Self) -> Self {
         other
@@ -116,7 +124,13 @@ pub type PResult<'a, T> = IResult<Tokens<'a>, T, PErr>;
 
 /// A recoverable failure at the current position, expecting `what`.
 pub fn fail<'a, T>(i: Tokens<'a>, what: &str) -> PResult<'a, T> {
-    Err(nom::Err::Error(PErr { span: i.here(), expected: what.to_string(), remaining: i.toks.len(), too_deep: false }))
+    Err(nom::Err::Error(PErr {
+        span: i.here(),
+        expected: what.to_string(),
+        remaining: i.toks.len(),
+        too_deep: false,
+        unsupported: None,
+    }))
 }
 
 /// A hard failure (no backtracking): the construct was recognised but is malformed.
@@ -126,6 +140,7 @@ pub fn cut_fail<'a, T>(i: Tokens<'a>, what: &str) -> PResult<'a, T> {
         expected: what.to_string(),
         remaining: i.toks.len(),
         too_deep: false,
+        unsupported: None,
     }))
 }
 
@@ -146,6 +161,7 @@ pub fn nested<'a, T>(i: Tokens<'a>, f: impl FnOnce(Tokens<'a>) -> PResult<'a, T>
             expected: String::new(),
             remaining: i.toks.len(),
             too_deep: true,
+            unsupported: None,
         }));
     }
     i.depth.set(d + 1);
@@ -251,6 +267,9 @@ fn describe(text: &str) -> String {
 fn to_parse_error(src: &Source, e: PErr) -> ParseError {
     if e.too_deep {
         return ParseError::TooDeep { max: MAX_DEPTH, span: e.span.into() };
+    }
+    if let Some(name) = e.unsupported {
+        return ParseError::UnsupportedOperator { name, span: e.span.into() };
     }
     let at_end = e.span.start as usize >= src.text.trim_end().len();
     let found =

@@ -37,10 +37,49 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("serialize", parse_serialize),
 ];
 
+/// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
+const KUSTO_ONLY: &[&str] = &[
+    "parse",
+    "parse-where",
+    "parse-kv",
+    "make-series",
+    "mv-apply",
+    "top-nested",
+    "top-hitters",
+    "evaluate",
+    "search",
+    "find",
+    "fork",
+    "facet",
+    "sample",
+    "sample-distinct",
+    "scan",
+    "partition",
+    "reduce",
+    "externaldata",
+    "consume",
+    "project-by-names",
+    "extend-if",
+    "lookup-if",
+    "graph-match",
+    "make-graph",
+    "assert-schema",
+    "macro-expand",
+];
+
 // grammar: operator
 pub fn parse_operator(i: Tokens<'_>) -> PResult<'_, Operator> {
     let start = i.here();
     let (j, keyword) = hyphenated_word(i).or_else(|_| cut_fail(i, "an operator after '|'"))?;
+    if KUSTO_ONLY.contains(&keyword.name.as_str()) {
+        return Err(nom::Err::Failure(super::PErr {
+            span: keyword.span,
+            expected: String::new(),
+            remaining: i.toks.len(),
+            too_deep: false,
+            unsupported: Some(keyword.name.clone()),
+        }));
+    }
     let Some((_, f)) = OPERATORS.iter().find(|(k, _)| *k == keyword.name) else {
         let known: Vec<&str> = OPERATORS.iter().map(|(k, _)| *k).collect();
         let hint = crate::binder::names::did_you_mean(&keyword.name, known.iter().copied());

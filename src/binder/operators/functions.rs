@@ -1,5 +1,5 @@
 //! User functions (`let f = (a:string, T:(*)) { ... }`), `invoke`, and the operators kqlite does not
-//! implement yet (`mv-expand`, `getschema`, the portals' table functions), which fail with a clear
+//! implement yet (`getschema`, the portals' table functions), which fail with a clear
 //! `kqlite::bind::unsupported` rather than a wrong answer.
 
 use crate::ast::{self, ParamType};
@@ -132,17 +132,6 @@ impl Binder<'_> {
             }
             _ => Err(BindError::Unsupported { what: format!("invoke {}()", name.name), span: name.span.into() }),
         }
-    }
-
-    pub(crate) fn bind_mv_expand(
-        &mut self,
-        _input: Bound,
-        _params: &[ast::OpParam],
-        _items: &[(ast::NamedExpr, Option<ast::Ident>)],
-        _limit: Option<&ast::Expr>,
-        span: Span,
-    ) -> Result<Bound, BindError> {
-        Err(BindError::Unsupported { what: "mv-expand".into(), span: span.into() })
     }
 
     pub(crate) fn bind_getschema(&mut self, _input: Bound, span: Span) -> Result<Bound, BindError> {

@@ -3,6 +3,7 @@
 mod filter;
 mod functions;
 mod join;
+mod mv_expand;
 mod project;
 mod sort;
 mod summarize;

@@ -42,7 +42,7 @@ impl Binder<'_> {
         key: &ast::SortKey,
         span: Span,
     ) -> Result<Bound, BindError> {
-        let n = self.const_count(count)?;
+        let n = self.const_row_count(count)?;
         let sorts = self.sort_exprs(&input, std::slice::from_ref(key))?;
         let plan = LogicalPlanBuilder::from(input.plan)
             .sort(sorts)
@@ -53,7 +53,7 @@ impl Binder<'_> {
     }
 
     /// A non-negative constant row count (`take 10`, `top N by`, a `let` holding a number).
-    fn const_count(&mut self, e: &ast::Expr) -> Result<usize, BindError> {
+    pub(crate) fn const_row_count(&mut self, e: &ast::Expr) -> Result<usize, BindError> {
         let a = self.bind_scalar(e, &KqlSchema::default())?;
         let v = crate::binder::expr::fold_constant(&a.expr);
         let n = match v {
@@ -76,7 +76,7 @@ impl Binder<'_> {
 
     /// take-operator: any N rows.
     pub(crate) fn bind_take(&mut self, input: Bound, n: &ast::Expr) -> Result<Bound, BindError> {
-        let k = self.const_count(n)?;
+        let k = self.const_row_count(n)?;
         let plan =
             LogicalPlanBuilder::from(input.plan).limit(0, Some(k)).and_then(|b| b.build()).map_err(df_err(n.span))?;
         Bound::new(plan, input.schema, n.span)

@@ -219,3 +219,69 @@ mod tests {
         assert_eq!(value_to_string(&serde_json::json!("x")), "x");
     }
 }
+
+/// The rows `mv-expand` makes of one dynamic value: array elements, or a bag's entries as one-key bags
+/// (`as_pairs`: `[key, value]` arrays); a scalar is one row; null is one null row; `[]`/`{}` none.
+pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<String> {
+    let v: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => return vec![Value::String(text.to_string()).to_string()],
+    };
+    let items: Vec<String> = match v {
+        Value::Array(a) => a.iter().map(|x| x.to_string()).collect(),
+        Value::Object(m) => m
+            .into_iter()
+            .map(|(k, x)| {
+                if as_pairs {
+                    Value::Array(vec![Value::String(k), x]).to_string()
+                } else {
+                    let mut one = serde_json::Map::new();
+                    one.insert(k, x);
+                    Value::Object(one).to_string()
+                }
+            })
+            .collect(),
+        other => vec![other.to_string()],
+    };
+    items.into_iter().take(limit).collect()
+}
+
+/// `dynamic → List<Utf8>` of the items `mv-expand` makes (null stays a null list); with `indexes`, the
+/// 0-based positions instead, as `List<Int64>`.
+pub fn expand_list(as_pairs: bool, limit: usize, indexes: bool) -> UdfFn {
+    use datafusion::arrow::array::{Int64Builder, ListBuilder, StringBuilder};
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        let d = arg::<StringArray>(arrays, 0, "mv-expand")?;
+        if indexes {
+            let mut b = ListBuilder::new(Int64Builder::new());
+            for r in 0..n {
+                if d.is_null(r) {
+                    b.append_null();
+                    continue;
+                }
+                for i in 0..expand_items(d.value(r), as_pairs, limit).len() {
+                    b.values().append_value(i as i64);
+                }
+                b.append(true);
+            }
+            return Ok(Arc::new(b.finish()) as ArrayRef);
+        }
+        let mut b = ListBuilder::new(StringBuilder::new());
+        for r in 0..n {
+            if d.is_null(r) {
+                b.append_null();
+                continue;
+            }
+            for item in expand_items(d.value(r), as_pairs, limit) {
+                // a JSON null element stays a null cell
+                if item == "null" {
+                    b.values().append_null();
+                } else {
+                    b.values().append_value(item);
+                }
+            }
+            b.append(true);
+        }
+        Ok(Arc::new(b.finish()) as ArrayRef)
+    })
+}
