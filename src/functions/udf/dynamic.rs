@@ -204,22 +204,6 @@ pub fn split() -> UdfFn {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn access_rules() {
-        assert_eq!(lookup(r#"{"a":{"b":1}}"#, Some("a"), None).as_deref(), Some(r#"{"b":1}"#));
-        assert_eq!(lookup("[10,20,30]", None, Some(-1)).as_deref(), Some("30"));
-        assert_eq!(lookup("[10]", None, Some(5)), None);
-        assert_eq!(lookup(r#"{"a":null}"#, Some("a"), None), None);
-        assert_eq!(parse_json_text("oops").as_deref(), Some("\"oops\""));
-        assert_eq!(parse_json_text(""), None);
-        assert_eq!(value_to_string(&serde_json::json!("x")), "x");
-    }
-}
-
 /// The rows `mv-expand` makes of one dynamic value: array elements, or a bag's entries as one-key bags
 /// (`as_pairs`: `[key, value]` arrays); a scalar is one row; null is one null row; `[]`/`{}` none.
 pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<String> {
@@ -284,4 +268,20 @@ pub fn expand_list(as_pairs: bool, limit: usize, indexes: bool) -> UdfFn {
         }
         Ok(Arc::new(b.finish()) as ArrayRef)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_rules() {
+        assert_eq!(lookup(r#"{"a":{"b":1}}"#, Some("a"), None).as_deref(), Some(r#"{"b":1}"#));
+        assert_eq!(lookup("[10,20,30]", None, Some(-1)).as_deref(), Some("30"));
+        assert_eq!(lookup("[10]", None, Some(5)), None);
+        assert_eq!(lookup(r#"{"a":null}"#, Some("a"), None), None);
+        assert_eq!(parse_json_text("oops").as_deref(), Some("\"oops\""));
+        assert_eq!(parse_json_text(""), None);
+        assert_eq!(value_to_string(&serde_json::json!("x")), "x");
+    }
 }
