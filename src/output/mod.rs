@@ -84,6 +84,8 @@ pub fn render(schema: &KqlSchema, batches: &[RecordBatch], format: Format, out: 
         Format::Table => {
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+            // on a terminal, fit the table to its width (cells wrap); piped output keeps full rows
+            t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
             t.set_header(schema.columns.iter().map(|c| c.name.clone()));
             for row in text_rows(schema, batches) {
                 t.add_row(row.iter().map(|c| truncate(c)));
