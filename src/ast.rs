@@ -107,6 +107,8 @@ pub enum ExprKind {
     Range { name: Ident, from: Box<Expr>, to: Box<Expr>, step: Box<Expr> },
     /// `typeof(long)` as a function argument
     TypeOf(Ident),
+    /// `c = 7` as an argument of a user function: `f(12, c = 7)`
+    NamedArg { name: Ident, value: Box<Expr> },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -40,13 +40,23 @@ pub fn auto_name(e: &ast::Expr) -> Option<String> {
     }
 }
 
-/// The value of a constant expression (a literal, possibly under casts).
+/// The value of a constant expression: a literal, or anything DataFusion's simplifier folds to one
+/// (`10 + 2`, `ago(1d)`, a UDF over literals).
 pub fn fold_constant(e: &Expr) -> Option<ScalarValue> {
     match e {
         Expr::Literal(v, _) => Some(v.clone()),
         Expr::Cast(c) => fold_constant(&c.expr)?.cast_to(c.field.data_type()).ok(),
         Expr::Alias(a) => fold_constant(&a.expr),
-        _ => None,
+        Expr::Column(_) | Expr::ScalarSubquery(_) | Expr::InSubquery(_) | Expr::Exists(_) => None,
+        _ => {
+            let simplifier = datafusion::optimizer::simplify_expressions::ExprSimplifier::new(
+                datafusion::logical_expr::simplify::SimplifyContext::default(),
+            );
+            match simplifier.simplify(e.clone()).ok()? {
+                Expr::Literal(v, _) => Some(v),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -153,6 +163,13 @@ impl Binder<'_> {
                 }
             }
             K::TypeOf(t) => (lit(t.name.clone()), KqlType::String),
+            K::NamedArg { name, .. } => {
+                return Err(BindError::InvalidArgument {
+                    message: format!("named argument '{}' outside a call of a user function", name.name),
+                    span: span.into(),
+                    help: Some("built-in functions take their arguments by position".into()),
+                })
+            }
             K::Star => {
                 return Err(BindError::InvalidArgument {
                     message: "'*' is only allowed as an argument of functions such as arg_max or pack_array".into(),
@@ -217,11 +234,14 @@ impl Binder<'_> {
         span: Span,
     ) -> Result<Arg, BindError> {
         if let Some(Binding::Function(f)) = self.lookup_let(&name.name).cloned() {
-            let bound = self.bind_call_args(&f, args, scope)?;
+            let bound = self.bind_call_args(&f, args, scope, 0)?;
             return self.call_scalar_function(&f, bound, scope, span);
         }
         if name.name == "toscalar" {
             let [a] = args else { return Err(super::source::arity("toscalar", "1 argument", args.len(), span)) };
+            if !self.is_tabular(a) {
+                return self.bind_scalar(a, scope);
+            }
             return self.scalar_from_tabular(a, span);
         }
         if functions::AGGREGATES.iter().any(|a| a.name == name.name) {

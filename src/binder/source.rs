@@ -163,7 +163,7 @@ impl Binder<'_> {
             }
             n => match self.lookup_let(n).cloned() {
                 Some(Binding::Function(f)) => {
-                    let bound = self.bind_call_args(&f, args, &KqlSchema::default())?;
+                    let bound = self.bind_call_args(&f, args, &KqlSchema::default(), 0)?;
                     self.call_function(&f, bound, span)
                 }
                 _ if is_builtin_table_function(n) => self.bind_builtin_table_function(name, args, span),
@@ -266,56 +266,56 @@ impl Binder<'_> {
         step: &ast::Expr,
         span: Span,
     ) -> Result<Bound, BindError> {
+        use crate::functions::{as_datetime, as_timespan, nanos};
         let empty = KqlSchema::default();
         let (f, t, s) =
             (self.bind_scalar(from, &empty)?, self.bind_scalar(to, &empty)?, self.bind_scalar(step, &empty)?);
-        let val = |a: &Arg| -> Option<i64> {
-            use datafusion::common::ScalarValue as V;
-            match super::expr::fold_constant(&a.expr)? {
-                V::Int64(Some(v)) => Some(v),
-                V::Int32(Some(v)) => Some(v as i64),
-                V::TimestampNanosecond(Some(v), _) => Some(v),
-                V::DurationNanosecond(Some(v)) => Some(v),
-                _ => None,
+        // range-operator: long bounds with a long step, or datetime/timespan bounds with a timespan step
+        let ty = match (f.ty, t.ty, s.ty) {
+            (a, b, c) if a.is_numeric() && b.is_numeric() && c.is_numeric() => KqlType::Long,
+            (KqlType::Datetime, KqlType::Datetime, KqlType::Timespan) => KqlType::Datetime,
+            (KqlType::Timespan, KqlType::Timespan, KqlType::Timespan) => KqlType::Timespan,
+            _ => {
+                return Err(BindError::TypeMismatch {
+                    message: format!(
+                        "range needs long, datetime or timespan bounds and a matching step, not {}, {} and {}",
+                        f.ty, t.ty, s.ty
+                    ),
+                    span: span.into(),
+                    found: format!("{}, {}, {}", f.ty, t.ty, s.ty),
+                    help: None,
+                })
             }
         };
-        let (Some(a), Some(b), Some(st)) = (val(&f), val(&t), val(&s)) else {
-            return Err(BindError::Unsupported {
-                what: "range with non-constant or non-integer bounds".into(),
-                span: span.into(),
-            });
+        let as_i64 = |a: Arg| {
+            if ty == KqlType::Long {
+                crate::functions::convert_to(a, KqlType::Long).expr
+            } else {
+                nanos(a.expr)
+            }
         };
-        if st <= 0 || (b - a) / st > 10_000_000 {
-            return Err(BindError::InvalidArgument {
-                message: "range step must be positive and yield at most 10,000,000 rows".into(),
-                span: step.span.into(),
-                help: None,
-            });
-        }
-        let ty = f.ty;
-        let mut rows = Vec::new();
-        let mut v = a;
-        while v <= b {
-            let lit = match ty {
-                KqlType::Datetime => crate::functions::datetime_lit(v),
-                KqlType::Timespan => crate::functions::timespan_lit(v),
-                _ => datafusion::logical_expr::lit(v),
-            };
-            rows.push(vec![lit]);
-            v += st;
-        }
-        if rows.is_empty() {
-            return self.mem_scan(
-                "range",
-                KqlSchema::new(vec![KqlColumn { name: name.name.clone(), ty }]),
-                vec![],
-                span,
-            );
-        }
-        let plan = LogicalPlanBuilder::values(rows).and_then(|b| b.build()).map_err(df_err(span))?;
-        let raw_name = plan.schema().fields().first().map(|f| f.name().clone()).unwrap_or_default();
-        let raw = Bound { plan, schema: KqlSchema::new(vec![KqlColumn { name: raw_name.clone(), ty }]) };
-        self.project(raw, vec![(col(&raw_name), name.name.clone(), ty)], span)
+        let list_type = datafusion::arrow::datatypes::DataType::List(std::sync::Arc::new(
+            datafusion::arrow::datatypes::Field::new("item", datafusion::arrow::datatypes::DataType::Int64, true),
+        ));
+        let list = crate::functions::udf::call(
+            "range",
+            list_type,
+            crate::functions::udf::dynamic::range_list(),
+            vec![as_i64(f), as_i64(t), as_i64(s)],
+        );
+        let internal = self.fresh("range");
+        let plan = LogicalPlanBuilder::empty(true)
+            .project(vec![list.alias(internal.clone())])
+            .and_then(|b| b.unnest_column(internal.as_str()))
+            .and_then(|b| b.build())
+            .map_err(df_err(span))?;
+        let raw = Bound { plan, schema: KqlSchema::new(vec![KqlColumn { name: internal.clone(), ty: KqlType::Long }]) };
+        let value = match ty {
+            KqlType::Datetime => as_datetime(col(&internal)),
+            KqlType::Timespan => as_timespan(col(&internal)),
+            _ => col(&internal),
+        };
+        self.project(raw, vec![(value, name.name.clone(), ty)], span)
     }
 }
 

@@ -162,14 +162,25 @@ fn parse_paren_list(i: Tokens<'_>) -> PResult<'_, (Vec<Expr>, crate::source::Spa
     Ok((i, (items, close.span)))
 }
 
-/// Comma-separated expressions (possibly none) up to a closing token.
+/// Comma-separated expressions (possibly none, a trailing comma allowed) up to a closing token; an item may
+/// be a named argument `name = value`.
 pub fn parse_expr_list(mut i: Tokens<'_>) -> PResult<'_, Vec<Expr>> {
     let mut items = Vec::new();
-    if at(i, Token::RParen) || at(i, Token::RBracket) {
-        return Ok((i, items));
-    }
     loop {
-        let (j, e) = parse_expr(i)?;
+        if at(i, Token::RParen) || at(i, Token::RBracket) {
+            return Ok((i, items));
+        }
+        let named =
+            matches!((i.peek(0), i.peek(1)), (Some(a), Some(b)) if a.token == Token::Ident && b.token == Token::Assign);
+        let (j, e) = if named {
+            let (j, name) = parse_name(i)?;
+            let (j, _) = tok(j, Token::Assign, "")?;
+            let (j, value) = cut(parse_expr(j))?;
+            let span = name.span.to(value.span);
+            (j, Expr { kind: ExprKind::NamedArg { name, value: Box::new(value) }, span })
+        } else {
+            parse_expr(i)?
+        };
         items.push(e);
         i = j;
         if at(i, Token::Comma) {
@@ -399,10 +410,7 @@ fn parse_datatable(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (i, columns) = cut(parse_column_decls(i))?;
     let (i, _) = cut(tok(i, Token::RParen, "')' after the columns"))?;
     let (i, _) = cut(tok(i, Token::LBracket, "'[' and the values"))?;
-    let (mut i, values) = cut(parse_expr_list(i))?;
-    if at(i, Token::Comma) {
-        i = tok(i, Token::Comma, "")?.0;
-    }
+    let (i, values) = cut(parse_expr_list(i))?;
     let (i, close) = cut(tok(i, Token::RBracket, "']' after the values"))?;
     Ok((i, Expr { kind: ExprKind::Datatable { columns, values }, span: start.to(close.span) }))
 }

@@ -16,21 +16,49 @@ pub(crate) enum CallArg {
 }
 
 impl Binder<'_> {
-    /// Binds call arguments against the parameters: tabular parameters take rows, scalar ones values.
+    /// Binds call arguments against the parameters, by position (from parameter `first`) or by name:
+    /// tabular parameters take rows, scalar ones values. Missing ones are `None` (their defaults apply).
     pub(crate) fn bind_call_args(
         &mut self,
         f: &ast::FunctionDecl,
         args: &[ast::Expr],
         scope: &KqlSchema,
-    ) -> Result<Vec<CallArg>, BindError> {
-        let mut out = Vec::new();
+        first: usize,
+    ) -> Result<Vec<Option<CallArg>>, BindError> {
+        let mut out: Vec<Option<CallArg>> = (0..f.params.len()).map(|_| None).collect();
         for (i, a) in args.iter().enumerate() {
-            let tabular = matches!(f.params.get(i).map(|p| &p.ty), Some(ParamType::Tabular(_)));
-            out.push(if tabular {
-                CallArg::Tabular(self.bind_tabular(a)?)
+            let (pos, value) = match &a.kind {
+                ast::ExprKind::NamedArg { name, value } => {
+                    match f.params.iter().position(|p| p.name.name == name.name) {
+                        Some(p) => (p, value.as_ref()),
+                        None => {
+                            let names = f.params.iter().map(|p| p.name.name.as_str());
+                            return Err(BindError::InvalidArgument {
+                                message: format!("the function has no parameter '{}'", name.name),
+                                span: name.span.into(),
+                                help: crate::binder::names::help_line(&name.name, names, "parameters"),
+                            });
+                        }
+                    }
+                }
+                _ => (first + i, a),
+            };
+            let Some(param) = f.params.get(pos) else {
+                return Err(BindError::WrongArity {
+                    name: "the function".into(),
+                    expected: format!("at most {} arguments", f.params.len().saturating_sub(first)),
+                    found: args.len(),
+                    span: a.span.into(),
+                });
+            };
+            let bound = if matches!(param.ty, ParamType::Tabular(_)) {
+                CallArg::Tabular(self.bind_tabular(value)?)
             } else {
-                CallArg::Scalar(self.bind_scalar(a, scope)?)
-            });
+                CallArg::Scalar(self.bind_scalar(value, scope)?)
+            };
+            if let Some(slot) = out.get_mut(pos) {
+                *slot = Some(bound);
+            }
         }
         Ok(out)
     }
@@ -39,27 +67,13 @@ impl Binder<'_> {
     fn with_params<T>(
         &mut self,
         f: &ast::FunctionDecl,
-        args: Vec<CallArg>,
+        args: Vec<Option<CallArg>>,
         span: Span,
         body: impl FnOnce(&mut Self) -> Result<T, BindError>,
     ) -> Result<T, BindError> {
-        let required = f.params.iter().filter(|p| p.default.is_none()).count();
-        if args.len() < required || args.len() > f.params.len() {
-            return Err(BindError::WrongArity {
-                name: "the function".into(),
-                expected: if required == f.params.len() {
-                    format!("{required} arguments")
-                } else {
-                    format!("{required} to {} arguments", f.params.len())
-                },
-                found: args.len(),
-                span: span.into(),
-            });
-        }
         let mut bindings = Vec::new();
-        let mut args = args.into_iter();
-        for p in &f.params {
-            let b = match (args.next(), &p.ty) {
+        for (p, a) in f.params.iter().zip(args.into_iter().chain(std::iter::repeat_with(|| None))) {
+            let b = match (a, &p.ty) {
                 (Some(CallArg::Tabular(b)), _) => Binding::Tabular(b),
                 (Some(CallArg::Scalar(a)), ParamType::Scalar(t)) => {
                     let ty = crate::binder::source::parse_type(t)?;
@@ -74,7 +88,14 @@ impl Binder<'_> {
                 }
                 (None, _) => match &p.default {
                     Some(d) => Binding::Scalar(self.bind_scalar(d, &KqlSchema::default())?),
-                    None => return Err(BindError::Internal { message: "missing argument".into(), span: span.into() }),
+                    None => {
+                        return Err(BindError::WrongArity {
+                            name: "the function".into(),
+                            expected: format!("a value for the parameter '{}'", p.name.name),
+                            found: 0,
+                            span: span.into(),
+                        })
+                    }
                 },
             };
             bindings.push((p.name.name.clone(), b, p.name.span));
@@ -97,7 +118,7 @@ impl Binder<'_> {
     pub(crate) fn call_function(
         &mut self,
         f: &ast::FunctionDecl,
-        args: Vec<CallArg>,
+        args: Vec<Option<CallArg>>,
         span: Span,
     ) -> Result<Bound, BindError> {
         let body = f.body.clone();
@@ -108,7 +129,7 @@ impl Binder<'_> {
     pub(crate) fn call_scalar_function(
         &mut self,
         f: &ast::FunctionDecl,
-        args: Vec<CallArg>,
+        args: Vec<Option<CallArg>>,
         _scope: &KqlSchema,
         span: Span,
     ) -> Result<Arg, BindError> {
@@ -126,8 +147,17 @@ impl Binder<'_> {
         };
         match self.lookup_let(&name.name).cloned() {
             Some(Binding::Function(f)) => {
-                let mut bound = vec![CallArg::Tabular(input)];
-                bound.extend(self.bind_call_args(&f, args, &KqlSchema::default())?);
+                // invoke-operator: the piped rows are the first (tabular) parameter
+                let mut bound = self.bind_call_args(&f, args, &KqlSchema::default(), 1)?;
+                let Some(slot) = bound.first_mut() else {
+                    return Err(BindError::WrongArity {
+                        name: name.name.clone(),
+                        expected: "a first tabular parameter for the piped rows".into(),
+                        found: 0,
+                        span: name.span.into(),
+                    });
+                };
+                *slot = Some(CallArg::Tabular(input));
                 self.call_function(&f, bound, span)
             }
             _ => Err(BindError::Unsupported { what: format!("invoke {}()", name.name), span: name.span.into() }),

@@ -270,6 +270,34 @@ pub fn expand_list(as_pairs: bool, limit: usize, indexes: bool) -> UdfFn {
     })
 }
 
+/// `range`: `(from, to, step)` as i64 → the list `from, from+step, … <= to` (at most 10,000,000 items;
+/// a non-positive step or a null bound gives no rows).
+pub fn range_list() -> UdfFn {
+    use datafusion::arrow::array::{Int64Builder, ListBuilder};
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let f = arg::<Int64Array>(arrays, 0, "range")?;
+        let t = arg::<Int64Array>(arrays, 1, "range")?;
+        let s = arg::<Int64Array>(arrays, 2, "range")?;
+        let mut b = ListBuilder::new(Int64Builder::new());
+        for r in 0..n {
+            if !(f.is_null(r) || t.is_null(r) || s.is_null(r)) && s.value(r) > 0 {
+                let (mut v, end, step) = (f.value(r), t.value(r), s.value(r));
+                let mut count = 0;
+                while v <= end && count < 10_000_000 {
+                    b.values().append_value(v);
+                    count += 1;
+                    match v.checked_add(step) {
+                        Some(x) => v = x,
+                        None => break,
+                    }
+                }
+            }
+            b.append(true);
+        }
+        Ok(Arc::new(b.finish()) as ArrayRef)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
