@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 /// Table functions the Defender/Sentinel portals add (functions.json); bound in `bind_source`.
 pub fn is_builtin_table_function(name: &str) -> bool {
-    matches!(name, "DeviceFromIP" | "AssignedIPAddresses" | "SeenBy" | "_GetWatchlist")
+    crate::catalog::builtin_function(name).is_some()
 }
 
 /// An Arrow schema for a Kusto schema.

@@ -2,6 +2,9 @@
 //! workspace), compiled into the binary, plus the tables loaded from dumps. `--env auto` binds against
 //! Defender (with the workspace tables Defender lacks) and falls back to Sentinel.
 
+mod functions;
+pub use functions::{builtin_function, builtin_function_names};
+
 use crate::types::{KqlColumn, KqlSchema, KqlType};
 use datafusion::arrow::record_batch::RecordBatch;
 use std::collections::{BTreeMap, HashMap};

@@ -7,7 +7,7 @@ use crate::binder::{Binder, Binding, Bound};
 use crate::diagnostics::BindError;
 use crate::functions::Arg;
 use crate::source::Span;
-use crate::types::KqlSchema;
+use crate::types::{KqlColumn, KqlSchema, KqlType};
 
 /// A bound argument of a user function call.
 pub(crate) enum CallArg {
@@ -160,7 +160,27 @@ impl Binder<'_> {
                 *slot = Some(CallArg::Tabular(input));
                 self.call_function(&f, bound, span)
             }
-            _ => Err(BindError::Unsupported { what: format!("invoke {}()", name.name), span: name.span.into() }),
+            _ if name.name == "FileProfile" => self.bind_file_profile(input, args, span),
+            _ => match crate::catalog::builtin_function(&name.name) {
+                Some(f) => {
+                    let mut bound = self.bind_call_args(f, args, &KqlSchema::default(), 1)?;
+                    if let Some(slot) = bound.first_mut() {
+                        *slot = Some(CallArg::Tabular(input));
+                    }
+                    self.call_function(f, bound, span)
+                }
+                None => {
+                    let mut cands: Vec<String> = crate::catalog::builtin_function_names().map(String::from).collect();
+                    cands.extend(self.let_names());
+                    let help = crate::binder::names::did_you_mean(&name.name, cands.iter().map(|s| s.as_str()))
+                        .map(|s| format!("did you mean '{s}'?"));
+                    Err(BindError::UnknownFunction {
+                        name: name.name.clone(),
+                        span: name.span.into(),
+                        did_you_mean: help,
+                    })
+                }
+            },
         }
     }
 
@@ -168,12 +188,101 @@ impl Binder<'_> {
         Err(BindError::Unsupported { what: "getschema".into(), span: span.into() })
     }
 
+    /// A built-in table function (`AssignedIPAddresses(...)`, `_GetWatchlist(...)`): its KQL body, bound like a
+    /// user function.
     pub(crate) fn bind_builtin_table_function(
         &mut self,
         name: &ast::Ident,
-        _args: &[ast::Expr],
-        _span: Span,
+        args: &[ast::Expr],
+        span: Span,
     ) -> Result<Bound, BindError> {
-        Err(BindError::Unsupported { what: format!("the {}() function", name.name), span: name.span.into() })
+        let Some(f) = crate::catalog::builtin_function(&name.name) else {
+            return Err(BindError::UnknownFunction {
+                name: name.name.clone(),
+                span: name.span.into(),
+                did_you_mean: None,
+            });
+        };
+        let bound = self.bind_call_args(f, args, &KqlSchema::default(), 0)?;
+        self.call_function(f, bound, span)
     }
+
+    /// `invoke FileProfile([IdColumn[, MaxRecords]])`: the input rows plus the documented profile columns it
+    /// lacks, filled from a loaded `FileProfile` table (matched on SHA1 or SHA256), else empty.
+    fn bind_file_profile(&mut self, input: Bound, args: &[ast::Expr], span: Span) -> Result<Bound, BindError> {
+        let id = match args.first().map(|a| &a.kind) {
+            None => "SHA1".to_string(),
+            Some(ast::ExprKind::Name(n)) => n.name.clone(),
+            Some(ast::ExprKind::Literal(ast::Literal::String(s))) => s.clone(),
+            Some(_) => {
+                return Err(BindError::InvalidArgument {
+                    message: "FileProfile takes the file ID column (SHA1, SHA256, InitiatingProcessSHA1…)".into(),
+                    span: args.first().map_or(span, |a| a.span).into(),
+                    help: None,
+                })
+            }
+        };
+        let id_span = args.first().map_or(span, |a| a.span);
+        let Some((_, id_col)) = input.schema.find(&id).map(|(i, c)| (i, c.clone())) else {
+            let help = crate::binder::names::help_line(&id, input.schema.names(), "columns");
+            return Err(BindError::UnknownColumn { name: id, span: id_span.into(), did_you_mean: help });
+        };
+        let key = if id.contains("SHA256") { "SHA256" } else { "SHA1" };
+        let adds: Vec<KqlColumn> =
+            file_profile_columns().into_iter().filter(|c| input.schema.find(&c.name).is_none()).collect();
+        let mut joined = input;
+        if self.catalog.loaded.contains_key("FileProfile") {
+            let profile = self.scan_table("FileProfile", span)?;
+            if let Some((_, k)) = profile.schema.find(key).map(|(i, c)| (i, c.clone())) {
+                let keep: Vec<(datafusion::logical_expr::Expr, String, KqlType)> = Self::passthrough(&profile)
+                    .into_iter()
+                    .filter(|(_, n, _)| n == key || adds.iter().any(|a| &a.name == n))
+                    .collect();
+                let right = self.project(profile, keep, span)?;
+                let right = self.dedup_on(right, &[key.to_string()], span)?;
+                let keys = vec![(id_col.name.clone(), key.to_string(), id_col.ty, k.ty, span)];
+                joined = self.finish_join(joined, right, datafusion::common::JoinType::Left, &keys, true, span)?;
+            }
+        }
+        let mut out = Self::passthrough(&joined);
+        out.retain(|(_, n, _)| !adds.iter().any(|a| &a.name == n));
+        for a in &adds {
+            let e = match joined.schema.find(&a.name) {
+                Some((_, c)) => {
+                    crate::functions::convert_to(Arg { expr: crate::binder::col(&c.name), ty: c.ty, span }, a.ty).expr
+                }
+                None => crate::functions::null_of(a.ty),
+            };
+            out.push((e, a.name.clone(), a.ty));
+        }
+        self.project(joined, out, span)
+    }
+}
+
+/// The columns `FileProfile` adds (functions.json), in documented order.
+fn file_profile_columns() -> Vec<KqlColumn> {
+    use KqlType::*;
+    [
+        ("SHA1", String),
+        ("SHA256", String),
+        ("MD5", String),
+        ("FileSize", Int),
+        ("GlobalPrevalence", Int),
+        ("GlobalFirstSeen", Datetime),
+        ("GlobalLastSeen", Datetime),
+        ("Signer", String),
+        ("Issuer", String),
+        ("SignerHash", String),
+        ("IsCertificateValid", Bool),
+        ("IsRootSignerMicrosoft", Bool),
+        ("SignatureState", String),
+        ("IsExecutable", Bool),
+        ("ThreatName", String),
+        ("Publisher", String),
+        ("SoftwareName", String),
+        ("ProfileAvailability", String),
+    ]
+    .into_iter()
+    .map(|(n, ty)| KqlColumn { name: n.to_string(), ty })
+    .collect()
 }

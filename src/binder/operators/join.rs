@@ -35,7 +35,7 @@ fn param<'p>(params: &'p [OpParam], name: &str) -> Option<&'p ast::Ident> {
 }
 
 /// A resolved join key: left column, right column, their types, and the condition's span.
-type Key = (String, String, KqlType, KqlType, Span);
+pub(crate) type Key = (String, String, KqlType, KqlType, Span);
 
 fn qcol(q: &str, n: &str) -> Expr {
     Expr::Column(Column::new(Some(q), n))
@@ -88,7 +88,7 @@ impl Binder<'_> {
     }
 
     /// innerunique: keeps one (any) left row per key (join-innerunique).
-    fn dedup_on(&mut self, input: Bound, keys: &[String], span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn dedup_on(&mut self, input: Bound, keys: &[String], span: Span) -> Result<Bound, BindError> {
         let rn = datafusion::functions_window::expr_fn::row_number()
             .partition_by(keys.iter().map(|k| col(k)).collect())
             .build()
@@ -167,7 +167,7 @@ impl Binder<'_> {
         self.finish_join(left, right, jt, &keys, true, span)
     }
 
-    fn finish_join(
+    pub(crate) fn finish_join(
         &mut self,
         left: Bound,
         right: Bound,
