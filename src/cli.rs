@@ -25,6 +25,36 @@ pub enum Command {
     Run(RunArgs),
     /// Parse and bind every query of a pack (.kql files, Markdown KQL blocks, folders) without running it.
     Check(CheckArgs),
+    /// Write deterministic synthetic data for catalog tables (one JSON file per table) to try queries on.
+    Sample(SampleArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SampleArgs {
+    /// Folder to write into (created if missing; existing files are never overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Rows per table.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub rows: usize,
+    /// Comma-separated table names, or `all` (every table of the environment).
+    #[arg(long, default_value = "all", value_name = "T,...|all")]
+    pub tables: String,
+    /// Random seed: the same seed, end and tables give the same files.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// The newest timestamp (ISO-8601). Default: now.
+    #[arg(long, value_name = "DATETIME")]
+    pub end: Option<String>,
+    /// How many days before --end the timestamps spread over.
+    #[arg(long, default_value_t = 7, value_name = "D")]
+    pub days: i64,
+    /// json (an array of rows per file) or ndjson.
+    #[arg(long, default_value = "json", value_name = "FMT")]
+    pub format: String,
+    /// Environment for `all` and for schemas: defender (default) or sentinel.
+    #[arg(long, default_value = "defender", value_name = "ENV")]
+    pub env: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -81,6 +111,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
+        Command::Sample(args) => sample(args),
     }
 }
 
@@ -236,4 +267,64 @@ fn check(args: CheckArgs) -> ExitCode {
         let _ = writeln!(out, "checked {} queries: {passed} ok, {failed} failing", passed + failed);
     }
     ExitCode::from(if failed == 0 { 0 } else { 1 })
+}
+
+fn sample(args: SampleArgs) -> ExitCode {
+    let ndjson = match args.format.as_str() {
+        "json" => false,
+        "ndjson" => true,
+        other => return report(usage(format!("--format: '{other}' is not one of json, ndjson")), None),
+    };
+    let sentinel = match Env::parse(&args.env) {
+        Some(Env::Sentinel) => true,
+        Some(Env::Defender) => false,
+        _ => return report(usage(format!("--env: '{}' is not one of defender, sentinel", args.env)), None),
+    };
+    let tables: Vec<String> = if args.tables == "all" {
+        let env = if sentinel { crate::catalog::sentinel() } else { crate::catalog::defender() };
+        env.keys().cloned().collect()
+    } else {
+        args.tables.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+    };
+    for t in &tables {
+        if crate::sample::table_schema(t).is_none() {
+            let names = Catalog::new().table_names(Env::Auto);
+            let hint = crate::binder::names::did_you_mean(t, names.iter().map(|s| s.as_str()))
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
+            return report(usage(format!("--tables: '{t}' is not a table of the catalog{hint}")), None);
+        }
+    }
+    let end_ns = match parse_now(args.end.as_deref()) {
+        Ok(n) => n,
+        Err(e) => return report(e, None),
+    };
+    let ext = if ndjson { "ndjson" } else { "json" };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return report(Error::Cli(CliError::Io { path: args.out.display().to_string(), message: e.to_string() }), None);
+    }
+    // never overwrite what the user has
+    for t in &tables {
+        let p = args.out.join(format!("{t}.{ext}"));
+        if p.exists() {
+            return report(usage(format!("{} already exists; choose an empty --out folder", p.display())), None);
+        }
+    }
+    let opts = crate::sample::SampleOptions { rows: args.rows, tables, seed: args.seed, end_ns, days: args.days };
+    let mut written = 0;
+    for (t, rows) in crate::sample::generate(&opts) {
+        let p = args.out.join(format!("{t}.{ext}"));
+        let text = if ndjson {
+            rows.iter().map(|r| serde_json::Value::Object(r.clone()).to_string() + "\n").collect::<String>()
+        } else {
+            let lines: Vec<String> = rows.iter().map(|r| serde_json::Value::Object(r.clone()).to_string()).collect();
+            format!("[\n{}\n]\n", lines.join(",\n"))
+        };
+        if let Err(e) = std::fs::write(&p, text) {
+            return report(Error::Cli(CliError::Io { path: p.display().to_string(), message: e.to_string() }), None);
+        }
+        written += 1;
+    }
+    eprintln!("wrote {written} tables ({} rows each) to {}", args.rows, args.out.display());
+    ExitCode::SUCCESS
 }

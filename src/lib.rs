@@ -19,6 +19,7 @@ pub mod lexer;
 pub mod load;
 pub mod output;
 pub mod parser;
+pub mod sample;
 pub mod source;
 pub mod types;
 

@@ -213,3 +213,86 @@ fn api_response_shapes_load() {
     let o = kqlite(&["run", "-e", "Hunt | project DeviceName, Count, Timestamp", "--data", &md, "--format", "csv"]);
     assert_eq!(o.stdout, "DeviceName,Count,Timestamp\npc1,5,2025-03-14T10:00:00Z\n", "{}", o.stderr);
 }
+
+#[test]
+fn sample_is_deterministic_loads_back_and_never_overwrites() {
+    let d = scratch("sample");
+    let a = d.join("a");
+    let b = d.join("b");
+    let args = |out: &Path| {
+        vec![
+            "sample".to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--rows".into(),
+            "30".into(),
+            "--tables".into(),
+            "DeviceProcessEvents,DeviceNetworkEvents,AuditLogs".into(),
+            "--seed".into(),
+            "42".into(),
+            "--end".into(),
+            "2025-03-15T00:00:00Z".into(),
+        ]
+    };
+    let run = |out: &Path| {
+        let a = args(out);
+        kqlite(&a.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+    };
+    assert_eq!(run(&a).code, 0);
+    assert_eq!(run(&b).code, 0);
+    for t in ["DeviceProcessEvents.json", "DeviceNetworkEvents.json", "AuditLogs.json"] {
+        assert_eq!(std::fs::read(a.join(t)).unwrap(), std::fs::read(b.join(t)).unwrap(), "{t} differs between runs");
+    }
+    // the same devices appear in both Defender tables, so a join finds rows
+    let q = "DeviceProcessEvents | join kind=inner (DeviceNetworkEvents | distinct DeviceId) on DeviceId | count";
+    let o = kqlite(&["run", "-e", q, "--data", a.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_ne!(o.stdout, "Count\n0\n");
+    let before = std::fs::read(a.join("AuditLogs.json")).unwrap();
+    let again = run(&a);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read(a.join("AuditLogs.json")).unwrap(), before);
+    let bad = kqlite(&["sample", "--out", d.join("c").to_str().unwrap(), "--tables", "DeviceEvnts"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("did you mean") && bad.stderr.contains("'DeviceEvents'?"), "{}", bad.stderr);
+}
+
+#[test]
+fn check_reports_markdown_lines_and_json() {
+    let d = scratch("check");
+    let md = write(
+        &d,
+        "pack.md",
+        "# Pack\n\nSome text.\n\n```kql\nDeviceEvents\n| where DevcieName == \"x\"\n```\n\n```kusto\nDeviceEvents | summarize count() by DeviceName\n```\n",
+    );
+    let o = kqlite(&["check", &md]);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("pack.md:6  kqlite::bind::unknown_column"), "{}", o.stdout);
+    assert!(o.stdout.contains("pack.md:7:9]"), "{}", o.stdout);
+    assert!(o.stdout.contains("checked 2 queries: 1 ok, 1 failing"), "{}", o.stdout);
+    let j = kqlite(&["check", &md, "--format", "json"]);
+    let lines: Vec<serde_json::Value> = j.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["ok"], false);
+    assert_eq!(lines[0]["errors"][0]["code"], "kqlite::bind::unknown_column");
+    assert_eq!(lines[0]["errors"][0]["line"], 7);
+    assert_eq!(lines[0]["errors"][0]["col"], 9);
+    assert_eq!(
+        lines[1]["columns"],
+        serde_json::json!([{"name":"DeviceName","type":"string"},{"name":"count_","type":"long"}])
+    );
+    let kql = write(&d, "ok.kql", "let x = 1;\nprint x");
+    assert_eq!(kqlite(&["check", &kql]).code, 0);
+    let schema = write(&d, "schema.json", r#"{"tables": {"MyTable": {"columns": [["A", "string"], ["B", "long"]]}}}"#);
+    let custom = write(&d, "custom.kql", "MyTable | summarize sum(B) by A");
+    assert_eq!(kqlite(&["check", &custom]).code, 1);
+    assert_eq!(kqlite(&["check", &custom, "--schema", &schema]).code, 0);
+    assert_eq!(kqlite(&["check", "/nonexistent/pack"]).code, 2);
+}
+
+#[test]
+fn corpus_checks_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = kqlite(&["check", root.join("corpus").to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+}
