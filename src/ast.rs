@@ -103,6 +103,8 @@ pub enum ExprKind {
     Datatable { columns: Vec<(Ident, Ident)>, values: Vec<Expr> },
     /// `print a = 1, 2`
     Print(Vec<NamedExpr>),
+    /// `externaldata(A:string, B:long) ["https://..."] with (format="csv")`
+    ExternalData { columns: Vec<(Ident, Ident)>, uris: Vec<Expr>, with: Vec<OpParam> },
     /// `range x from 1 to 10 step 1`
     Range { name: Ident, from: Box<Expr>, to: Box<Expr>, step: Box<Expr> },
     /// `typeof(long)` as a function argument

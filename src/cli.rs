@@ -100,6 +100,9 @@ pub struct RunArgs {
 
 /// Parses argv, runs the command, prints errors; the process exit code.
 pub fn main() -> ExitCode {
+    // piped or captured stderr keeps each message on one line (tools grep it); a terminal wraps to its width
+    let wrap = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = miette::set_hook(Box::new(move |_| Box::new(miette::MietteHandlerOpts::new().wrap_lines(wrap).build())));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

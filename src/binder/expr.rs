@@ -177,7 +177,12 @@ impl Binder<'_> {
                     help: None,
                 })
             }
-            K::Pipe { .. } | K::Union(_) | K::Datatable { .. } | K::Print(_) | K::Range { .. } => {
+            K::Pipe { .. }
+            | K::Union(_)
+            | K::Datatable { .. }
+            | K::ExternalData { .. }
+            | K::Print(_)
+            | K::Range { .. } => {
                 return Err(BindError::WrongKind {
                     expected: "a scalar expression".into(),
                     found: "a tabular expression".into(),
@@ -221,8 +226,7 @@ impl Binder<'_> {
             None => {}
         }
         let lets = self.let_names();
-        let candidates = scope.names().chain(lets.iter().map(|s| s.as_str()));
-        let help = super::names::help_line(&n.name, candidates, "columns");
+        let help = super::names::help_line_with(&n.name, scope.names(), lets.iter().map(|s| s.as_str()), "columns");
         Err(BindError::UnknownColumn { name: n.name.clone(), span: n.span.into(), did_you_mean: help })
     }
 
@@ -272,7 +276,7 @@ impl Binder<'_> {
             }
             bound.push(self.bind_scalar(a, scope)?);
         }
-        let (expr, ty) = functions::bind_call(f, bound, self.opts.now_ns, span)?;
+        let (expr, ty) = functions::bind_call(f, bound, self.opts.now_ns, span, scope)?;
         Ok(Arg { expr, ty, span })
     }
 
@@ -312,6 +316,23 @@ impl Binder<'_> {
             _ if is_null_literal(&r.expr) => {
                 let t = l.ty;
                 Ok((l, functions::convert_to(r, t)))
+            }
+            // `IsPrivateAddress == 1`: Kusto compares a bool with a number as 0/1 (the language service
+            // accepts it and published queries rely on it)
+            (Bool, t) if t.is_numeric() => Ok((functions::convert_to(l, Long), functions::convert_to(r, Long))),
+            (t, Bool) if t.is_numeric() => Ok((functions::convert_to(l, Long), functions::convert_to(r, Long))),
+            // `ResultType == 0` on a string column, `LongCol == "123"`: the constant side takes the other
+            // side's type; with no constant, the number is compared as its text
+            (String, t) | (t, String) if t.is_numeric() => {
+                let (l_const, r_const) = (fold_constant(&l.expr).is_some(), fold_constant(&r.expr).is_some());
+                let (lt, rt) = (l.ty, r.ty);
+                if r_const && !l_const {
+                    Ok((l, functions::convert_to(r, lt)))
+                } else if l_const && !r_const {
+                    Ok((functions::convert_to(l, rt), r))
+                } else {
+                    Ok((functions::convert_to(l, String), functions::convert_to(r, String)))
+                }
             }
             _ => Err(incompatible(op, &l, &r)),
         }
@@ -515,7 +536,7 @@ impl Binder<'_> {
             let v = Self::to_string_arg(v)?;
             let list_json = lit(serde_json::Value::Array(needles).to_string());
             let f = udf::strings::has_any_all(op == SetOpKind::HasAll);
-            return Ok((udf::call(op.text(), DataType::Boolean, f, vec![v.expr, list_json]), KqlType::Bool));
+            return Ok((udf::call_broadcast(op.text(), DataType::Boolean, f, vec![v.expr, list_json]), KqlType::Bool));
         }
         if items.is_empty() {
             return Ok((lit(negated), KqlType::Bool));
@@ -558,37 +579,32 @@ impl Binder<'_> {
         };
         let ci = matches!(op, SetOpKind::InCi | SetOpKind::NotInCi);
         let negated = matches!(op, SetOpKind::NotIn | SetOpKind::NotInCi);
-        if matches!(op, SetOpKind::HasAny | SetOpKind::HasAll) {
-            // the sub-query's first column gathered into one list, then matched per row
-            let agg = crate::functions::aggregate_make_set(first.ty, col(&first.name));
-            let plan = LogicalPlanBuilder::from(b.plan)
-                .aggregate(Vec::<Expr>::new(), vec![agg])
-                .and_then(|p| p.build())
-                .map_err(df_err(span))?;
-            let list = datafusion::logical_expr::expr_fn::scalar_subquery(Arc::new(plan));
-            let v = Self::to_string_arg(v)?;
-            let f = udf::strings::has_any_all(op == SetOpKind::HasAll);
-            return Ok((udf::call(op.text(), DataType::Boolean, f, vec![v.expr, list]), KqlType::Bool));
-        }
+        // the sub-query's first column gathered into one set (a scalar sub-query), then matched per row:
+        // unlike an IN sub-query this works in any expression (extend, iff, project), not only in where
         let item = Arg { expr: col(&first.name), ty: first.ty, span: q.span };
-        let (v, item) = if ci {
-            let (v, i) = (Self::to_string_arg(v)?, Self::to_string_arg(item)?);
-            (Arg { expr: sf::lower(v.expr), ..v }, Arg { expr: sf::lower(i.expr), ..i })
+        let item = if matches!(op, SetOpKind::HasAny | SetOpKind::HasAll) || ci {
+            Self::to_string_arg(item)?
         } else {
-            self.comparable(op.text(), v, item)?
+            let (_, item) =
+                self.comparable(op.text(), Arg { expr: lit(ScalarValue::Null), ty: v.ty, span: v.span }, item)?;
+            item
         };
+        let agg = crate::functions::aggregate_make_set(item.ty, item.expr);
         let plan = LogicalPlanBuilder::from(b.plan)
-            .project(vec![item.expr.alias("__in")])
+            .aggregate(Vec::<Expr>::new(), vec![agg.alias("__set")])
             .and_then(|p| p.build())
             .map_err(df_err(span))?;
-        let sub = datafusion::logical_expr::expr_fn::in_subquery(v.expr.clone(), Arc::new(plan));
-        let e = if negated {
-            // a null value is !in (KUSTO-NOTES §1)
-            v.expr.is_null().or(Expr::Not(Box::new(sub)))
-        } else {
-            v.expr.is_not_null().and(sub)
-        };
-        Ok((e, KqlType::Bool))
+        let set = datafusion::logical_expr::expr_fn::scalar_subquery(Arc::new(plan));
+        if matches!(op, SetOpKind::HasAny | SetOpKind::HasAll) {
+            let v = Self::to_string_arg(v)?;
+            let f = udf::strings::has_any_all(op == SetOpKind::HasAll);
+            return Ok((udf::call_broadcast(op.text(), DataType::Boolean, f, vec![v.expr, set]), KqlType::Bool));
+        }
+        let v = if ci { Self::to_string_arg(v)? } else { v };
+        let f = udf::strings::set_contains(v.ty, ci);
+        let contains = udf::call_broadcast(op.text(), DataType::Boolean, f, vec![v.expr, set]);
+        // a null value is not in, and is !in (KUSTO-NOTES §1): set_contains gives false for it
+        Ok((if negated { Expr::Not(Box::new(contains)) } else { contains }, KqlType::Bool))
     }
 }
 

@@ -40,6 +40,8 @@ impl Default for Options {
 pub struct Bound {
     pub plan: LogicalPlan,
     pub schema: KqlSchema,
+    /// the name given by `as Name`, or the table the rows come from (union withsource= reports it)
+    pub label: Option<String>,
 }
 
 impl Bound {
@@ -56,7 +58,7 @@ impl Bound {
                 span: span.into(),
             });
         }
-        Ok(Bound { plan, schema })
+        Ok(Bound { plan, schema, label: None })
     }
 }
 
@@ -106,11 +108,19 @@ pub fn bind(script: &Script, catalog: &Catalog, opts: &Options) -> Result<BoundQ
             Ok(q) => Ok(q),
             Err(first) => match bind_in(script, catalog, opts, Env::Sentinel) {
                 Ok(q) => Ok(q),
-                Err(_) => Err(first),
+                // both failed: report the error that got further into the query (a Sentinel query fails
+                // early in Defender on TimeGenerated, and its real mistake is further on)
+                Err(second) => Err(if error_offset(&second) > error_offset(&first) { second } else { first }),
             },
         },
         env => bind_in(script, catalog, opts, env),
     }
+}
+
+/// Where an error's first label starts (0 when it has none).
+fn error_offset(e: &BindError) -> usize {
+    use miette::Diagnostic;
+    e.labels().and_then(|mut l| l.next()).map_or(0, |l| l.offset())
 }
 
 fn bind_in(script: &Script, catalog: &Catalog, opts: &Options, env: Env) -> Result<BoundQuery, BindError> {
@@ -213,7 +223,12 @@ impl<'a> Binder<'a> {
     pub(crate) fn is_tabular(&self, e: &ast::Expr) -> bool {
         use ast::ExprKind as K;
         match &e.kind {
-            K::Pipe { .. } | K::Union(_) | K::Datatable { .. } | K::Print(_) | K::Range { .. } => true,
+            K::Pipe { .. }
+            | K::Union(_)
+            | K::Datatable { .. }
+            | K::ExternalData { .. }
+            | K::Print(_)
+            | K::Range { .. } => true,
             K::Paren(inner) => self.is_tabular(inner),
             K::Name(n) => match self.lookup_let(&n.name) {
                 Some(Binding::Tabular(_)) => true,
@@ -239,7 +254,12 @@ impl<'a> Binder<'a> {
         // parameters and body lets are not in scope here; a pipe or tabular source is decisive
         use ast::ExprKind as K;
         match &f.body.kind {
-            K::Pipe { .. } | K::Union(_) | K::Datatable { .. } | K::Print(_) | K::Range { .. } => true,
+            K::Pipe { .. }
+            | K::Union(_)
+            | K::Datatable { .. }
+            | K::ExternalData { .. }
+            | K::Print(_)
+            | K::Range { .. } => true,
             K::Name(n) => {
                 f.params.iter().any(|p| p.name.name == n.name && matches!(p.ty, ast::ParamType::Tabular(_)))
                     || f.body_lets
@@ -281,7 +301,12 @@ impl<'a> Binder<'a> {
             O::Lookup { params, right, on } => self.bind_lookup(input, params, right, on, op.span),
             O::Union(u) => self.bind_union_op(input, u, op.span),
             // render only chooses a chart in the Kusto UI; `run` prints the rows
-            O::Render(_) | O::As(_) | O::Serialize(_) => Ok(input),
+            O::Render(_) => Ok(input),
+            // as-operator: names the rows (union withsource= reports the name); rows pass unchanged
+            O::As(name) => Ok(Bound { label: Some(name.name.clone()), ..input }),
+            // serialize-operator: rows pass in order; `serialize x = expr` extends as extend does
+            O::Serialize(items) if items.is_empty() => Ok(input),
+            O::Serialize(items) => self.bind_extend(input, items, op.span),
             O::MvExpand { params, items, limit } => self.bind_mv_expand(input, params, items, limit.as_ref(), op.span),
             O::Invoke(call) => self.bind_invoke(input, call, op.span),
             O::GetSchema => self.bind_getschema(input, op.span),

@@ -21,8 +21,19 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
 
 /// A help line: "did you mean 'X'?" plus, when short, what is available.
 pub fn help_line<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, what: &str) -> Option<String> {
+    help_line_with(name, candidates, std::iter::empty(), what)
+}
+
+/// As [`help_line`], with `extra` names (lets) that may be suggested but are not listed as `what`.
+pub fn help_line_with<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    extra: impl Iterator<Item = &'a str>,
+    what: &str,
+) -> Option<String> {
     let all: Vec<&str> = candidates.collect();
-    let suggestion = did_you_mean(name, all.iter().copied());
+    let extra: Vec<&str> = extra.collect();
+    let suggestion = did_you_mean(name, all.iter().chain(extra.iter()).copied());
     let listing =
         if all.len() <= 12 && !all.is_empty() { format!("{what} here: {}", all.join(", ")) } else { String::new() };
     match (suggestion, listing.is_empty()) {

@@ -31,6 +31,7 @@ impl Binder<'_> {
             K::Call { name, args } => self.bind_call_source(name, args, e.span),
             K::Union(u) => self.bind_union(None, u, e.span),
             K::Datatable { columns, values } => self.bind_datatable(columns, values, e.span),
+            K::ExternalData { columns, .. } => self.bind_externaldata(columns, e.span),
             K::Print(items) => self.bind_print(items, e.span),
             K::Range { name, from, to, step } => self.bind_range(name, from, to, step, e.span),
             K::Paren(inner) => self.bind_tabular(inner),
@@ -232,6 +233,7 @@ impl Binder<'_> {
         let plan = LogicalPlanBuilder::values(rows).and_then(|b| b.build()).map_err(df_err(span))?;
         let names: Vec<String> = plan.schema().fields().iter().map(|f| f.name().clone()).collect();
         let raw = Bound {
+            label: None,
             plan,
             schema: KqlSchema::new(
                 names.iter().zip(&schema.columns).map(|(n, c)| KqlColumn { name: n.clone(), ty: c.ty }).collect(),
@@ -241,10 +243,24 @@ impl Binder<'_> {
         self.project(raw, items, span)
     }
 
+    /// `externaldata(...) [...]`: kqlite runs offline and fetches nothing: an empty table with the declared
+    /// columns, and a notice saying so.
+    fn bind_externaldata(&mut self, columns: &[(ast::Ident, ast::Ident)], span: Span) -> Result<Bound, BindError> {
+        let mut schema = Vec::new();
+        for (n, t) in columns {
+            schema.push(KqlColumn { name: n.name.clone(), ty: parse_type(t)? });
+        }
+        let notice = "externaldata is not fetched offline: it is an empty table with its declared columns".to_string();
+        if !self.notices.contains(&notice) {
+            self.notices.push(notice);
+        }
+        self.mem_scan("externaldata", KqlSchema::new(schema), vec![], span)
+    }
+
     /// `print a = 1, 2`: one row; unnamed columns are `print_0`, `print_1`… by position (print-operator).
     fn bind_print(&mut self, items: &[ast::NamedExpr], span: Span) -> Result<Bound, BindError> {
         let plan = LogicalPlanBuilder::empty(true).build().map_err(df_err(span))?;
-        let input = Bound { plan, schema: KqlSchema::default() };
+        let input = Bound { label: None, plan, schema: KqlSchema::default() };
         let mut out = Vec::new();
         for (i, it) in items.iter().enumerate() {
             let a = self.bind_scalar(&it.expr, &input.schema)?;
@@ -309,7 +325,11 @@ impl Binder<'_> {
             .and_then(|b| b.unnest_column(internal.as_str()))
             .and_then(|b| b.build())
             .map_err(df_err(span))?;
-        let raw = Bound { plan, schema: KqlSchema::new(vec![KqlColumn { name: internal.clone(), ty: KqlType::Long }]) };
+        let raw = Bound {
+            label: None,
+            plan,
+            schema: KqlSchema::new(vec![KqlColumn { name: internal.clone(), ty: KqlType::Long }]),
+        };
         let value = match ty {
             KqlType::Datetime => as_datetime(col(&internal)),
             KqlType::Timespan => as_timespan(col(&internal)),

@@ -106,6 +106,21 @@ fn make_set(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     Ok((AggregateUDF::from(MakeList::new(true, x.ty)).call(vec![x.expr]), KqlType::Dynamic))
 }
 
+/// `make_set_if(x, p)`: make_set over the rows where p holds.
+fn make_set_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_set(vec![]) };
+    let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
+    Ok((AggregateUDF::from(MakeList::new(true, x.ty)).call(vec![v]), KqlType::Dynamic))
+}
+
+fn make_list_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_list(vec![]) };
+    let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
+    Ok((AggregateUDF::from(MakeList::new(false, x.ty)).call(vec![v]), KqlType::Dynamic))
+}
+
 fn make_list(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let x = one(a);
     Ok((AggregateUDF::from(MakeList::new(false, x.ty)).call(vec![x.expr]), KqlType::Dynamic))
@@ -125,6 +140,7 @@ const NUM: &[Sig] = &[sig(&[P::Num], Ret::Arg(0))];
 const NUM_IF: &[Sig] = &[sig(&[P::Num, P::Bool], Ret::Arg(0))];
 const ANY_IF: &[Sig] = &[sig(&[P::Any, P::Bool], Ret::Arg(0))];
 const SET: &[Sig] = &[sig_opt(&[P::Any, P::Long], 1, Ret::T(KqlType::Dynamic))];
+const SET_IF: &[Sig] = &[sig_opt(&[P::Any, P::Bool, P::Long], 1, Ret::T(KqlType::Dynamic))];
 const ARG: &[Sig] = &[super::sig_var(&[P::Any], P::Any, 2, 1000, Ret::Arg(0))];
 
 const fn agg(name: &'static str, sigs: &'static [Sig], lower: AggLower, naming: AggName) -> AggDef {
@@ -150,6 +166,8 @@ pub const AGGREGATES: &[AggDef] = &[
     agg("make_set", SET, make_set, AggName::Prefix("set_")),
     agg("makeset", SET, make_set, AggName::Prefix("set_")),
     agg("make_list", SET, make_list, AggName::Prefix("list_")),
+    agg("make_set_if", SET_IF, make_set_if, AggName::Prefix("set_")),
+    agg("make_list_if", SET_IF, make_list_if, AggName::Prefix("list_")),
     agg("makelist", SET, make_list, AggName::Prefix("list_")),
     AggDef { arg_desc: Some(true), ..agg("arg_max", ARG, arg_extreme, AggName::ArgMax) },
     AggDef { arg_desc: Some(false), ..agg("arg_min", ARG, arg_extreme, AggName::ArgMax) },

@@ -18,6 +18,22 @@ pub fn to_text(ty: KqlType) -> UdfFn {
     })
 }
 
+/// Canonical lower-case `8-4-4-4-12` text of a guid: 32 hex digits, dashes and braces ignored; else null.
+pub fn normalize_guid(s: &str) -> Option<String> {
+    let t = s.trim().trim_start_matches('{').trim_end_matches('}');
+    let hex: String = t.chars().filter(|c| *c != '-').collect();
+    // toguid-function: the page converts 32 hex digits with dashes anywhere
+    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let h = hex.to_ascii_lowercase();
+    Some(format!("{}-{}-{}-{}-{}", h.get(0..8)?, h.get(8..12)?, h.get(12..16)?, h.get(16..20)?, h.get(20..32)?))
+}
+
+fn to_guid() -> UdfFn {
+    udf::dynamic::map_str(|s| s.and_then(normalize_guid))
+}
+
 fn with(span: crate::source::Span, expr: Expr, ty: KqlType) -> Arg {
     Arg { expr, ty, span }
 }
@@ -32,7 +48,8 @@ pub fn convert_to(a: Arg, t: KqlType) -> Arg {
     let from = a.ty;
     let a = a.span;
     match (from, t) {
-        (Guid, String) | (String, Guid) => with(a, e, t),
+        (Guid, String) => with(a, e, t),
+        (String, Guid) => with(a, udf::call("toguid", t.to_arrow(), to_guid(), vec![e]), t),
         (Dynamic, String) => with(a, udf::call("tostring", t.to_arrow(), dudf::to_string(), vec![e]), t),
         (_, String) => with(a, udf::call("tostring", t.to_arrow(), to_text(from), vec![e]), t),
         (_, Dynamic) if from != String => {

@@ -65,6 +65,21 @@ fn datetime_diff(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError
     Ok((udf::call("datetime_diff", DataType::Int64, dudf::datetime_diff(), exprs), KqlType::Long))
 }
 
+fn datetime_add(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    if let Some(p) = a.first() {
+        let period = require_const_str(p, "the period")?;
+        if dudf::add(&period, 0, 0).is_none() {
+            return Err(BindError::InvalidArgument {
+                message: format!("'{period}' is not a datetime_add period"),
+                span: p.span.into(),
+                help: Some("use one of: year, quarter, month, week, day, hour, minute, second, millisecond, microsecond, nanosecond".into()),
+            });
+        }
+    }
+    let exprs = a.into_iter().map(|x| x.expr).collect();
+    Ok((udf::call("datetime_add", DT.to_arrow(), dudf::datetime_add(), exprs), DT))
+}
+
 fn datetime_part(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     if let Some(p) = a.first() {
         let part = require_const_str(p, "the part")?;
@@ -217,6 +232,12 @@ pub(super) const DATETIME: &[FunctionDef] = &[
         name: "datetime_diff",
         sigs: &[sig(&[P::Str, P::Datetime, P::Datetime], Ret::T(KqlType::Long))],
         lower: Lower::Custom(datetime_diff),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "datetime_add",
+        sigs: &[sig(&[P::Str, P::Long, P::Datetime], Ret::T(DT))],
+        lower: Lower::Custom(datetime_add),
         naming: Naming::Generated,
     },
     FunctionDef {

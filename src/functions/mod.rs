@@ -6,7 +6,10 @@ mod aggregate;
 mod conversion;
 mod datetime;
 mod dynamic;
+mod encoding;
 mod ip;
+mod math;
+mod scope;
 mod string;
 pub mod udf;
 
@@ -101,12 +104,14 @@ impl Arg {
 }
 
 /// What a lowering fn may need beyond the arguments.
-pub struct LowerCtx {
+pub struct LowerCtx<'s> {
     /// `now()` for this query, in Unix nanoseconds.
     pub now_ns: i64,
     /// the call's span, for errors
     pub span: Span,
     pub name: &'static str,
+    /// the row scope of the call (for `column_ifexists`, `ingestion_time`)
+    pub scope: &'s crate::types::KqlSchema,
 }
 
 pub type CustomLower = fn(&LowerCtx, Vec<Arg>) -> Result<(Expr, KqlType), BindError>;
@@ -146,8 +151,16 @@ impl FunctionDef {
 }
 
 /// Every scalar function table, by family.
-const TABLES: &[&[FunctionDef]] =
-    &[string::STRING, datetime::DATETIME, conversion::CONVERSION, dynamic::DYNAMIC, ip::IP];
+const TABLES: &[&[FunctionDef]] = &[
+    string::STRING,
+    datetime::DATETIME,
+    conversion::CONVERSION,
+    dynamic::DYNAMIC,
+    ip::IP,
+    math::MATH,
+    encoding::ENCODING,
+    scope::SCOPE,
+];
 
 /// The scalar function of this name.
 pub fn lookup(name: &str) -> Option<&'static FunctionDef> {
@@ -156,7 +169,11 @@ pub fn lookup(name: &str) -> Option<&'static FunctionDef> {
 
 /// Every function name (scalar and aggregate), for did-you-mean and completion.
 pub fn all_names() -> impl Iterator<Item = &'static str> {
-    TABLES.iter().flat_map(|t| t.iter().map(|f| f.name)).chain(AGGREGATES.iter().map(|a| a.name))
+    TABLES
+        .iter()
+        .flat_map(|t| t.iter().map(|f| f.name))
+        .chain(AGGREGATES.iter().map(|a| a.name))
+        .chain(WINDOWS.iter().map(|w| w.name))
 }
 
 /// Does an argument of type `t` fit parameter kind `p`?
@@ -291,9 +308,10 @@ pub fn bind_call(
     args: Vec<Arg>,
     now_ns: i64,
     span: Span,
+    scope: &crate::types::KqlSchema,
 ) -> Result<(Expr, KqlType), BindError> {
     let (_, args, ret) = resolve(f.name, f.sigs, args, span)?;
-    let ctx = LowerCtx { now_ns, span, name: f.name };
+    let ctx = LowerCtx { now_ns, span, name: f.name, scope };
     match f.lower {
         Lower::Df(g) => Ok((g(args.into_iter().map(|a| a.expr).collect()), ret)),
         Lower::Udf(g) => {
@@ -359,4 +377,23 @@ pub use dynamic::{get_index as dynamic_get_index, get_key as dynamic_get_key};
 /// `make_set(x)` over a column of type `ty` (used for `has_any (subquery)`).
 pub fn aggregate_make_set(ty: KqlType, x: Expr) -> Expr {
     datafusion::logical_expr::AggregateUDF::from(aggregate::MakeList::new(true, ty)).call(vec![x])
+}
+
+/// A window function: computed over the rows in their current (serialized) order.
+pub struct WindowDef {
+    pub name: &'static str,
+    pub expr: fn() -> Expr,
+    pub ty: KqlType,
+}
+
+/// row-number-function: 1, 2, … in the order of the serialized rows (an unsigned count; the binder
+/// converts it to long).
+fn row_number() -> Expr {
+    datafusion::functions_window::expr_fn::row_number()
+}
+
+pub const WINDOWS: &[WindowDef] = &[WindowDef { name: "row_number", expr: row_number, ty: KqlType::Long }];
+
+pub fn lookup_window(name: &str) -> Option<&'static WindowDef> {
+    WINDOWS.iter().find(|w| w.name == name)
 }

@@ -216,22 +216,65 @@ fn substring_udf() -> UdfFn {
     })
 }
 
-/// `indexof(s, m)`: 0-based character index, -1 when absent (indexof-function).
+/// `indexof(s, m[, start[, length[, occurrence]]])` (indexof-function): the 0-based character index of the
+/// `occurrence`-th match, each searched in a window of `length` characters (-1: to the end) from `start`,
+/// the next search starting one past the previous match; -1 when absent; null for invalid arguments.
+pub fn index_of(hay: &str, needle: &str, start: i64, length: i64, occurrence: i64) -> Option<i64> {
+    if start < 0 || length < -1 || occurrence < 0 {
+        return None;
+    }
+    let h: Vec<char> = hay.chars().collect();
+    let m: Vec<char> = needle.chars().collect();
+    let mut from = start as usize;
+    let mut found = -1i64;
+    for _ in 0..occurrence.max(1) {
+        if from > h.len() {
+            return Some(-1);
+        }
+        let end = if length < 0 { h.len() } else { (from + length as usize).min(h.len()) };
+        let window = h.get(from..end).unwrap_or(&[]);
+        let hit = if m.is_empty() { Some(0) } else { window.windows(m.len()).position(|w| w == m.as_slice()) };
+        match hit {
+            Some(p) => {
+                found = (from + p) as i64;
+                from = from + p + 1;
+            }
+            None => return Some(-1),
+        }
+    }
+    Some(found)
+}
+
 fn indexof_udf() -> UdfFn {
     Arc::new(|arrays: &[ArrayRef], n: usize| {
         let s = arg::<StringArray>(arrays, 0, "indexof")?;
         let m = arg::<StringArray>(arrays, 1, "indexof")?;
+        let num = |i: usize| arrays.get(i).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
+        let (st, len, occ) = (num(2), num(3), num(4));
+        let val = |a: Option<&Int64Array>, r: usize, d: i64| match a {
+            Some(a) if a.is_null(r) => None,
+            Some(a) => Some(a.value(r)),
+            None => Some(d),
+        };
         let out: Int64Array = (0..n)
             .map(|r| {
                 if s.is_null(r) || m.is_null(r) {
                     return None;
                 }
-                let h = s.value(r);
-                Some(h.find(m.value(r)).map(|b| h.get(..b).map_or(0, |p| p.chars().count()) as i64).unwrap_or(-1))
+                index_of(s.value(r), m.value(r), val(st, r, 0)?, val(len, r, -1)?, val(occ, r, 1)?)
             })
             .collect();
         Ok(Arc::new(out) as ArrayRef)
     })
+}
+
+fn indexof(_: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let exprs: Vec<Expr> = args
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| if i < 2 { super::convert_to(a, S).expr } else { super::convert_to(a, KqlType::Long).expr })
+        .collect();
+    Ok((udf::call("indexof", KqlType::Long.to_arrow(), indexof_udf(), exprs), KqlType::Long))
 }
 
 /// `trim(regex, s)`, `trim_start`, `trim_end`: removes leading/trailing matches of a regex (trim-function).
@@ -331,8 +374,8 @@ pub(super) const STRING: &[FunctionDef] = &[
     },
     FunctionDef {
         name: "indexof",
-        sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::Long))],
-        lower: Lower::Udf(indexof_udf),
+        sigs: &[sig_opt(&[P::Any, P::Any, P::Long, P::Long, P::Long], 3, Ret::T(KqlType::Long))],
+        lower: Lower::Custom(indexof),
         naming: Naming::Generated,
     },
     FunctionDef {

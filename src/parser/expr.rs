@@ -309,6 +309,7 @@ fn parse_word<'a>(i: Tokens<'a>, t: crate::lexer::Tok) -> PResult<'a, Expr> {
         }
         "union" if matches!(next, Some(Token::Ident) | Some(Token::LParen)) => return parse_union_source(i),
         "datatable" if next == Some(Token::LParen) => return parse_datatable(i),
+        "externaldata" if next == Some(Token::LParen) => return parse_externaldata(i),
         "print" if !matches!(next, None | Some(Token::Pipe | Token::RParen | Token::Semi | Token::Comma)) => {
             let (j, _) = kw(i, "print")?;
             let (j, items) = cut(super::operators::parse_named_list_no_pipe(j))?;
@@ -413,6 +414,37 @@ fn parse_datatable(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (i, values) = cut(parse_expr_list(i))?;
     let (i, close) = cut(tok(i, Token::RBracket, "']' after the values"))?;
     Ok((i, Expr { kind: ExprKind::Datatable { columns, values }, span: start.to(close.span) }))
+}
+
+// grammar: externaldata
+/// `externaldata(A:string, B:long) [h@"https://...", "..."] [with (format="csv", ignoreFirstRecord=true)]`
+fn parse_externaldata(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (i, start) = kw(i, "externaldata")?;
+    let (i, _) = cut(tok(i, Token::LParen, "'('"))?;
+    let (i, columns) = cut(parse_column_decls(i))?;
+    let (i, _) = cut(tok(i, Token::RParen, "')' after the columns"))?;
+    let (i, _) = cut(tok(i, Token::LBracket, "'[' and the storage URIs"))?;
+    let (i, uris) = cut(parse_expr_list(i))?;
+    let (mut i, mut end) = cut(tok(i, Token::RBracket, "']' after the URIs"))?;
+    let mut with = Vec::new();
+    if at_kw(i, "with") && i.peek(1).map(|t| t.token) == Some(Token::LParen) {
+        let (j, _) = kw(i, "with")?;
+        let (mut j, _) = tok(j, Token::LParen, "")?;
+        loop {
+            let (k, params) = parse_op_params(j, &|_| true)?;
+            with.extend(params);
+            j = k;
+            if at(j, Token::Comma) {
+                j = tok(j, Token::Comma, "")?.0;
+            } else {
+                break;
+            }
+        }
+        let (j, close) = cut(tok(j, Token::RParen, "')' after the with options"))?;
+        i = j;
+        end = close;
+    }
+    Ok((i, Expr { kind: ExprKind::ExternalData { columns, uris, with }, span: start.to(end.span) }))
 }
 
 // grammar: range

@@ -1,6 +1,5 @@
-//! User functions (`let f = (a:string, T:(*)) { ... }`), `invoke`, and the operators kqlite does not
-//! implement yet (`getschema`, the portals' table functions), which fail with a clear
-//! `kqlite::bind::unsupported` rather than a wrong answer.
+//! User functions (`let f = (a:string, T:(*)) { ... }`), `invoke` (of let functions and of the portals'
+//! built-ins, `FileProfile` included), the portals' table functions, and `getschema`.
 
 use crate::ast::{self, ParamType};
 use crate::binder::{Binder, Binding, Bound};
@@ -184,8 +183,55 @@ impl Binder<'_> {
         }
     }
 
-    pub(crate) fn bind_getschema(&mut self, _input: Bound, span: Span) -> Result<Bound, BindError> {
-        Err(BindError::Unsupported { what: "getschema".into(), span: span.into() })
+    /// getschema-operator: one row per input column: ColumnName, ColumnOrdinal, DataType (.NET), ColumnType.
+    pub(crate) fn bind_getschema(&mut self, input: Bound, span: Span) -> Result<Bound, BindError> {
+        use datafusion::logical_expr::lit;
+        let dotnet = |t: KqlType| match t {
+            KqlType::Bool => "System.Boolean",
+            KqlType::Int => "System.Int32",
+            KqlType::Long => "System.Int64",
+            KqlType::Real => "System.Double",
+            KqlType::Decimal => "System.Data.SqlTypes.SqlDecimal",
+            KqlType::String => "System.String",
+            KqlType::Datetime => "System.DateTime",
+            KqlType::Timespan => "System.TimeSpan",
+            KqlType::Guid => "System.Guid",
+            KqlType::Dynamic => "System.Object",
+        };
+        let rows: Vec<Vec<datafusion::logical_expr::Expr>> = input
+            .schema
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| vec![lit(c.name.clone()), lit(i as i32), lit(dotnet(c.ty)), lit(c.ty.name())])
+            .collect();
+        let out = KqlSchema::new(vec![
+            KqlColumn { name: "ColumnName".into(), ty: KqlType::String },
+            KqlColumn { name: "ColumnOrdinal".into(), ty: KqlType::Int },
+            KqlColumn { name: "DataType".into(), ty: KqlType::String },
+            KqlColumn { name: "ColumnType".into(), ty: KqlType::String },
+        ]);
+        if rows.is_empty() {
+            return Err(BindError::InvalidArgument {
+                message: "getschema of a table with no columns".into(),
+                span: span.into(),
+                help: None,
+            });
+        }
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::values(rows)
+            .and_then(|b| b.build())
+            .map_err(crate::binder::df_err(span))?;
+        let names: Vec<String> = plan.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let raw = Bound {
+            label: None,
+            plan,
+            schema: KqlSchema::new(
+                names.iter().zip(&out.columns).map(|(n, c)| KqlColumn { name: n.clone(), ty: c.ty }).collect(),
+            ),
+        };
+        let items =
+            names.iter().zip(&out.columns).map(|(n, c)| (crate::binder::col(n), c.name.clone(), c.ty)).collect();
+        self.project(raw, items, span)
     }
 
     /// A built-in table function (`AssignedIPAddresses(...)`, `_GetWatchlist(...)`): its KQL body, bound like a

@@ -230,7 +230,7 @@ impl Binder<'_> {
                 items.push((fill(qcol(&ra, &c.name), c.ty, nullable), n, c.ty));
             }
         }
-        let raw = Bound { schema: crate::types::KqlSchema::default(), plan };
+        let raw = Bound { schema: crate::types::KqlSchema::default(), plan, label: None };
         self.project(raw, items, span)
     }
 }

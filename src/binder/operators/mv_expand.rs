@@ -77,11 +77,13 @@ impl Binder<'_> {
             .and_then(|b| b.build())
             .map_err(df_err(span))?;
         let unnested = Bound {
+            label: None,
             plan,
             schema: KqlSchema::new(proj.iter().map(|(_, n, t)| KqlColumn { name: n.clone(), ty: *t }).collect()),
         };
         let names: Vec<String> = unnested.plan.schema().fields().iter().map(|f| f.name().clone()).collect();
         let raw = Bound {
+            label: None,
             plan: unnested.plan,
             schema: KqlSchema::new(
                 names

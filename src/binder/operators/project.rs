@@ -172,10 +172,20 @@ impl Binder<'_> {
         items: &[ast::NamedExpr],
         span: Span,
     ) -> Result<Bound, BindError> {
+        let mut input = input;
         let mut out = Self::passthrough(&input);
         let mut defined: Vec<String> = Vec::new();
         for it in items {
-            let a = self.bind_scalar(&it.expr, &input.schema)?;
+            let a = match self.window_call(&it.expr) {
+                // row_number() and friends: a Window node over the (serialized) rows, referenced by name
+                Some(w) => {
+                    let (windowed, a) = self.bind_window(input, w, &it.expr, span)?;
+                    input = windowed;
+                    out = Self::passthrough(&input).into_iter().filter(|(_, n, _)| !n.starts_with("__w")).collect();
+                    a
+                }
+                None => self.bind_scalar(&it.expr, &input.schema)?,
+            };
             let taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
             let name = self.item_name(it, &taken)?;
             if defined.contains(&name) {
@@ -187,8 +197,45 @@ impl Binder<'_> {
                 None => out.push((a.expr, name, a.ty)),
             }
         }
-        let _ = col;
         self.project(input, out, span)
+    }
+
+    /// The window function a call names (`row_number()`), unless a `let` shadows it.
+    fn window_call(&self, e: &ast::Expr) -> Option<&'static crate::functions::WindowDef> {
+        match &e.kind {
+            ast::ExprKind::Call { name, .. } if self.lookup_let(&name.name).is_none() => {
+                crate::functions::lookup_window(&name.name)
+            }
+            _ => None,
+        }
+    }
+
+    /// Adds a Window node computing `w` over all rows in their current order; returns the rows and the column.
+    fn bind_window(
+        &mut self,
+        input: Bound,
+        w: &'static crate::functions::WindowDef,
+        e: &ast::Expr,
+        span: Span,
+    ) -> Result<(Bound, crate::functions::Arg), BindError> {
+        if let ast::ExprKind::Call { args, .. } = &e.kind {
+            if !args.is_empty() {
+                return Err(BindError::Unsupported { what: format!("arguments to {}()", w.name), span: e.span.into() });
+            }
+        }
+        let name = self.fresh("w");
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::from(input.plan)
+            .window(vec![(w.expr)().alias(name.clone())])
+            .and_then(|b| b.build())
+            .map_err(crate::binder::df_err(span))?;
+        let mut schema = input.schema;
+        schema.columns.push(crate::types::KqlColumn { name: name.clone(), ty: KqlType::Long });
+        let b = Bound::new(plan, schema, span)?;
+        let a = crate::functions::convert_to(
+            crate::functions::Arg { expr: col(&name), ty: KqlType::Int, span: e.span },
+            w.ty,
+        );
+        Ok((b, crate::functions::Arg { ty: w.ty, ..a }))
     }
 }
 

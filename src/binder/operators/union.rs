@@ -16,15 +16,33 @@ impl Binder<'_> {
 
     /// Expands one leg: a table name (wildcards allowed) or a sub-query. Returns (label, rows) pairs.
     fn union_leg(&mut self, leg: &ast::Expr, i: usize) -> Result<Vec<(String, Bound)>, BindError> {
+        // `union *`: every table with data loaded; with none loaded (`check`), the environment's own tables
+        if matches!(leg.kind, K::Star) {
+            let mut names: Vec<String> = self.catalog.loaded.keys().cloned().collect();
+            if names.is_empty() {
+                names = match self.env {
+                    crate::catalog::Env::Sentinel => crate::catalog::sentinel().keys().cloned().collect(),
+                    _ => crate::catalog::defender().keys().cloned().collect(),
+                };
+            }
+            names.sort();
+            let mut out = Vec::new();
+            for t in names {
+                let b = self.scan_table(&t, leg.span)?;
+                out.push((t, b));
+            }
+            return Ok(out);
+        }
         if let K::Name(n) = &leg.kind {
             if n.name.contains('*') {
-                let names: Vec<String> = self
+                let mut names: Vec<String> = self
                     .catalog
                     .loaded
                     .keys()
                     .filter(|t| super::project::wildcard_match(&n.name, t))
                     .cloned()
                     .collect();
+                names.sort();
                 let mut out = Vec::new();
                 for t in names {
                     let b = self.scan_table(&t, n.span)?;
@@ -34,7 +52,8 @@ impl Binder<'_> {
             }
             return Ok(vec![(n.name.clone(), self.bind_tabular(leg)?)]);
         }
-        Ok(vec![(format!("union_arg{i}"), self.bind_tabular(leg)?)])
+        let b = self.bind_tabular(leg)?;
+        Ok(vec![(b.label.clone().unwrap_or_else(|| format!("union_arg{i}")), b)])
     }
 
     pub(crate) fn bind_union(&mut self, first: Option<Bound>, u: &ast::Union, span: Span) -> Result<Bound, BindError> {
@@ -43,12 +62,13 @@ impl Binder<'_> {
         let inner = param("kind").is_some_and(|v| v == "inner");
         let withsource = param("withsource");
         let mut legs: Vec<(String, Bound)> = Vec::new();
+        let offset = usize::from(first.is_some());
         if let Some(f) = first {
-            legs.push(("union_arg0".into(), f));
+            legs.push((f.label.clone().unwrap_or_else(|| "union_arg0".into()), f));
         }
         let mut first_err = None;
         for (i, leg) in u.legs.iter().enumerate() {
-            match self.union_leg(leg, i) {
+            match self.union_leg(leg, i + offset) {
                 Ok(mut l) => legs.append(&mut l),
                 // union-operator: with isfuzzy=true, legs that fail to resolve are left out
                 Err(

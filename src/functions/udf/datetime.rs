@@ -67,6 +67,51 @@ pub fn part(part: &str, ns: i64) -> Option<i32> {
     })
 }
 
+/// `datetime_add(period, amount, d)` (datetime-add-function): calendar periods move by months.
+pub fn add(period: &str, amount: i64, ns: i64) -> Option<i64> {
+    use chrono::Months;
+    let d = to_dt(ns);
+    let months = |m: i64| -> Option<DateTime<Utc>> {
+        if m >= 0 {
+            d.checked_add_months(Months::new(u32::try_from(m).ok()?))
+        } else {
+            d.checked_sub_months(Months::new(u32::try_from(-m).ok()?))
+        }
+    };
+    let unit_ns: i64 = match period.to_ascii_lowercase().as_str() {
+        "year" => return months(amount.checked_mul(12)?)?.timestamp_nanos_opt(),
+        "quarter" => return months(amount.checked_mul(3)?)?.timestamp_nanos_opt(),
+        "month" => return months(amount)?.timestamp_nanos_opt(),
+        "week" => 7 * 86_400_000_000_000,
+        "day" => 86_400_000_000_000,
+        "hour" => 3_600_000_000_000,
+        "minute" => 60_000_000_000,
+        "second" => 1_000_000_000,
+        "millisecond" => 1_000_000,
+        "microsecond" => 1_000,
+        "nanosecond" => 1,
+        _ => return None,
+    };
+    ns.checked_add(amount.checked_mul(unit_ns)?)
+}
+
+pub fn datetime_add() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let p = arg::<StringArray>(arrays, 0, "datetime_add")?;
+        let a = arg::<Int64Array>(arrays, 1, "datetime_add")?;
+        let d = arg::<TimestampNanosecondArray>(arrays, 2, "datetime_add")?;
+        let out: TimestampNanosecondArray = (0..n)
+            .map(|r| {
+                if p.is_null(r) || a.is_null(r) || d.is_null(r) {
+                    return None;
+                }
+                add(p.value(r), a.value(r), d.value(r))
+            })
+            .collect();
+        Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
+    })
+}
+
 /// Is this a period `datetime_diff` knows?
 pub fn is_diff_period(p: &str) -> bool {
     diff(p, 0, 0).is_some()

@@ -23,6 +23,9 @@ pub struct KqlUdf {
     signature: Signature,
     ret: DataType,
     fun: UdfFn,
+    /// constant arguments arrive as 1-row arrays instead of being repeated for every row (the body reads
+    /// them with [`row`]); for large constant lists such as a sub-query's set
+    broadcast: bool,
 }
 
 impl std::fmt::Debug for KqlUdf {
@@ -32,7 +35,8 @@ impl std::fmt::Debug for KqlUdf {
 }
 impl PartialEq for KqlUdf {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.ret == other.ret
+        // two instances are interchangeable only if they are the same closure
+        self.name == other.name && self.ret == other.ret && Arc::ptr_eq(&self.fun, &other.fun)
     }
 }
 impl Eq for KqlUdf {}
@@ -55,7 +59,14 @@ impl ScalarUDFImpl for KqlUdf {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let n = args.number_rows;
-        let arrays: Vec<ArrayRef> = args.args.iter().map(|a| a.to_array(n)).collect::<Result<Vec<_>>>()?;
+        let arrays: Vec<ArrayRef> = args
+            .args
+            .iter()
+            .map(|a| match a {
+                ColumnarValue::Scalar(s) if self.broadcast => s.to_array_of_size(1),
+                other => other.to_array(n),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let out = (self.fun)(&arrays, n)?;
         if all_scalar && out.len() == 1 {
             return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
@@ -66,8 +77,24 @@ impl ScalarUDFImpl for KqlUdf {
 
 /// A UDF called with `args` (any types, as given), returning `ret`.
 pub fn call(name: &str, ret: DataType, fun: UdfFn, args: Vec<Expr>) -> Expr {
-    let udf = KqlUdf { name: name.to_string(), signature: Signature::variadic_any(Volatility::Immutable), ret, fun };
-    ScalarUDF::new_from_impl(udf).call(args)
+    let signature = Signature::variadic_any(Volatility::Immutable);
+    ScalarUDF::new_from_impl(KqlUdf { name: name.to_string(), signature, ret, fun, broadcast: false }).call(args)
+}
+
+/// As [`call`], but constant arguments arrive as 1-row arrays: the body must read every argument with
+/// [`row`].
+pub fn call_broadcast(name: &str, ret: DataType, fun: UdfFn, args: Vec<Expr>) -> Expr {
+    let signature = Signature::variadic_any(Volatility::Immutable);
+    ScalarUDF::new_from_impl(KqlUdf { name: name.to_string(), signature, ret, fun, broadcast: true }).call(args)
+}
+
+/// The index of row `r` in an argument of a broadcast UDF (0 for a constant).
+pub fn row(a: &dyn Array, r: usize) -> usize {
+    if a.len() == 1 {
+        0
+    } else {
+        r
+    }
 }
 
 /// Downcasts an argument array, or fails with an internal error naming the function.

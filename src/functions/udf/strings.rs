@@ -93,15 +93,16 @@ pub fn has_any_all(all: bool) -> UdfFn {
         let mut cache: Option<(String, Vec<String>)> = None;
         let out: BooleanArray = (0..n)
             .map(|r| {
-                if list.is_null(r) {
+                let (h_r, l_r) = (super::row(hay, r), super::row(list, r));
+                if list.is_null(l_r) {
                     return Some(false);
                 }
-                let text = list.value(r);
+                let text = list.value(l_r);
                 if cache.as_ref().map(|(t, _)| t.as_str()) != Some(text) {
                     cache = Some((text.to_string(), super::dynamic::json_string_items(text)));
                 }
                 let needles = cache.as_ref().map(|(_, v)| v.as_slice()).unwrap_or(&[]);
-                let h = if hay.is_null(r) { String::new() } else { hay.value(r).to_lowercase() };
+                let h = if hay.is_null(h_r) { String::new() } else { hay.value(h_r).to_lowercase() };
                 let hit = |nd: &String| has_term(&h, &nd.to_lowercase(), Match::Has);
                 Some(if all { needles.iter().all(hit) } else { needles.iter().any(hit) })
             })
@@ -143,6 +144,37 @@ pub fn cached_regex<'c>(
         Some((_, re)) => Ok(re),
         None => Err(datafusion::error::DataFusionError::Internal("regex cache".into())),
     }
+}
+
+/// `in` / `in~` against a set given as a JSON array (a sub-query's make_set): `(value, set) → Boolean`;
+/// the value is compared as JSON (strings lower-cased when `ci`). Broadcast-safe.
+pub fn set_contains(ty: crate::types::KqlType, ci: bool) -> UdfFn {
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        use serde_json::Value;
+        let v = arrays.first().ok_or_else(|| datafusion::error::DataFusionError::Internal("in".into()))?;
+        let set = arg::<StringArray>(arrays, 1, "in")?;
+        let norm = |x: Value| match x {
+            Value::String(s) if ci => Value::String(s.to_lowercase()),
+            other => other,
+        };
+        let mut cache: Option<(String, std::collections::HashSet<String>)> = None;
+        let mut out = Vec::with_capacity(n);
+        for r in 0..n {
+            let (vr, sr) = (super::row(v.as_ref(), r), super::row(set, r));
+            if set.is_null(sr) || v.is_null(vr) {
+                out.push(Some(false));
+                continue;
+            }
+            let text = set.value(sr);
+            if cache.as_ref().map(|(t, _)| t.as_str()) != Some(text) {
+                let items: Vec<Value> = serde_json::from_str(text).unwrap_or_default();
+                cache = Some((text.to_string(), items.into_iter().map(|x| norm(x).to_string()).collect()));
+            }
+            let key = norm(crate::output::values::cell_json(v.as_ref(), vr, ty)).to_string();
+            out.push(Some(cache.as_ref().is_some_and(|(_, s)| s.contains(&key))));
+        }
+        Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
+    })
 }
 
 #[cfg(test)]

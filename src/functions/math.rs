@@ -1,0 +1,57 @@
+//! Math functions: abs, round (half away from zero at a decimal precision, as the round-function examples).
+
+use super::udf::{arg, UdfFn};
+use super::{sig, sig_opt, FunctionDef, Lower, Naming, Ret, P};
+use crate::types::KqlType;
+use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
+use datafusion::logical_expr::{lit, Expr};
+use std::sync::Arc;
+
+fn abs(a: Vec<Expr>) -> Expr {
+    datafusion::functions::math::expr_fn::abs(a.into_iter().next().unwrap_or(lit(0i64)))
+}
+
+/// `round(x, precision)`: `round(2.15, 1)` → 2.2, `round(-50.55, -2)` → -100 (round-function).
+pub fn round_to(x: f64, precision: i64) -> f64 {
+    let p = 10f64.powi(precision.clamp(-300, 300) as i32);
+    (x * p).round() / p
+}
+
+fn round_udf() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let x = arg::<Float64Array>(arrays, 0, "round")?;
+        let p = arrays.get(1).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
+        let out: Float64Array = (0..n)
+            .map(|r| {
+                if x.is_null(r) || p.is_some_and(|p| p.is_null(r)) {
+                    return None;
+                }
+                Some(round_to(x.value(r), p.map_or(0, |p| p.value(r))))
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+pub(super) const MATH: &[FunctionDef] = &[
+    FunctionDef { name: "abs", sigs: &[sig(&[P::Num], Ret::Arg(0))], lower: Lower::Df(abs), naming: Naming::FirstArg },
+    FunctionDef {
+        name: "round",
+        sigs: &[sig_opt(&[P::Real, P::Long], 1, Ret::T(KqlType::Real))],
+        lower: Lower::Udf(round_udf),
+        naming: Naming::FirstArg,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::round_to;
+
+    #[test]
+    fn rounding() {
+        assert_eq!(round_to(2.98765, 3), 2.988);
+        assert_eq!(round_to(2.15, 1), 2.2);
+        assert_eq!(round_to(-50.55, -2), -100.0);
+        assert_eq!(round_to(21.5, -1), 20.0);
+    }
+}
