@@ -22,6 +22,11 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a query (a .kql file or -e TEXT) against loaded data and print the result.
+    ///
+    /// Offline behaviour: externaldata is an empty table with its declared columns (nothing is fetched);
+    /// geo_info_from_ip_address() has no geo database and returns an empty bag {}; DeviceFromIP() and
+    /// AssignedIPAddresses() read a loaded DeviceNetworkInfo; invoke FileProfile() fills its columns from a
+    /// loaded FileProfile table, else leaves them empty; ingestion_time() is the row's TimeGenerated.
     Run(RunArgs),
     /// Parse and bind every query of a pack (.kql files, Markdown KQL blocks, folders) without running it.
     Check(CheckArgs),
@@ -255,7 +260,11 @@ fn check(args: CheckArgs) -> ExitCode {
             let place = format!("{}:{}", r.query.file.display(), r.query.line);
             match r.outcome {
                 Ok(schema) => {
-                    let _ = writeln!(out, "ok    {place}  ({} columns)", schema.len());
+                    if schema.is_empty() {
+                        let _ = writeln!(out, "ok    {place}  (declarations only)");
+                    } else {
+                        let _ = writeln!(out, "ok    {place}  ({} columns)", schema.len());
+                    }
                 }
                 Err(e) => {
                     let _ = writeln!(out, "FAIL  {place}  {}", e.code());

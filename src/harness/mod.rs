@@ -24,7 +24,12 @@ pub fn source_of(q: &packs::PackQuery) -> Source {
 /// Parses and binds one query against the catalog (schema-only: nothing is executed).
 pub fn check_query(q: packs::PackQuery, catalog: &Catalog, opts: &Options) -> CheckResult {
     let src = source_of(&q);
-    let outcome = crate::check(&src, catalog, opts).map(|b| b.schema);
+    let outcome = match crate::check(&src, catalog, opts) {
+        Ok(b) => Ok(b.schema),
+        // a block of `let` declarations only (packs use them as parameter blocks) binds, it just returns no rows
+        Err(Error::Bind(crate::diagnostics::BindError::NoQuery { .. })) => Ok(crate::types::KqlSchema::default()),
+        Err(e) => Err(e),
+    };
     CheckResult { query: q, outcome }
 }
 
