@@ -116,6 +116,7 @@ fn is_null_literal(e: &Expr) -> bool {
 
 impl Binder<'_> {
     /// Binds a scalar expression against the current row scope.
+    #[recursive::recursive]
     pub(crate) fn bind_scalar(&mut self, e: &ast::Expr, scope: &KqlSchema) -> Result<Arg, BindError> {
         let span = e.span;
         let (expr, ty) = match &e.kind {

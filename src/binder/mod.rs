@@ -271,6 +271,7 @@ impl<'a> Binder<'a> {
     }
 
     /// Binds a tabular expression: a source, then its pipeline of operators.
+    #[recursive::recursive]
     pub(crate) fn bind_tabular(&mut self, e: &ast::Expr) -> Result<Bound, BindError> {
         use ast::ExprKind as K;
         match &e.kind {

@@ -52,8 +52,11 @@ pub enum ParseError {
         span: SourceSpan,
     },
     /// `((((((...))))))` nested past the limit
-    #[error("the query is nested too deeply (more than {max} levels)")]
-    #[diagnostic(code(kqlite::parse::too_deep), help("split the query with let statements"))]
+    #[error("the query is nested too deeply (more than {max} levels, or a chain of over 1,000 operands)")]
+    #[diagnostic(
+        code(kqlite::parse::too_deep),
+        help("split the query with let statements; for long lists of values use in (...) or has_any (...)")
+    )]
     TooDeep {
         max: u32,
         #[label("too deep here")]

@@ -38,6 +38,25 @@ pub fn parse_expr(i: Tokens<'_>) -> PResult<'_, Expr> {
     })
 }
 
+/// Longest chain of one binary operator (`a or b or ...`) the parser accepts: deeper expression trees
+/// exhaust the stack further down (DataFusion clones expressions recursively).
+pub const MAX_CHAIN: usize = 1000;
+
+/// Fails with `too_deep` once a chain has more than [`MAX_CHAIN`] operands.
+fn chain_guard<'a>(i: Tokens<'a>, n: &mut usize) -> PResult<'a, ()> {
+    *n += 1;
+    if *n > MAX_CHAIN {
+        return Err(nom::Err::Failure(super::PErr {
+            span: i.here(),
+            expected: String::new(),
+            remaining: i.toks.len(),
+            too_deep: true,
+            unsupported: None,
+        }));
+    }
+    Ok((i, ()))
+}
+
 fn binary(op: BinOp, left: Expr, right: Expr) -> Expr {
     let span = left.span.to(right.span);
     Expr { kind: ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, span }
@@ -46,7 +65,9 @@ fn binary(op: BinOp, left: Expr, right: Expr) -> Expr {
 // grammar: or_expr
 pub fn parse_or(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (mut i, mut e) = parse_and(i)?;
+    let mut n = 0;
     while at_kw(i, "or") {
+        chain_guard(i, &mut n)?;
         let (j, _) = kw(i, "or")?;
         let (j, r) = cut(parse_and(j))?;
         e = binary(BinOp::Or, e, r);
@@ -58,7 +79,9 @@ pub fn parse_or(i: Tokens<'_>) -> PResult<'_, Expr> {
 // grammar: and_expr
 fn parse_and(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (mut i, mut e) = parse_comparison(i)?;
+    let mut n = 0;
     while at_kw(i, "and") {
+        chain_guard(i, &mut n)?;
         let (j, _) = kw(i, "and")?;
         let (j, r) = cut(parse_comparison(j))?;
         e = binary(BinOp::And, e, r);
@@ -122,7 +145,9 @@ fn comparison_op(i: Tokens<'_>) -> Option<CmpOp> {
 // grammar: comparison
 fn parse_comparison(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (mut i, mut e) = parse_additive(i)?;
+    let mut n = 0;
     while let Some(op) = comparison_op(i) {
+        chain_guard(i, &mut n)?;
         match op {
             CmpOp::Bin(op, n) => {
                 let (j, r) = cut(parse_additive(i.advance_public(n)))?;
@@ -194,12 +219,14 @@ pub fn parse_expr_list(mut i: Tokens<'_>) -> PResult<'_, Vec<Expr>> {
 // grammar: additive
 fn parse_additive(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (mut i, mut e) = parse_multiplicative(i)?;
+    let mut n = 0;
     loop {
         let op = match i.first().map(|t| t.token) {
             Some(Token::Plus) => BinOp::Add,
             Some(Token::Minus) => BinOp::Sub,
             _ => return Ok((i, e)),
         };
+        chain_guard(i, &mut n)?;
         let (j, r) = cut(parse_multiplicative(i.advance_public(1)))?;
         e = binary(op, e, r);
         i = j;
@@ -209,6 +236,7 @@ fn parse_additive(i: Tokens<'_>) -> PResult<'_, Expr> {
 // grammar: multiplicative
 fn parse_multiplicative(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (mut i, mut e) = parse_unary(i)?;
+    let mut n = 0;
     loop {
         let op = match i.first().map(|t| t.token) {
             Some(Token::Star) => BinOp::Mul,
@@ -216,6 +244,7 @@ fn parse_multiplicative(i: Tokens<'_>) -> PResult<'_, Expr> {
             Some(Token::Percent) => BinOp::Mod,
             _ => return Ok((i, e)),
         };
+        chain_guard(i, &mut n)?;
         let (j, r) = cut(parse_unary(i.advance_public(1)))?;
         e = binary(op, e, r);
         i = j;
