@@ -352,4 +352,17 @@ pub enum OpKind {
     GetSchema,
     /// `serialize`: accepted, rows pass unchanged
     Serialize(Vec<NamedExpr>),
+    /// `parse kind=regex Source with * "const" Col:type "const" ...`
+    Parse { params: Vec<OpParam>, source: Expr, parts: Vec<ParsePart> },
+}
+
+/// One element of a `parse` pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsePart {
+    /// `*`: any text
+    Star,
+    /// `"user="`: literal text (a regular expression in `kind=regex`)
+    Text(String),
+    /// `Col` or `Col:long`: a new column
+    Column(Ident, Option<Ident>),
 }

@@ -154,7 +154,7 @@ fn start_of_unit(unit: &'static str, a: Vec<Arg>) -> Result<(Expr, KqlType), Bin
             .collect();
         Ok(std::sync::Arc::new(out.with_timezone("UTC")) as _)
     });
-    Ok((udf::call("startof", DT.to_arrow(), f, exprs), DT))
+    Ok((udf::call(&format!("startof{unit}"), DT.to_arrow(), f, exprs), DT))
 }
 
 fn startofday(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {

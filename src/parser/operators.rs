@@ -35,11 +35,11 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("as", parse_as),
     ("getschema", parse_getschema),
     ("serialize", parse_serialize),
+    ("parse", parse_parse),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
 const KUSTO_ONLY: &[&str] = &[
-    "parse",
     "parse-where",
     "parse-kv",
     "make-series",
@@ -466,4 +466,43 @@ fn parse_serialize<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     }
     let (i, items) = parse_named_list_no_pipe(i)?;
     Ok((i, OpKind::Serialize(items)))
+}
+
+// grammar: parse_op
+/// `parse [kind=simple|regex|relaxed] [flags=...] Expr with [*] "text" Col[:type] "text" ... [*]`
+fn parse_parse<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    use crate::ast::ParsePart;
+    let (i, params) = parse_op_params(i, &|n| n == "kind" || n == "flags")?;
+    let (i, source) = parse_expr_no_pipe(i)?;
+    let (mut i, _) = kw(i, "with")?;
+    let mut parts = Vec::new();
+    while let Some(t) = i.first() {
+        match t.token {
+            Token::Star => {
+                parts.push(ParsePart::Star);
+                i = i.advance_public(1);
+            }
+            Token::Str | Token::VerbatimStr => {
+                parts.push(ParsePart::Text(crate::lexer::string_value(t.token, i.text(t))));
+                i = i.advance_public(1);
+            }
+            Token::Ident | Token::LBracket => {
+                let (j, name) = parse_name(i)?;
+                if at(j, Token::Colon) {
+                    let (j, _) = tok(j, Token::Colon, "")?;
+                    let (j, ty) = parse_name(j)?;
+                    parts.push(ParsePart::Column(name, Some(ty)));
+                    i = j;
+                } else {
+                    parts.push(ParsePart::Column(name, None));
+                    i = j;
+                }
+            }
+            _ => break,
+        }
+    }
+    if parts.is_empty() {
+        return super::fail(i, "a parse pattern: text, columns and *");
+    }
+    Ok((i, OpKind::Parse { params, source, parts }))
 }

@@ -4,6 +4,7 @@ mod filter;
 mod functions;
 mod join;
 mod mv_expand;
+mod parse;
 mod project;
 mod sort;
 mod summarize;

@@ -75,7 +75,9 @@ impl ScalarUDFImpl for KqlUdf {
     }
 }
 
-/// A UDF called with `args` (any types, as given), returning `ret`.
+/// A UDF called with `args` (any types, as given), returning `ret`. The name must tell apart what the
+/// closure does (`startofweek`, not `startof`): DataFusion takes two calls with the same name and arguments
+/// for the same expression.
 pub fn call(name: &str, ret: DataType, fun: UdfFn, args: Vec<Expr>) -> Expr {
     let signature = Signature::variadic_any(Volatility::Immutable);
     ScalarUDF::new_from_impl(KqlUdf { name: name.to_string(), signature, ret, fun, broadcast: false }).call(args)

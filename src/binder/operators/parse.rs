@@ -1,0 +1,106 @@
+//! `parse`: extracts new columns from a string by a pattern of literal text, columns and `*`
+//! (parse-operator). kind=simple (default) and relaxed anchor the pattern at the start of the text; kind=regex
+//! takes the text parts as regular expressions. Untyped columns are strings; typed ones are converted; when
+//! the pattern does not match, the new columns are null (strings read "").
+
+use crate::ast::{self, OpParam, ParsePart};
+use crate::binder::{Binder, Bound};
+use crate::diagnostics::BindError;
+use crate::functions::{convert_to, udf, Arg};
+use crate::source::Span;
+use crate::types::KqlType;
+use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use datafusion::logical_expr::lit;
+use std::sync::Arc;
+
+/// `(text, regex) → the capture group `group`, null when the regex does not match.
+fn capture(group: usize) -> udf::UdfFn {
+    Arc::new(move |arrays: &[ArrayRef], n: usize| {
+        let s = udf::arg::<StringArray>(arrays, 0, "parse")?;
+        let re = udf::arg::<StringArray>(arrays, 1, "parse")?;
+        let mut cache = None;
+        let mut out = Vec::with_capacity(n);
+        for r in 0..n {
+            let (sr, rr) = (udf::row(s, r), udf::row(re, r));
+            if s.is_null(sr) || re.is_null(rr) {
+                out.push(None);
+                continue;
+            }
+            let rx = udf::strings::cached_regex(&mut cache, re.value(rr))?;
+            out.push(rx.captures(s.value(sr)).and_then(|c| c.get(group)).map(|m| m.as_str().to_string()));
+        }
+        Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+    })
+}
+
+impl Binder<'_> {
+    pub(crate) fn bind_parse(
+        &mut self,
+        input: Bound,
+        params: &[OpParam],
+        source: &ast::Expr,
+        parts: &[ParsePart],
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        let kind = params.iter().find(|p| p.name.name == "kind").map_or("simple", |p| p.value.name.as_str());
+        if !matches!(kind, "simple" | "regex" | "relaxed") {
+            return Err(BindError::InvalidArgument {
+                message: format!("'{kind}' is not a parse kind"),
+                span: span.into(),
+                help: Some("use kind=simple, kind=regex or kind=relaxed".into()),
+            });
+        }
+        let flags = params.iter().find(|p| p.name.name == "flags").map(|p| p.value.name.clone()).unwrap_or_default();
+        let text = self.bind_scalar(source, &input.schema)?;
+        let text = convert_to(text, KqlType::String);
+        // the pattern as one regex; the last column takes the rest of the text
+        let last_col = parts.iter().rposition(|p| matches!(p, ParsePart::Column(..)));
+        let mut re = format!("{}^", if flags.is_empty() { String::new() } else { format!("(?{flags})") });
+        let mut columns = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            match p {
+                ParsePart::Star => re.push_str("(?:.*?)"),
+                ParsePart::Text(t) if kind == "regex" => re.push_str(&format!("(?:{t})")),
+                ParsePart::Text(t) => re.push_str(&regex::escape(t)),
+                ParsePart::Column(name, ty) => {
+                    let ty = match ty {
+                        Some(t) => crate::binder::source::parse_type(t)?,
+                        None => KqlType::String,
+                    };
+                    let greedy =
+                        Some(i) == last_col && !parts.iter().skip(i + 1).any(|q| matches!(q, ParsePart::Text(_)));
+                    re.push_str(if greedy { "(.*)" } else { "(.*?)" });
+                    columns.push((name.name.clone(), ty, columns.len() + 1));
+                }
+            }
+        }
+        if let Err(e) = regex::Regex::new(&re) {
+            return Err(BindError::InvalidArgument {
+                message: format!("the parse pattern is not a valid regular expression: {e}"),
+                span: span.into(),
+                help: None,
+            });
+        }
+        let mut out = Self::passthrough(&input);
+        for (name, ty, group) in columns {
+            // the group is part of the name: expressions that differ only inside a closure must not be merged
+            let f = format!("parse_group{group}");
+            let raw = udf::call_broadcast(
+                &f,
+                KqlType::String.to_arrow(),
+                capture(group),
+                vec![text.expr.clone(), lit(re.clone())],
+            );
+            let value = if ty == KqlType::String {
+                datafusion::functions::core::expr_fn::coalesce(vec![raw, lit("")])
+            } else {
+                convert_to(Arg { expr: raw, ty: KqlType::String, span }, ty).expr
+            };
+            match out.iter_mut().find(|o| o.1 == name) {
+                Some(slot) => *slot = (value, name, ty),
+                None => out.push((value, name, ty)),
+            }
+        }
+        self.project(input, out, span)
+    }
+}
