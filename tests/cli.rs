@@ -258,6 +258,57 @@ fn sample_is_deterministic_loads_back_and_never_overwrites() {
     assert!(bad.stderr.contains("did you mean") && bad.stderr.contains("'DeviceEvents'?"), "{}", bad.stderr);
 }
 
+/// Half of each sample table tells one incident (ws-102, ann, the last 36 hours, every hunted ActionType), and
+/// the pools make alerts, mails and addresses join across tables: typical DFIR queries return rows.
+#[test]
+fn sample_tells_an_incident_that_dfir_queries_find() {
+    let d = scratch("sample-incident").join("out");
+    let tables = "DeviceEvents,DeviceNetworkEvents,DeviceNetworkInfo,AlertInfo,AlertEvidence,EmailEvents,\
+                  EmailAttachmentInfo,CloudAppEvents,IdentityDirectoryEvents";
+    let o = kqlite(&["sample", "--out", d.to_str().unwrap(), "--tables", tables, "--end", "2025-03-15T00:00:00Z"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let run = |q: &str| {
+        let o = kqlite(&[
+            "run",
+            "-e",
+            q,
+            "--data",
+            d.to_str().unwrap(),
+            "--now",
+            "2025-03-15T00:00:00Z",
+            "--format",
+            "csv",
+        ]);
+        assert_eq!(o.code, 0, "{q}\n{}", o.stderr);
+        o.stdout
+    };
+    // each hunted ActionType is on the incident device within 48 hours, with the AdditionalFields keys Defender writes
+    let q = "DeviceEvents | where Timestamp > ago(48h) and DeviceName == 'ws-102.contoso.com' \
+             | where ActionType in ('AntivirusDetection', 'TamperingAttempt', 'SmartScreenUrlWarning', 'BrowserLaunchedToOpenUrl') \
+             | summarize n = count(), threat = take_any(tostring(parse_json(AdditionalFields).ThreatName)) by ActionType \
+             | where n > 0 | count";
+    assert_eq!(run(q), "Count\n4\n");
+    assert!(run(
+        "DeviceEvents | where ActionType startswith 'ASR' and DeviceName startswith 'ws-102' | take 1 | count"
+    )
+    .ends_with("\n1\n"));
+    // alerts and their evidence share AlertIds; mails their NetworkMessageIds and InternetMessageIds
+    assert_ne!(run("AlertEvidence | join kind=inner AlertInfo on AlertId | count"), "Count\n0\n");
+    assert_ne!(run("EmailEvents | join kind=inner EmailAttachmentInfo on NetworkMessageId | count"), "Count\n0\n");
+    let mail = "CloudAppEvents | where ActionType == 'MailItemsAccessed' \
+                | extend Id = tostring(parse_json(RawEventData).Folders[0].FolderItems[0].InternetMessageId) \
+                | join kind=inner EmailEvents on $left.Id == $right.InternetMessageId | count";
+    assert_ne!(run(mail), "Count\n0\n");
+    // private remote addresses are other devices' addresses, found in DeviceNetworkInfo's IPAddresses
+    let lateral = "DeviceNetworkEvents | where RemoteIPType == 'Private' | distinct RemoteIP \
+                   | join kind=inner (DeviceNetworkInfo | mv-expand A = parse_json(IPAddresses) \
+                   | extend RemoteIP = tostring(A.IPAddress) | distinct RemoteIP, DeviceName) on RemoteIP | count";
+    assert_ne!(run(lateral), "Count\n0\n");
+    let groups = "IdentityDirectoryEvents | where ActionType == 'Group Membership changed' \
+                  | extend G = tostring(parse_json(AdditionalFields).['TO.GROUP']) | distinct G";
+    assert_eq!(run(groups), "G\nDomain Admins\n");
+}
+
 #[test]
 fn check_reports_markdown_lines_and_json() {
     let d = scratch("check");
