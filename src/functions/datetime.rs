@@ -137,7 +137,9 @@ fn bin(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     }
 }
 
-fn start_of_unit(unit: &'static str, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+/// `startof<unit>(d [, offset])`, or with `end` the last tick of that period: `endof<unit>` is the start of the
+/// next period less one 100-ns tick (startofday-function, endofday-function…).
+fn period_edge(unit: &'static str, end: bool, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let exprs: Vec<Expr> = a.into_iter().map(|x| x.expr).collect();
     let f: udf::UdfFn = std::sync::Arc::new(move |arrays, n| {
         use datafusion::arrow::array::{Array, Int64Array, TimestampNanosecondArray};
@@ -149,12 +151,22 @@ fn start_of_unit(unit: &'static str, a: Vec<Arg>) -> Result<(Expr, KqlType), Bin
                     return None;
                 }
                 let k = off.filter(|o| !o.is_null(r)).map_or(0, |o| o.value(r));
-                shift(unit, dudf::start_of(unit, d.value(r))?, k)
+                let start = dudf::start_of(unit, d.value(r))?;
+                if end {
+                    shift(unit, start, k.checked_add(1)?)?.checked_sub(100)
+                } else {
+                    shift(unit, start, k)
+                }
             })
             .collect();
         Ok(std::sync::Arc::new(out.with_timezone("UTC")) as _)
     });
-    Ok((udf::call(&format!("startof{unit}"), DT.to_arrow(), f, exprs), DT))
+    let name = format!("{}of{unit}", if end { "end" } else { "start" });
+    Ok((udf::call(&name, DT.to_arrow(), f, exprs), DT))
+}
+
+fn start_of_unit(unit: &'static str, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    period_edge(unit, false, a)
 }
 
 fn startofday(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -168,6 +180,18 @@ fn startofmonth(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError>
 }
 fn startofyear(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     start_of_unit("year", a)
+}
+fn endofday(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    period_edge("day", true, a)
+}
+fn endofweek(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    period_edge("week", true, a)
+}
+fn endofmonth(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    period_edge("month", true, a)
+}
+fn endofyear(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    period_edge("year", true, a)
 }
 
 /// Moves a period start by `k` periods.
@@ -280,6 +304,30 @@ pub(super) const DATETIME: &[FunctionDef] = &[
         name: "startofyear",
         sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
         lower: Lower::Custom(startofyear),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "endofday",
+        sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
+        lower: Lower::Custom(endofday),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "endofweek",
+        sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
+        lower: Lower::Custom(endofweek),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "endofmonth",
+        sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
+        lower: Lower::Custom(endofmonth),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "endofyear",
+        sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
+        lower: Lower::Custom(endofyear),
         naming: Naming::Generated,
     },
     FunctionDef {

@@ -1,10 +1,11 @@
-//! Math functions: abs, round (half away from zero at a decimal precision, as the round-function examples).
+//! Math functions: abs, round (half away from zero at a decimal precision, as the round-function examples), and
+//! the binary_* bitwise functions on longs.
 
 use super::udf::{arg, UdfFn};
 use super::{sig, sig_opt, FunctionDef, Lower, Naming, Ret, P};
 use crate::types::KqlType;
 use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
-use datafusion::logical_expr::{lit, Expr};
+use datafusion::logical_expr::{binary_expr, lit, Expr, Operator};
 use std::sync::Arc;
 
 fn abs(a: Vec<Expr>) -> Expr {
@@ -33,6 +34,35 @@ fn round_udf() -> UdfFn {
     })
 }
 
+/// `binary_and(a, b)` and its kin: one DataFusion bitwise operator over two longs.
+fn bitwise(op: Operator, a: Vec<Expr>) -> Expr {
+    let mut it = a.into_iter();
+    let (x, y) = (it.next().unwrap_or(lit(0i64)), it.next().unwrap_or(lit(0i64)));
+    binary_expr(x, op, y)
+}
+
+fn binary_and(a: Vec<Expr>) -> Expr {
+    bitwise(Operator::BitwiseAnd, a)
+}
+fn binary_or(a: Vec<Expr>) -> Expr {
+    bitwise(Operator::BitwiseOr, a)
+}
+fn binary_xor(a: Vec<Expr>) -> Expr {
+    bitwise(Operator::BitwiseXor, a)
+}
+fn binary_shift_left(a: Vec<Expr>) -> Expr {
+    bitwise(Operator::BitwiseShiftLeft, a)
+}
+fn binary_shift_right(a: Vec<Expr>) -> Expr {
+    bitwise(Operator::BitwiseShiftRight, a)
+}
+/// `binary_not(x)` = `x ^ -1` (all bits flipped).
+fn binary_not(a: Vec<Expr>) -> Expr {
+    bitwise(Operator::BitwiseXor, a.into_iter().take(1).chain([lit(-1i64)]).collect())
+}
+
+const LONG2: &[super::Sig] = &[sig(&[P::Long, P::Long], Ret::T(KqlType::Long))];
+
 pub(super) const MATH: &[FunctionDef] = &[
     FunctionDef { name: "abs", sigs: &[sig(&[P::Num], Ret::Arg(0))], lower: Lower::Df(abs), naming: Naming::FirstArg },
     FunctionDef {
@@ -40,6 +70,27 @@ pub(super) const MATH: &[FunctionDef] = &[
         sigs: &[sig_opt(&[P::Real, P::Long], 1, Ret::T(KqlType::Real))],
         lower: Lower::Udf(round_udf),
         naming: Naming::FirstArg,
+    },
+    FunctionDef { name: "binary_and", sigs: LONG2, lower: Lower::Df(binary_and), naming: Naming::Generated },
+    FunctionDef { name: "binary_or", sigs: LONG2, lower: Lower::Df(binary_or), naming: Naming::Generated },
+    FunctionDef { name: "binary_xor", sigs: LONG2, lower: Lower::Df(binary_xor), naming: Naming::Generated },
+    FunctionDef {
+        name: "binary_shift_left",
+        sigs: LONG2,
+        lower: Lower::Df(binary_shift_left),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "binary_shift_right",
+        sigs: LONG2,
+        lower: Lower::Df(binary_shift_right),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "binary_not",
+        sigs: &[sig(&[P::Long], Ret::T(KqlType::Long))],
+        lower: Lower::Df(binary_not),
+        naming: Naming::Generated,
     },
 ];
 

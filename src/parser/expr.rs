@@ -278,6 +278,13 @@ pub fn parse_postfix(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (mut i, mut e) = parse_primary(i)?;
     loop {
         match i.first().map(|t| t.token) {
+            // `.[expr]` is an index written after a dot (`parse_json(T).[0].name`); `.['k']` stays a name
+            Some(Token::Dot)
+                if i.peek(1).map(|t| t.token) == Some(Token::LBracket)
+                    && !matches!(i.peek(2).map(|t| t.token), Some(Token::Str | Token::VerbatimStr)) =>
+            {
+                i = i.advance_public(1);
+            }
             Some(Token::Dot) => {
                 let (j, _) = tok(i, Token::Dot, "")?;
                 let (j, name) = cut(parse_name(j))?;
