@@ -1,4 +1,5 @@
 //! dynamic functions: parse_json/todynamic, array_length, pack_array, bag_pack (pack, pack_dictionary), split,
+//! extractjson, unicode_codepoints_from_string,
 //! and the accessors the binder uses for `x.k`, `x["k"]` and `x[i]`.
 
 use super::udf::{self, dynamic as dudf};
@@ -65,6 +66,10 @@ fn split(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     }
 }
 
+fn codepoints() -> udf::UdfFn {
+    dudf::map_str(|s| Some(dudf::codepoints_json(s.unwrap_or(""))))
+}
+
 pub(super) const DYNAMIC: &[FunctionDef] = &[
     FunctionDef {
         name: "parse_json",
@@ -113,5 +118,17 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
         sigs: &[sig_opt(&[P::Str, P::Str, P::Long], 1, Ret::T(D))],
         lower: Lower::Custom(split),
         naming: Naming::FirstArg,
+    },
+    FunctionDef {
+        name: "extractjson",
+        sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(dudf::extract_json),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "unicode_codepoints_from_string",
+        sigs: &[sig(&[P::Str], Ret::T(D))],
+        lower: Lower::Udf(codepoints),
+        naming: Naming::Generated,
     },
 ];

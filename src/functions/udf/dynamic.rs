@@ -124,6 +124,91 @@ pub fn array_length() -> UdfFn {
     })
 }
 
+/// One step of a JSONPath as extractjson takes it: `.name`, `['name']`, `["name"]` or `[index]`.
+#[derive(Debug, PartialEq)]
+enum PathStep {
+    Key(String),
+    Index(i64),
+}
+
+/// `$.a.b[0]['c']` → its steps; `None` when the path is not of that form.
+fn json_path(path: &str) -> Option<Vec<PathStep>> {
+    let mut rest = path.trim().strip_prefix('$')?;
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let (name, after) = r.split_at(end);
+            if name.is_empty() {
+                return None;
+            }
+            steps.push(PathStep::Key(name.to_string()));
+            rest = after;
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let close = r.find(']')?;
+            let (inner, after) = r.split_at(close);
+            let inner = inner.trim();
+            let quoted = inner
+                .strip_prefix('\'')
+                .and_then(|x| x.strip_suffix('\''))
+                .or_else(|| inner.strip_prefix('"').and_then(|x| x.strip_suffix('"')));
+            steps.push(match quoted {
+                Some(k) => PathStep::Key(k.to_string()),
+                None => PathStep::Index(inner.parse().ok()?),
+            });
+            rest = after.get(1..).unwrap_or("");
+        } else {
+            return None;
+        }
+    }
+    Some(steps)
+}
+
+/// `extractjson(path, json)`: the element at `path` as a string (a string element unquoted, others as compact
+/// JSON); "" when the path is invalid or leads nowhere (extractjson-function).
+pub fn extract_json_text(path: &str, text: &str) -> String {
+    let (Some(steps), Ok(mut v)) = (json_path(path), serde_json::from_str::<Value>(text)) else {
+        return String::new();
+    };
+    for step in steps {
+        let next = match (&v, step) {
+            (Value::Object(m), PathStep::Key(k)) => m.get(&k).cloned(),
+            (Value::Array(a), PathStep::Index(i)) => {
+                let i = if i < 0 { a.len() as i64 + i } else { i };
+                usize::try_from(i).ok().and_then(|i| a.get(i)).cloned()
+            }
+            _ => None,
+        };
+        match next {
+            Some(n) => v = n,
+            None => return String::new(),
+        }
+    }
+    value_to_string(&v)
+}
+
+pub fn extract_json() -> UdfFn {
+    Arc::new(|arrays: &[ArrayRef], n: usize| {
+        let p = arg::<StringArray>(arrays, 0, "extractjson")?;
+        let t = arg::<StringArray>(arrays, 1, "extractjson")?;
+        let out: StringArray = (0..n)
+            .map(|r| {
+                Some(if p.is_null(r) || t.is_null(r) {
+                    String::new()
+                } else {
+                    extract_json_text(p.value(r), t.value(r))
+                })
+            })
+            .collect();
+        Ok(Arc::new(out) as ArrayRef)
+    })
+}
+
+/// `unicode_codepoints_from_string(s)`: the code points of `s` as a dynamic array of numbers.
+pub fn codepoints_json(s: &str) -> String {
+    Value::Array(s.chars().map(|c| Value::from(c as u32)).collect()).to_string()
+}
+
 /// A Utf8 → Utf8 map.
 pub fn map_str(f: impl Fn(Option<&str>) -> Option<String> + Send + Sync + 'static) -> UdfFn {
     Arc::new(move |arrays: &[ArrayRef], n: usize| {
@@ -301,6 +386,19 @@ pub fn range_list() -> UdfFn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extractjson_paths() {
+        let j = r#"{"name":"John","cars":["Ford","BMW"],"hosts":[{"MB":5},{"MB":7}],"a b":{"c":null}}"#;
+        assert_eq!(extract_json_text("$.name", j), "John");
+        assert_eq!(extract_json_text("$.cars[1]", j), "BMW");
+        assert_eq!(extract_json_text("$.hosts[1].MB", j), "7");
+        assert_eq!(extract_json_text("$['a b']", j), r#"{"c":null}"#);
+        assert_eq!(extract_json_text("$.cars", j), r#"["Ford","BMW"]"#);
+        assert_eq!(extract_json_text("$.missing", j), "");
+        assert_eq!(extract_json_text("name", j), "");
+        assert_eq!(extract_json_text("$", "[1,2]"), "[1,2]");
+    }
 
     #[test]
     fn access_rules() {
