@@ -1,5 +1,5 @@
 //! dynamic functions: parse_json/todynamic, array_length, pack_array, bag_pack (pack, pack_dictionary), split,
-//! extractjson, unicode_codepoints_from_string,
+//! extractjson, parse_command_line, unicode_codepoints_from_string,
 //! and the accessors the binder uses for `x.k`, `x["k"]` and `x[i]`.
 
 use super::udf::{self, dynamic as dudf};
@@ -66,6 +66,26 @@ fn split(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     }
 }
 
+/// `parse_command_line(line, "windows")`: the arguments as a dynamic array of strings.
+fn parse_command_line(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    if let Some(p) = a.get(1) {
+        let parser = super::require_const_str(p, "the parser")?;
+        if !parser.eq_ignore_ascii_case("windows") {
+            return Err(BindError::InvalidArgument {
+                message: format!("'{parser}' is not a command-line parser"),
+                span: p.span.into(),
+                help: Some("the only parser is \"windows\"".into()),
+            });
+        }
+    }
+    let line = a.into_iter().next().map(|x| x.expr).unwrap_or(lit(""));
+    let f = dudf::map_str(|s| {
+        let args = dudf::windows_argv(s.unwrap_or(""));
+        Some(serde_json::Value::from(args).to_string())
+    });
+    Ok((udf::call("parse_command_line", D.to_arrow(), f, vec![line]), D))
+}
+
 fn codepoints() -> udf::UdfFn {
     dudf::map_str(|s| Some(dudf::codepoints_json(s.unwrap_or(""))))
 }
@@ -123,6 +143,12 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
         name: "extractjson",
         sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::String))],
         lower: Lower::Udf(dudf::extract_json),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "parse_command_line",
+        sigs: &[sig(&[P::Str, P::Str], Ret::T(D))],
+        lower: Lower::Custom(parse_command_line),
         naming: Naming::Generated,
     },
     FunctionDef {

@@ -209,6 +209,52 @@ pub fn codepoints_json(s: &str) -> String {
     Value::Array(s.chars().map(|c| Value::from(c as u32)).collect()).to_string()
 }
 
+/// Splits a Windows command line as CommandLineToArgvW does: whitespace separates arguments, double quotes
+/// group, `2n` backslashes before a quote are `n` backslashes (the quote toggles), `2n+1` are `n` and a literal
+/// quote, other backslashes are literal (parse-command-line-function).
+pub fn windows_argv(line: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let (mut in_quotes, mut started, mut backslashes) = (false, false, 0usize);
+    for c in line.chars() {
+        match c {
+            '\\' => {
+                backslashes += 1;
+                started = true;
+            }
+            '"' => {
+                cur.extend(std::iter::repeat_n('\\', backslashes / 2));
+                if backslashes % 2 == 1 {
+                    cur.push('"');
+                } else {
+                    in_quotes = !in_quotes;
+                }
+                backslashes = 0;
+                started = true;
+            }
+            c if c.is_whitespace() && !in_quotes => {
+                cur.extend(std::iter::repeat_n('\\', backslashes));
+                backslashes = 0;
+                if started {
+                    args.push(std::mem::take(&mut cur));
+                    started = false;
+                }
+            }
+            c => {
+                cur.extend(std::iter::repeat_n('\\', backslashes));
+                backslashes = 0;
+                cur.push(c);
+                started = true;
+            }
+        }
+    }
+    cur.extend(std::iter::repeat_n('\\', backslashes));
+    if started {
+        args.push(cur);
+    }
+    args
+}
+
 /// A Utf8 → Utf8 map.
 pub fn map_str(f: impl Fn(Option<&str>) -> Option<String> + Send + Sync + 'static) -> UdfFn {
     Arc::new(move |arrays: &[ArrayRef], n: usize| {
@@ -398,6 +444,16 @@ mod tests {
         assert_eq!(extract_json_text("$.missing", j), "");
         assert_eq!(extract_json_text("name", j), "");
         assert_eq!(extract_json_text("$", "[1,2]"), "[1,2]");
+    }
+
+    #[test]
+    fn command_lines() {
+        assert_eq!(windows_argv(r#"echo "hello world!" print$?"#), ["echo", "hello world!", "print$?"]);
+        assert_eq!(windows_argv(r#"a\\"b c" d"#), [r"a\b c", "d"]);
+        assert_eq!(windows_argv(r#"a\"b c"#), [r#"a"b"#, "c"]);
+        assert_eq!(windows_argv(r"C:\dir\x.exe  /v:1 "), [r"C:\dir\x.exe", "/v:1"]);
+        assert_eq!(windows_argv(r#"x """#), ["x", ""]);
+        assert!(windows_argv("   ").is_empty());
     }
 
     #[test]
