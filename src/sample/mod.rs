@@ -36,6 +36,22 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+    /// `items[fixed]` when given (and present), else a random item.
+    pub fn pick_or_fixed<'a, T>(&mut self, items: &'a [T], fixed: Option<usize>) -> &'a T {
+        match fixed.and_then(|i| items.get(i)) {
+            Some(x) => x,
+            None => self.pick(items),
+        }
+    }
+    /// A random item other than `not` (the first other one when the draw hits it); `not` itself only when it
+    /// is the slice's only item.
+    pub fn pick_other<'a, T>(&mut self, items: &'a [T], not: &'a T) -> &'a T {
+        let x = self.pick(items);
+        if !std::ptr::eq(x, not) {
+            return x;
+        }
+        items.iter().find(|y| !std::ptr::eq(*y, not)).unwrap_or(not)
+    }
     /// One item of a non-empty slice of small values, by value.
     pub fn pick_copy<T: Copy>(&mut self, items: &[T]) -> T {
         *self.pick(items)
@@ -119,29 +135,15 @@ fn row(
     // Even rows tell the incident: one device and one account, busy in the last 36 hours, going through every
     // ActionType; odd rows are the background of the whole tenant over --days.
     let focus = i.is_multiple_of(2);
-    let dev = if focus {
-        w.devices.get(world::FOCUS_DEVICE).unwrap_or_else(|| rng.pick(&w.devices))
-    } else {
-        rng.pick(&w.devices)
-    };
-    let acct = if focus {
-        w.accounts.get(world::FOCUS_ACCOUNT).unwrap_or_else(|| rng.pick(&w.accounts))
-    } else {
-        rng.pick(&w.accounts)
-    };
+    let dev = rng.pick_or_fixed(&w.devices, focus.then_some(world::FOCUS_DEVICE));
+    let acct = rng.pick_or_fixed(&w.accounts, focus.then_some(world::FOCUS_ACCOUNT));
     let action_type = match (focus, cycle.len()) {
         (_, 0) => "",
         (true, n) => cycle.get((i / 2) % n).copied().unwrap_or(""),
         (false, _) => rng.pick_copy(cycle),
     };
-    let mut other_dev = rng.pick(&w.devices);
-    if std::ptr::eq(other_dev, dev) {
-        other_dev = w.devices.iter().find(|d| !std::ptr::eq(*d, dev)).unwrap_or(dev);
-    }
-    let mut other_acct = rng.pick(&w.accounts);
-    if std::ptr::eq(other_acct, acct) {
-        other_acct = w.accounts.iter().find(|a| !std::ptr::eq(*a, acct)).unwrap_or(acct);
-    }
+    let other_dev = rng.pick_other(&w.devices, dev);
+    let other_acct = rng.pick_other(&w.accounts, acct);
     let p = rng.pick(&w.processes);
     let mut parent = rng.pick(&w.processes);
     if action_type == "BrowserLaunchedToOpenUrl" {

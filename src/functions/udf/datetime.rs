@@ -4,9 +4,10 @@
 use super::{arg, UdfFn};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use datafusion::arrow::array::{
-    Array, ArrayRef, DurationNanosecondArray, Float64Array, Int32Array, Int64Array, StringArray,
+    Array, ArrayRef, DurationNanosecondArray, Float64Array, Int32Array, Int64Array, PrimitiveArray, StringArray,
     TimestampNanosecondArray,
 };
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DurationNanosecondType, Int64Type, TimestampNanosecondType};
 use std::sync::Arc;
 
 /// Nanoseconds from 0001-01-01 to 1970-01-01.
@@ -157,20 +158,28 @@ fn floor_to(v: i128, size: i128, origin: i128) -> Option<i128> {
     Some((v - origin).div_euclid(size) * size + origin)
 }
 
+/// `bin(v, size)` over two i64-backed columns (datetime, timespan, long): floors counted from `origin`.
+fn bin_i64<V, S>(arrays: &[ArrayRef], n: usize, origin: i128) -> datafusion::error::Result<PrimitiveArray<V>>
+where
+    V: ArrowPrimitiveType<Native = i64>,
+    S: ArrowPrimitiveType<Native = i64>,
+{
+    let v = arg::<PrimitiveArray<V>>(arrays, 0, "bin")?;
+    let s = arg::<PrimitiveArray<S>>(arrays, 1, "bin")?;
+    Ok((0..n)
+        .map(|r| {
+            if v.is_null(r) || s.is_null(r) {
+                return None;
+            }
+            floor_to(v.value(r) as i128, s.value(r) as i128, origin).and_then(|x| i64::try_from(x).ok())
+        })
+        .collect())
+}
+
 /// `bin(datetime, timespan)`: bins counted from 0001-01-01, so 7d bins start on Mondays.
 pub fn bin_datetime() -> UdfFn {
     Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let v = arg::<TimestampNanosecondArray>(arrays, 0, "bin")?;
-        let s = arg::<DurationNanosecondArray>(arrays, 1, "bin")?;
-        let out: TimestampNanosecondArray = (0..n)
-            .map(|r| {
-                if v.is_null(r) || s.is_null(r) {
-                    return None;
-                }
-                floor_to(v.value(r) as i128, s.value(r) as i128, -EPOCH_FROM_YEAR_ONE_NS)
-                    .and_then(|x| i64::try_from(x).ok())
-            })
-            .collect();
+        let out = bin_i64::<TimestampNanosecondType, DurationNanosecondType>(arrays, n, -EPOCH_FROM_YEAR_ONE_NS)?;
         Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
     })
 }
@@ -178,35 +187,13 @@ pub fn bin_datetime() -> UdfFn {
 /// `bin(timespan, timespan)`
 pub fn bin_timespan() -> UdfFn {
     Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let v = arg::<DurationNanosecondArray>(arrays, 0, "bin")?;
-        let s = arg::<DurationNanosecondArray>(arrays, 1, "bin")?;
-        let out: DurationNanosecondArray = (0..n)
-            .map(|r| {
-                if v.is_null(r) || s.is_null(r) {
-                    return None;
-                }
-                floor_to(v.value(r) as i128, s.value(r) as i128, 0).and_then(|x| i64::try_from(x).ok())
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
+        Ok(Arc::new(bin_i64::<DurationNanosecondType, DurationNanosecondType>(arrays, n, 0)?) as ArrayRef)
     })
 }
 
 /// `bin(long, long)`
 pub fn bin_long() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let v = arg::<Int64Array>(arrays, 0, "bin")?;
-        let s = arg::<Int64Array>(arrays, 1, "bin")?;
-        let out: Int64Array = (0..n)
-            .map(|r| {
-                if v.is_null(r) || s.is_null(r) {
-                    return None;
-                }
-                floor_to(v.value(r) as i128, s.value(r) as i128, 0).and_then(|x| i64::try_from(x).ok())
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+    Arc::new(|arrays: &[ArrayRef], n: usize| Ok(Arc::new(bin_i64::<Int64Type, Int64Type>(arrays, n, 0)?) as ArrayRef))
 }
 
 /// `bin(real, real)`

@@ -45,19 +45,25 @@ pub fn parse_json_text(text: &str) -> Option<String> {
     }
 }
 
+/// The property `key` of an object, or the item `index` of an array (negative counts from the end).
+fn child<'v>(v: &'v Value, key: Option<&str>, index: Option<i64>) -> Option<&'v Value> {
+    match (v, key, index) {
+        (Value::Object(m), Some(k), _) => m.get(k),
+        (Value::Array(a), _, Some(i)) => {
+            let i = if i < 0 { a.len() as i64 + i } else { i };
+            a.get(usize::try_from(i).ok()?)
+        }
+        _ => None,
+    }
+}
+
 /// Looks up `key` (a property name, or an index when `index` is given) in JSON text.
 fn lookup(text: &str, key: Option<&str>, index: Option<i64>) -> Option<String> {
     let v: Value = serde_json::from_str(text).ok()?;
-    let child = match (&v, key, index) {
-        (Value::Object(m), Some(k), _) => m.get(k)?,
-        (Value::Array(a), _, Some(i)) => {
-            let len = a.len() as i64;
-            let i = if i < 0 { len + i } else { i };
-            a.get(usize::try_from(i).ok()?)?
-        }
+    let child = match &v {
         // a string holding JSON is looked into (values ingested as JSON text)
-        (Value::String(s), _, _) => return lookup(s, key, index),
-        _ => return None,
+        Value::String(s) => return lookup(s, key, index),
+        v => child(v, key, index)?,
     };
     if child.is_null() {
         return None;
@@ -167,24 +173,21 @@ fn json_path(path: &str) -> Option<Vec<PathStep>> {
 /// `extractjson(path, json)`: the element at `path` as a string (a string element unquoted, others as compact
 /// JSON); "" when the path is invalid or leads nowhere (extractjson-function).
 pub fn extract_json_text(path: &str, text: &str) -> String {
-    let (Some(steps), Ok(mut v)) = (json_path(path), serde_json::from_str::<Value>(text)) else {
+    let (Some(steps), Ok(v)) = (json_path(path), serde_json::from_str::<Value>(text)) else {
         return String::new();
     };
-    for step in steps {
-        let next = match (&v, step) {
-            (Value::Object(m), PathStep::Key(k)) => m.get(&k).cloned(),
-            (Value::Array(a), PathStep::Index(i)) => {
-                let i = if i < 0 { a.len() as i64 + i } else { i };
-                usize::try_from(i).ok().and_then(|i| a.get(i)).cloned()
-            }
-            _ => None,
+    let mut at = &v;
+    for step in &steps {
+        let next = match step {
+            PathStep::Key(k) => child(at, Some(k), None),
+            PathStep::Index(i) => child(at, None, Some(*i)),
         };
         match next {
-            Some(n) => v = n,
+            Some(n) => at = n,
             None => return String::new(),
         }
     }
-    value_to_string(&v)
+    value_to_string(at)
 }
 
 pub fn extract_json() -> UdfFn {
