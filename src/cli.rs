@@ -3,8 +3,8 @@
 
 use crate::catalog::{Catalog, Env};
 use crate::diagnostics::{CliError, Error};
-use crate::output::Format;
-use crate::{Options, Source};
+use crate::output::{Format, ResultWriter};
+use crate::{Session, SessionOptions, Source};
 use clap::{Parser, Subcommand};
 use miette::NamedSource;
 use std::io::Write;
@@ -30,6 +30,9 @@ pub enum Command {
     Run(RunArgs),
     /// Parse and bind every query of a pack (.kql files, Markdown KQL blocks, folders) without running it.
     Check(CheckArgs),
+    /// Show how a query runs: the Kusto schema after each pipe stage, then DataFusion's optimized logical
+    /// plan and physical plan. Takes the same arguments as `run`; no row is read.
+    Explain(RunArgs),
     /// Write deterministic synthetic data for catalog tables (one JSON file per table) to try queries on.
     ///
     /// Half the rows of every table tell one incident: device ws-102.contoso.com and account ann@contoso.com
@@ -123,6 +126,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
+        Command::Explain(args) => explain(args),
         Command::Sample(args) => sample(args),
     }
 }
@@ -146,7 +150,7 @@ fn usage(message: impl Into<String>) -> Error {
 /// The `--now` instant in Unix nanoseconds, or the wall clock.
 pub fn parse_now(now: Option<&str>) -> Result<i64, Error> {
     match now {
-        None => Ok(chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) / 100 * 100),
+        None => Ok(crate::session::wall_clock_ns()),
         Some(t) => crate::parser::parse_datetime_text(t)
             .ok_or_else(|| usage(format!("--now: '{t}' is not a datetime; use ISO-8601, e.g. 2025-03-15T00:00:00Z"))),
     }
@@ -162,17 +166,40 @@ pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Error> {
         .collect()
 }
 
-fn run(args: RunArgs) -> ExitCode {
-    let src = match (&args.file, &args.expr) {
-        (Some(_), Some(_)) => return report(usage("give either a query file or -e QUERY, not both"), None),
-        (None, None) => return report(usage("give a query file or -e QUERY (see kqlite run --help)"), None),
-        (None, Some(q)) => Source::new("<query>", q.clone()),
+/// The query of `run`/`explain`: a file or `-e` text.
+fn query_source(args: &RunArgs) -> Result<Source, Error> {
+    match (&args.file, &args.expr) {
+        (Some(_), Some(_)) => Err(usage("give either a query file or -e QUERY, not both")),
+        (None, None) => Err(usage("give a query file or -e QUERY (see kqlite run --help)")),
+        (None, Some(q)) => Ok(Source::query(q.clone())),
         (Some(f), None) => match std::fs::read_to_string(f) {
-            Ok(t) => Source::new(f.display().to_string(), t),
-            Err(e) => {
-                return report(Error::Cli(CliError::Io { path: f.display().to_string(), message: e.to_string() }), None)
-            }
+            Ok(t) => Ok(Source::new(f.display().to_string(), t)),
+            Err(e) => Err(Error::Cli(CliError::Io { path: f.display().to_string(), message: e.to_string() })),
         },
+    }
+}
+
+/// A session with `run`'s options and its `--data` registered (schemas only: no row is read here).
+fn run_session(args: &RunArgs) -> Result<Session, Error> {
+    let Some(env) = Env::parse(&args.env) else {
+        return Err(usage(format!("--env: '{}' is not one of defender, sentinel, auto", args.env)));
+    };
+    let now_ns = match &args.now {
+        Some(t) => Some(parse_now(Some(t))?),
+        None => None,
+    };
+    let opts = SessionOptions { now_ns, sets: parse_sets(&args.set)?, env, ..SessionOptions::default() };
+    let mut session = Session::new(opts)?;
+    for d in &args.data {
+        session.add_data(d)?;
+    }
+    Ok(session)
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let src = match query_source(&args) {
+        Ok(s) => s,
+        Err(e) => return report(e, None),
     };
     let Some(format) = Format::parse(&args.format) else {
         return report(
@@ -180,41 +207,69 @@ fn run(args: RunArgs) -> ExitCode {
             None,
         );
     };
-    let Some(env) = Env::parse(&args.env) else {
-        return report(usage(format!("--env: '{}' is not one of defender, sentinel, auto", args.env)), None);
-    };
-    let opts = match (parse_now(args.now.as_deref()), parse_sets(&args.set)) {
-        (Ok(now_ns), Ok(sets)) => Options { now_ns, sets, env },
-        (Err(e), _) | (_, Err(e)) => return report(e, None),
-    };
     let started = Instant::now();
-    let mut catalog = Catalog::new();
-    if let Err(e) = crate::load::load_paths(&mut catalog, &args.data) {
-        return report(e.into(), None);
-    }
-    let q = match crate::check(&src, &catalog, &opts) {
-        Ok(q) => q,
+    let session = match run_session(&args) {
+        Ok(s) => s,
+        Err(e) => return report(e, None),
+    };
+    let results = match session.run(&src) {
+        Ok(r) => r,
         Err(e) => return report(e, Some(&src)),
     };
-    for n in &q.notices {
-        eprintln!("note: {n}");
-    }
-    let batches = match crate::exec::execute(&q) {
-        Ok(b) => b,
-        Err(e) => return report(e.into(), Some(&src)),
-    };
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = crate::output::render(&q.schema, &batches, format, &mut out).and_then(|_| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the result: {e}");
-            return ExitCode::from(5);
+    for result in results {
+        for n in &result.notices {
+            eprintln!("note: {n}");
+        }
+        match print_result(result, format) {
+            Ok(n) if format == Format::Table => {
+                eprintln!("{n} row{} ({:.3} s)", if n == 1 { "" } else { "s" }, started.elapsed().as_secs_f64())
+            }
+            Ok(_) => {}
+            Err(PrintError::Query(e)) => return report(e, Some(&src)),
+            Err(PrintError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+            Err(PrintError::Write(e)) => {
+                eprintln!("error: cannot write the result: {e}");
+                return ExitCode::from(5);
+            }
         }
     }
-    if format == Format::Table {
-        let n = crate::output::row_count(&batches);
-        eprintln!("{n} row{} ({:.3} s)", if n == 1 { "" } else { "s" }, started.elapsed().as_secs_f64());
-    }
     ExitCode::SUCCESS
+}
+
+enum PrintError {
+    Query(Error),
+    Write(std::io::Error),
+}
+
+/// Writes one result to stdout batch by batch as the rows are computed; the number of rows.
+fn print_result(result: crate::QueryResult, format: Format) -> Result<usize, PrintError> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut w = ResultWriter::begin(&result.schema, format, &mut out).map_err(PrintError::Write)?;
+    for batch in result.batches {
+        let batch = batch.map_err(PrintError::Query)?;
+        w.write_batch(&batch).map_err(PrintError::Write)?;
+    }
+    let n = w.finish().map_err(PrintError::Write)?;
+    out.flush().map_err(PrintError::Write)?;
+    Ok(n)
+}
+
+fn explain(args: RunArgs) -> ExitCode {
+    let src = match query_source(&args) {
+        Ok(s) => s,
+        Err(e) => return report(e, None),
+    };
+    let session = match run_session(&args) {
+        Ok(s) => s,
+        Err(e) => return report(e, None),
+    };
+    match session.explain(&src) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(e, Some(&src)),
+    }
 }
 
 fn check(args: CheckArgs) -> ExitCode {
@@ -226,10 +281,14 @@ fn check(args: CheckArgs) -> ExitCode {
     let Some(env) = Env::parse(&args.env) else {
         return report(usage(format!("--env: '{}' is not one of defender, sentinel, auto", args.env)), None);
     };
-    let mut catalog = Catalog::new();
+    let opts = SessionOptions { env, ..SessionOptions::default() };
+    let mut session = match Session::new(opts) {
+        Ok(s) => s,
+        Err(e) => return report(e, None),
+    };
     for s in &args.schema {
-        if let Err(e) = crate::harness::load_schema(&mut catalog, s) {
-            return report(e.into(), None);
+        if let Err(e) = session.add_schema(s) {
+            return report(e, None);
         }
     }
     let files = match crate::harness::packs::pack_files(&args.paths) {
@@ -239,7 +298,6 @@ fn check(args: CheckArgs) -> ExitCode {
     if let Some(missing) = args.paths.iter().find(|p| !p.exists()) {
         return report(usage(format!("no such file or folder: {}", missing.display())), None);
     }
-    let opts = Options { now_ns: parse_now(None).unwrap_or(0), sets: vec![], env };
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut out = std::io::stdout().lock();
     for f in files {
@@ -250,7 +308,7 @@ fn check(args: CheckArgs) -> ExitCode {
             }
         };
         for q in queries {
-            let r = crate::harness::check_query(q, &catalog, &opts);
+            let r = crate::harness::check_query(q, &session);
             let ok = r.outcome.is_ok();
             if ok {
                 passed += 1

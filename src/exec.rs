@@ -1,28 +1,133 @@
-//! Execute stage: hands a bound plan to a DataFusion `SessionContext` (which optimises it and builds the
-//! physical plan) and collects the Arrow batches. All async code of the library lives here.
+//! Execute stage: one DataFusion `SessionContext` and one tokio runtime per [`crate::Session`], reused by every
+//! query. A bound plan is optimised, planned physically and executed as a stream of Arrow batches, which the
+//! caller pulls one at a time ([`BatchStream`] is a plain iterator). All async code of the library lives here.
 
-use crate::binder::BoundQuery;
-use crate::diagnostics::ExecError;
+use crate::diagnostics::{Error, ExecError, LoadError};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::DataFusionError;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::{displayable, SendableRecordBatchStream};
 use datafusion::prelude::SessionConfig;
+use futures::StreamExt;
+use std::sync::Arc;
 
-/// A context configured for kqlite: Kusto identifiers are case-sensitive, no SQL normalisation applies.
-pub fn context() -> SessionContext {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let config = SessionConfig::new().with_target_partitions(threads).with_batch_size(8192);
-    SessionContext::new_with_config(config)
+/// The execution half of a session: context, runtime and the functions registered in the context.
+pub struct Executor {
+    ctx: SessionContext,
+    rt: Arc<tokio::runtime::Runtime>,
 }
 
-/// Runs the plan to completion on a fresh multi-threaded runtime.
-pub fn execute(q: &BoundQuery) -> Result<Vec<RecordBatch>, ExecError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ExecError::Internal { message: format!("cannot start the runtime: {e}") })?;
-    rt.block_on(async {
-        let ctx = context();
-        let df = ctx.execute_logical_plan(q.plan.clone()).await?;
-        Ok(df.collect().await?)
-    })
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor").field("session_id", &self.ctx.session_id()).finish()
+    }
+}
+
+/// Rows per batch flowing through the plan.
+pub const BATCH_SIZE: usize = 8192;
+
+impl Executor {
+    /// A context configured for kqlite (all cores, 8,192-row batches, an optional memory limit in bytes) with
+    /// kqlite's named functions registered, and the runtime that drives it.
+    pub fn new(memory_limit: Option<usize>) -> Result<Executor, ExecError> {
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let config = SessionConfig::new().with_target_partitions(threads).with_batch_size(BATCH_SIZE);
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(limit) = memory_limit {
+            runtime = runtime.with_memory_limit(limit, 1.0);
+        }
+        let runtime = runtime.build_arc().map_err(|e| ExecError::Internal { message: e.to_string() })?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        for f in crate::functions::udf::all_scalar() {
+            ctx.register_udf(f.as_ref().clone());
+        }
+        for f in crate::functions::udf::all_aggregate() {
+            ctx.register_udaf(f.as_ref().clone());
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .map_err(|e| ExecError::Internal { message: format!("cannot start the runtime: {e}") })?;
+        Ok(Executor { ctx, rt: Arc::new(rt) })
+    }
+
+    /// The DataFusion context (its function registry decodes serialized plans).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Starts running a plan; rows arrive as the caller pulls them.
+    pub fn stream(&self, plan: LogicalPlan) -> Result<BatchStream, Error> {
+        let ctx = self.ctx.clone();
+        let stream = self.rt.block_on(async move {
+            let df = ctx.execute_logical_plan(plan).await?;
+            df.execute_stream().await
+        });
+        match stream {
+            Ok(s) => Ok(BatchStream { stream: Some(s), rt: self.rt.clone() }),
+            Err(e) => Err(df_error(e)),
+        }
+    }
+
+    /// Runs a plan to the end and collects its rows.
+    pub fn collect(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>, Error> {
+        self.stream(plan)?.collect()
+    }
+
+    /// DataFusion's optimised logical plan and physical plan, indented, for `kqlite explain`.
+    pub fn explain(&self, plan: LogicalPlan) -> Result<(String, String), Error> {
+        let state = self.ctx.state();
+        let optimized = state.optimize(&plan).map_err(df_error)?;
+        let logical = optimized.display_indent().to_string();
+        let physical = self.rt.block_on(state.create_physical_plan(&optimized)).map_err(df_error)?;
+        let physical = displayable(physical.as_ref()).indent(true).to_string();
+        Ok((logical, physical))
+    }
+}
+
+/// The rows of a running query, one batch at a time; dropping it stops the query.
+pub struct BatchStream {
+    stream: Option<SendableRecordBatchStream>,
+    rt: Arc<tokio::runtime::Runtime>,
+}
+
+impl Iterator for BatchStream {
+    type Item = Result<RecordBatch, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let stream = self.stream.as_mut()?;
+        let next = self.rt.block_on(stream.next());
+        match next {
+            Some(Ok(b)) => Some(Ok(b)),
+            Some(Err(e)) => {
+                self.stream = None;
+                Some(Err(df_error(e)))
+            }
+            None => {
+                self.stream = None;
+                None
+            }
+        }
+    }
+}
+
+/// A DataFusion error as kqlite's: a data file that cannot be read is a load error (exit 6, naming the
+/// file), anything else a runtime error.
+pub fn df_error(e: DataFusionError) -> Error {
+    if let Some(load) = find_load_error(&e) {
+        return Error::Load(load);
+    }
+    Error::Exec(ExecError::from(e))
+}
+
+fn find_load_error(e: &DataFusionError) -> Option<LoadError> {
+    match e {
+        DataFusionError::External(b) => b.downcast_ref::<LoadError>().cloned(),
+        DataFusionError::Context(_, inner) => find_load_error(inner),
+        DataFusionError::Shared(inner) => find_load_error(inner),
+        _ => None,
+    }
 }

@@ -20,12 +20,14 @@ pub mod load;
 pub mod output;
 pub mod parser;
 pub mod sample;
+pub mod session;
 pub mod source;
 pub mod types;
 
 pub use binder::{BoundQuery, Options};
 pub use catalog::{Catalog, Env};
 pub use diagnostics::Error;
+pub use session::{QueryResult, Session, SessionOptions};
 pub use source::Source;
 
 use datafusion::arrow::record_batch::RecordBatch;
@@ -37,9 +39,10 @@ pub fn check(src: &Source, catalog: &Catalog, opts: &Options) -> Result<BoundQue
     Ok(binder::bind(&script, catalog, opts)?)
 }
 
-/// Binds and runs a query, returning its schema and rows.
+/// Binds and runs a query over `catalog` with a one-off executor, returning its schema and rows (a
+/// [`Session`] reuses one executor across queries; prefer it).
 pub fn run_query(src: &Source, catalog: &Catalog, opts: &Options) -> Result<(BoundQuery, Vec<RecordBatch>), Error> {
     let q = check(src, catalog, opts)?;
-    let batches = exec::execute(&q)?;
+    let batches = exec::Executor::new(None)?.collect(q.plan.clone())?;
     Ok((q, batches))
 }

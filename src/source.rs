@@ -14,9 +14,20 @@ impl Source {
         Source { name: name.into(), text: text.into() }
     }
 
+    /// A query typed by a user (`-e`, an API call), named `<query>` in reports.
+    pub fn query(text: impl Into<String>) -> Self {
+        Source::new("<query>", text)
+    }
+
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         line_col(&self.text, offset)
+    }
+}
+
+impl From<&str> for Source {
+    fn from(text: &str) -> Self {
+        Source::query(text)
     }
 }
 

@@ -152,4 +152,10 @@ impl KqlSchema {
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()
     }
+    /// The Arrow schema of rows with these columns (every field nullable).
+    pub fn arrow(&self) -> std::sync::Arc<datafusion::arrow::datatypes::Schema> {
+        use datafusion::arrow::datatypes::{Field, Schema};
+        let fields: Vec<Field> = self.columns.iter().map(|c| Field::new(&c.name, c.ty.to_arrow(), true)).collect();
+        std::sync::Arc::new(Schema::new(fields))
+    }
 }

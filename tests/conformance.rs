@@ -4,11 +4,10 @@
 // Test code: a failed expectation should panic with its message.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
-use kqlite::catalog::{Catalog, LoadedTable};
 use kqlite::output::values::{cell_json, cell_text};
 use kqlite::parser::{parse_datetime_text, parse_timespan_text};
 use kqlite::types::{KqlSchema, KqlType};
-use kqlite::{Options, Source};
+use kqlite::{Options, Session, SessionOptions, Source};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 use std::path::Path;
@@ -120,16 +119,18 @@ fn options(items: &[Item]) -> Options {
     opts
 }
 
-fn catalog(items: &[Item], opts: &Options) -> Result<Catalog, Failed> {
-    let mut cat = Catalog::new();
+/// A session holding the tables of the `.set` lines, each computed in it.
+fn session(items: &[Item], opts: &Options) -> Result<Session, Failed> {
+    let session_opts = SessionOptions { now_ns: Some(opts.now_ns), ..SessionOptions::default() };
+    let mut s = Session::new(session_opts).map_err(|e| format!("cannot start a session: {e}"))?;
     for it in items {
         if let Item::Set { name, query } = it {
             let src = Source::new(format!(".set {name}"), query.clone());
-            let (q, batches) = kqlite::run_query(&src, &cat, opts).map_err(|e| format!(".set {name} failed: {e}"))?;
-            cat.loaded.insert(name.clone(), LoadedTable { schema: q.schema, batches, origin: name.clone() });
+            let (schema, batches) = s.run_collect(&src).map_err(|e| format!(".set {name} failed: {e}"))?;
+            s.add_table(name, schema, batches);
         }
     }
-    Ok(cat)
+    Ok(s)
 }
 
 /// Does an actual cell match the expected text for a column of type `ty`?
@@ -192,9 +193,9 @@ mod kqlite_array {
 
 fn run_case(items: &[Item], case: &Case) -> Result<(), Failed> {
     let opts = options(items);
-    let cat = catalog(items, &opts)?;
+    let session = session(items, &opts)?;
     let src = Source::new("case", case.query.clone());
-    let result = kqlite::run_query(&src, &cat, &opts);
+    let result = session.run_collect(&src);
     if let Some(code) = &case.error {
         return match result {
             Ok(_) => Err(format!("expected error {code}, but the query succeeded").into()),
@@ -202,8 +203,8 @@ fn run_case(items: &[Item], case: &Case) -> Result<(), Failed> {
             Err(e) => Err(format!("expected error {code}, got {}: {e}", e.code()).into()),
         };
     }
-    let (q, batches) = result.map_err(|e| format!("query failed: {}: {e}", e.code()))?;
-    let got_header: Vec<String> = q.schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect();
+    let (schema, batches) = result.map_err(|e| format!("query failed: {}: {e}", e.code()))?;
+    let got_header: Vec<String> = schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect();
     if got_header != case.header {
         return Err(format!(
             "columns differ\n  expected: {}\n  actual:   {}",
@@ -222,7 +223,7 @@ fn run_case(items: &[Item], case: &Case) -> Result<(), Failed> {
         rows.iter()
             .map(|(b, r)| {
                 let batch = &batches[*b];
-                q.schema
+                schema
                     .columns
                     .iter()
                     .enumerate()
@@ -256,14 +257,14 @@ fn run_case(items: &[Item], case: &Case) -> Result<(), Failed> {
     };
     if case.ordered {
         for (exp, act) in case.rows.iter().zip(&actual) {
-            if !row_matches(exp, *act, &q.schema) {
+            if !row_matches(exp, *act, &schema) {
                 return Err(fail());
             }
         }
     } else {
         let mut used = vec![false; actual.len()];
         for exp in &case.rows {
-            let found = (0..actual.len()).find(|&k| !used[k] && row_matches(exp, actual[k], &q.schema));
+            let found = (0..actual.len()).find(|&k| !used[k] && row_matches(exp, actual[k], &schema));
             match found {
                 Some(k) => used[k] = true,
                 None => return Err(fail()),

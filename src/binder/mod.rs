@@ -5,6 +5,7 @@
 mod expr;
 pub mod names;
 mod operators;
+pub use operators::KIND_VALUES;
 mod source;
 pub use source::arrow_schema;
 
@@ -70,6 +71,15 @@ pub struct BoundQuery {
     pub notices: Vec<String>,
     /// the environment the names resolved in
     pub env: Env,
+    /// the Kusto schema after each pipe stage, in binding order (`kqlite explain` prints them)
+    pub stages: Vec<Stage>,
+}
+
+/// One operator of a pipeline and the row scope it produces.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub span: Span,
+    pub schema: KqlSchema,
 }
 
 /// What a `let` name stands for.
@@ -91,6 +101,8 @@ pub struct Binder<'a> {
     counter: usize,
     /// counter for generated `Column1`, `Column2`… names, numbered once per query
     columns: usize,
+    /// the schema after each pipe stage bound so far
+    stages: Vec<Stage>,
 }
 
 pub(crate) fn col(name: &str) -> Expr {
@@ -112,17 +124,29 @@ fn is_tabular_syntax(k: &ast::ExprKind) -> bool {
 
 /// Binds a script in the options' environment (`auto`: Defender first, then Sentinel).
 pub fn bind(script: &Script, catalog: &Catalog, opts: &Options) -> Result<BoundQuery, BindError> {
+    bind_with(&[], script, catalog, opts)
+}
+
+/// Binds a script after `prelude`, `let` statements kept from earlier input (a REPL's definitions): they
+/// are in scope, and the script's own `let`s may shadow them.
+pub fn bind_with(
+    prelude: &[ast::Let],
+    script: &Script,
+    catalog: &Catalog,
+    opts: &Options,
+) -> Result<BoundQuery, BindError> {
+    let bind_in = |env| bind_in(prelude, script, catalog, opts, env);
     match opts.env {
-        Env::Auto => match bind_in(script, catalog, opts, Env::Defender) {
+        Env::Auto => match bind_in(Env::Defender) {
             Ok(q) => Ok(q),
-            Err(first) => match bind_in(script, catalog, opts, Env::Sentinel) {
+            Err(first) => match bind_in(Env::Sentinel) {
                 Ok(q) => Ok(q),
                 // both failed: report the error that got further into the query (a Sentinel query fails
                 // early in Defender on TimeGenerated, and its real mistake is further on)
                 Err(second) => Err(if error_offset(&second) > error_offset(&first) { second } else { first }),
             },
         },
-        env => bind_in(script, catalog, opts, env),
+        env => bind_in(env),
     }
 }
 
@@ -132,8 +156,29 @@ fn error_offset(e: &BindError) -> usize {
     e.labels().and_then(|mut l| l.next()).map_or(0, |l| l.offset())
 }
 
-fn bind_in(script: &Script, catalog: &Catalog, opts: &Options, env: Env) -> Result<BoundQuery, BindError> {
-    let mut b = Binder { catalog, opts, env, scopes: vec![HashMap::new()], notices: vec![], counter: 0, columns: 0 };
+fn bind_in(
+    prelude: &[ast::Let],
+    script: &Script,
+    catalog: &Catalog,
+    opts: &Options,
+    env: Env,
+) -> Result<BoundQuery, BindError> {
+    let mut b = Binder {
+        catalog,
+        opts,
+        env,
+        scopes: vec![HashMap::new()],
+        notices: vec![],
+        counter: 0,
+        columns: 0,
+        stages: vec![],
+    };
+    if !prelude.is_empty() {
+        for l in prelude {
+            b.bind_let(l, true)?;
+        }
+        b.push_scope();
+    }
     let mut last: Option<Bound> = None;
     for st in &script.statements {
         match st {
@@ -142,7 +187,7 @@ fn bind_in(script: &Script, catalog: &Catalog, opts: &Options, env: Env) -> Resu
         }
     }
     let Some(q) = last else { return Err(BindError::NoQuery { span: script.span.into() }) };
-    Ok(BoundQuery { plan: q.plan, schema: q.schema, notices: b.notices, env })
+    Ok(BoundQuery { plan: q.plan, schema: q.schema, notices: b.notices, env, stages: b.stages })
 }
 
 impl<'a> Binder<'a> {
@@ -277,7 +322,9 @@ impl<'a> Binder<'a> {
         match &e.kind {
             K::Pipe { source, op } => {
                 let input = self.bind_tabular(source)?;
-                self.bind_operator(input, op)
+                let out = self.bind_operator(input, op)?;
+                self.stages.push(Stage { span: op.span, schema: out.schema.clone() });
+                Ok(out)
             }
             K::Paren(inner) => self.bind_tabular(inner),
             _ => self.bind_source(e),

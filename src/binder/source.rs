@@ -8,8 +8,7 @@ use crate::diagnostics::BindError;
 use crate::functions::{null_of, Arg};
 use crate::source::Span;
 use crate::types::{KqlColumn, KqlSchema, KqlType};
-use datafusion::arrow::datatypes::{Field, Schema};
-use datafusion::catalog::MemTable;
+use datafusion::arrow::datatypes::Schema;
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
 use std::sync::Arc;
@@ -21,7 +20,7 @@ pub fn is_builtin_table_function(name: &str) -> bool {
 
 /// An Arrow schema for a Kusto schema.
 pub fn arrow_schema(s: &KqlSchema) -> Arc<Schema> {
-    Arc::new(Schema::new(s.columns.iter().map(|c| Field::new(&c.name, c.ty.to_arrow(), true)).collect::<Vec<_>>()))
+    s.arrow()
 }
 
 impl Binder<'_> {
@@ -69,7 +68,7 @@ impl Binder<'_> {
                 if !self.notices.contains(&notice) {
                     self.notices.push(notice);
                 }
-                self.mem_scan(name, schema, vec![], span)
+                self.mem_scan(name, schema, span)
             }
             None => {
                 let names = self.catalog.table_names(self.env);
@@ -82,17 +81,22 @@ impl Binder<'_> {
         }
     }
 
-    fn mem_scan(
+    /// A table with no rows and this schema (a catalog table without data, `externaldata`, an empty datatable).
+    fn mem_scan(&mut self, name: &str, schema: KqlSchema, span: Span) -> Result<Bound, BindError> {
+        let table = datafusion::catalog::empty::EmptyTable::new(schema.arrow());
+        self.provider_scan(name, Arc::new(table), schema, span)
+    }
+
+    /// A scan of a table provider; rows are read only when the plan runs.
+    fn provider_scan(
         &mut self,
         name: &str,
+        provider: Arc<dyn datafusion::datasource::TableProvider>,
         schema: KqlSchema,
-        batches: Vec<datafusion::arrow::record_batch::RecordBatch>,
         span: Span,
     ) -> Result<Bound, BindError> {
-        let arrow = arrow_schema(&schema);
-        let table = MemTable::try_new(arrow, vec![batches]).map_err(df_err(span))?;
         let alias = self.fresh(name);
-        let plan = LogicalPlanBuilder::scan(alias, provider_as_source(Arc::new(table)), None)
+        let plan = LogicalPlanBuilder::scan(alias, provider_as_source(provider), None)
             .and_then(|b| b.build())
             .map_err(df_err(span))?;
         Bound::new(plan, schema, span)
@@ -107,7 +111,7 @@ impl Binder<'_> {
         builtin: Option<&KqlSchema>,
         span: Span,
     ) -> Result<Bound, BindError> {
-        let raw = self.mem_scan(name, data.schema.clone(), data.batches.clone(), span)?;
+        let raw = self.provider_scan(name, data.provider.clone(), data.schema.clone(), span)?;
         let Some(builtin) = builtin else { return Ok(raw) };
         let have = |n: &str| data.schema.find(n).map(|(_, c)| c.ty);
         let mut items = Vec::new();
@@ -207,7 +211,7 @@ impl Binder<'_> {
             });
         }
         if values.is_empty() {
-            return self.mem_scan("datatable", schema, vec![], span);
+            return self.mem_scan("datatable", schema, span);
         }
         let mut rows = Vec::new();
         for chunk in values.chunks(schema.len()) {
@@ -254,7 +258,7 @@ impl Binder<'_> {
         if !self.notices.contains(&notice) {
             self.notices.push(notice);
         }
-        self.mem_scan("externaldata", KqlSchema::new(schema), vec![], span)
+        self.mem_scan("externaldata", KqlSchema::new(schema), span)
     }
 
     /// `print a = 1, 2`: one row; unnamed columns are `print_0`, `print_1`… by position (print-operator).

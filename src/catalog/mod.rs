@@ -6,18 +6,21 @@ mod functions;
 pub use functions::{builtin_function, builtin_function_names};
 
 use crate::types::{KqlColumn, KqlSchema, KqlType};
-use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::TableProvider;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 static DEFENDER_JSON: &str = include_str!("envs/defender-xdr.json");
 static SENTINEL_JSON: &str = include_str!("envs/sentinel.json");
 
 /// Which portal's schemas names resolve against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Env {
     Defender,
     Sentinel,
+    /// Defender first (with the workspace tables Defender lacks), then Sentinel
+    #[default]
     Auto,
 }
 
@@ -79,11 +82,11 @@ pub fn sentinel() -> &'static BTreeMap<String, BuiltinTable> {
     S.get_or_init(|| parse_env(SENTINEL_JSON))
 }
 
-/// A table loaded from a dump: its schema and rows.
+/// A table with data: its schema, and the provider that reads its rows when a plan scans it.
 #[derive(Debug, Clone)]
 pub struct LoadedTable {
     pub schema: KqlSchema,
-    pub batches: Vec<RecordBatch>,
+    pub provider: Arc<dyn TableProvider>,
     /// the file(s) it came from, for messages
     pub origin: String,
 }
@@ -143,6 +146,46 @@ impl Catalog {
         names.sort();
         names.dedup();
         names
+    }
+
+    /// Adds the tables of a schema file (the format of the built-in catalogs) to the catalog.
+    pub fn load_schema_file(&mut self, path: &std::path::Path) -> Result<usize, crate::diagnostics::LoadError> {
+        use crate::diagnostics::LoadError;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| LoadError::Io { path: path.display().to_string(), message: e.to_string() })?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| LoadError::Json {
+            path: path.display().to_string(),
+            line: e.line(),
+            col: e.column(),
+            message: e.to_string(),
+        })?;
+        let Some(tables) = v.get("tables").and_then(|t| t.as_object()) else {
+            return Err(LoadError::Format {
+                path: path.display().to_string(),
+                line: 1,
+                col: 1,
+                message: "expected {\"tables\": {\"Name\": {\"columns\": [[\"Col\", \"type\"], ...]}}}".into(),
+            });
+        };
+        for (name, t) in tables {
+            let mut cols = Vec::new();
+            for c in t.get("columns").and_then(|c| c.as_array()).cloned().unwrap_or_default() {
+                let (Some(n), Some(ty)) = (c.get(0).and_then(|x| x.as_str()), c.get(1).and_then(|x| x.as_str())) else {
+                    continue;
+                };
+                let Some(ty) = crate::types::KqlType::parse(ty) else {
+                    return Err(LoadError::Format {
+                        path: path.display().to_string(),
+                        line: 1,
+                        col: 1,
+                        message: format!("table {name}: column {n} has an unknown type '{ty}'"),
+                    });
+                };
+                cols.push(crate::types::KqlColumn { name: n.to_string(), ty });
+            }
+            self.extra.insert(name.clone(), crate::types::KqlSchema::new(cols));
+        }
+        Ok(tables.len())
     }
 
     /// The column types the catalogs give a table, for typing a dump: Defender's first, then Sentinel's.

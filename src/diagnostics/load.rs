@@ -3,7 +3,7 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
-#[derive(Debug, Error, Diagnostic)]
+#[derive(Debug, Clone, Error, Diagnostic)]
 pub enum LoadError {
     /// A file that cannot be read at all.
     #[error("cannot read {path}: {message}")]

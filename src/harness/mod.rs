@@ -3,10 +3,8 @@
 
 pub mod packs;
 
-use crate::catalog::Catalog;
 use crate::diagnostics::Error;
 use crate::source::Source;
-use crate::Options;
 use miette::Diagnostic;
 use serde_json::json;
 
@@ -21,10 +19,10 @@ pub fn source_of(q: &packs::PackQuery) -> Source {
     Source::new(q.file.display().to_string(), format!("{}{}", "\n".repeat(q.line.saturating_sub(1)), q.text))
 }
 
-/// Parses and binds one query against the catalog (schema-only: nothing is executed).
-pub fn check_query(q: packs::PackQuery, catalog: &Catalog, opts: &Options) -> CheckResult {
+/// Parses and binds one query in a session (schema-only: nothing is executed).
+pub fn check_query(q: packs::PackQuery, session: &crate::Session) -> CheckResult {
     let src = source_of(&q);
-    let outcome = match crate::check(&src, catalog, opts) {
+    let outcome = match session.check(&src) {
         Ok(b) => Ok(b.schema),
         // a block of `let` declarations only (packs use them as parameter blocks) binds, it just returns no rows
         Err(Error::Bind(crate::diagnostics::BindError::NoQuery { .. })) => Ok(crate::types::KqlSchema::default()),
@@ -40,46 +38,6 @@ pub fn error_position(r: &CheckResult, e: &Error) -> (usize, usize) {
         Some(o) => crate::source::line_col(&source_of(&r.query).text, o),
         None => (r.query.line, 1),
     }
-}
-
-/// Adds the tables of a schema file (the format of the built-in catalogs) to the catalog.
-pub fn load_schema(catalog: &mut Catalog, path: &std::path::Path) -> Result<usize, crate::diagnostics::LoadError> {
-    use crate::diagnostics::LoadError;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| LoadError::Io { path: path.display().to_string(), message: e.to_string() })?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| LoadError::Json {
-        path: path.display().to_string(),
-        line: e.line(),
-        col: e.column(),
-        message: e.to_string(),
-    })?;
-    let Some(tables) = v.get("tables").and_then(|t| t.as_object()) else {
-        return Err(LoadError::Format {
-            path: path.display().to_string(),
-            line: 1,
-            col: 1,
-            message: "expected {\"tables\": {\"Name\": {\"columns\": [[\"Col\", \"type\"], ...]}}}".into(),
-        });
-    };
-    for (name, t) in tables {
-        let mut cols = Vec::new();
-        for c in t.get("columns").and_then(|c| c.as_array()).cloned().unwrap_or_default() {
-            let (Some(n), Some(ty)) = (c.get(0).and_then(|x| x.as_str()), c.get(1).and_then(|x| x.as_str())) else {
-                continue;
-            };
-            let Some(ty) = crate::types::KqlType::parse(ty) else {
-                return Err(LoadError::Format {
-                    path: path.display().to_string(),
-                    line: 1,
-                    col: 1,
-                    message: format!("table {name}: column {n} has an unknown type '{ty}'"),
-                });
-            };
-            cols.push(crate::types::KqlColumn { name: n.to_string(), ty });
-        }
-        catalog.extra.insert(name.clone(), crate::types::KqlSchema::new(cols));
-    }
-    Ok(tables.len())
 }
 
 /// One JSON line: `{"file","line","ok","errors":[{"code","message","line","col"}],"columns":[{"name","type"}]}`.

@@ -4,10 +4,13 @@
 //! the file, line and column.
 
 mod build;
+mod provider;
+pub use provider::DataTable;
 
 use crate::catalog::{Catalog, LoadedTable};
 use crate::diagnostics::LoadError;
 use crate::types::{KqlColumn, KqlSchema, KqlType};
+use datafusion::arrow::record_batch::RecordBatch;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -58,26 +61,135 @@ fn stem(path: &Path) -> String {
     s.split('.').next().unwrap_or(s).to_string()
 }
 
-/// Loads every `--data` path into the catalog. Tables of the same name from several files are concatenated.
-pub fn load_paths(catalog: &mut Catalog, paths: &[PathBuf]) -> Result<(), LoadError> {
-    let mut raws: Vec<RawTable> = Vec::new();
+/// A table found in `--data` files: its name, its schema (declared columns, then the catalog's, then types
+/// inferred from a sample of rows) and the files that hold its rows. No row is loaded.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    pub name: String,
+    pub schema: KqlSchema,
+    pub files: Vec<PathBuf>,
+}
+
+/// How much of a large JSON-array or NDJSON file is read to find its columns and their types.
+const SAMPLE_BYTES: usize = 1 << 20;
+
+/// Finds the tables of every `--data` path and their schemas, reading at most [`SAMPLE_BYTES`] of each JSON
+/// array or NDJSON file (API response files are read whole). Tables of the same name from several files are
+/// one table.
+pub fn discover(catalog: &Catalog, paths: &[PathBuf]) -> Result<Vec<Discovered>, LoadError> {
+    let mut by_name: Vec<(String, Vec<RawTable>, Vec<PathBuf>)> = Vec::new();
     for p in paths {
         for f in data_files(p)? {
-            raws.extend(read_file(&f)?);
+            for r in sample_file(&f)? {
+                match by_name.iter_mut().find(|(n, _, _)| *n == r.name) {
+                    Some((_, parts, files)) => {
+                        if !files.contains(&f) {
+                            files.push(f.clone());
+                        }
+                        parts.push(r);
+                    }
+                    None => by_name.push((r.name.clone(), vec![r], vec![f.clone()])),
+                }
+            }
         }
     }
-    let mut by_name: Vec<(String, Vec<RawTable>)> = Vec::new();
-    for r in raws {
-        match by_name.iter_mut().find(|(n, _)| *n == r.name) {
-            Some((_, v)) => v.push(r),
-            None => by_name.push((r.name.clone(), vec![r])),
-        }
-    }
-    for (name, parts) in by_name {
-        let table = type_table(catalog, &name, parts)?;
-        catalog.loaded.insert(name, table);
+    Ok(by_name
+        .into_iter()
+        .map(|(name, parts, files)| Discovered { schema: schema_of(catalog, &name, &parts), name, files })
+        .collect())
+}
+
+/// Registers every `--data` path in the catalog as a table whose rows are read on first use.
+pub fn load_paths(catalog: &mut Catalog, paths: &[PathBuf]) -> Result<(), LoadError> {
+    for d in discover(catalog, paths)? {
+        let origin = d.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
+        let provider = std::sync::Arc::new(DataTable::from_files(&d.name, d.schema.clone(), d.files));
+        catalog.loaded.insert(d.name, LoadedTable { schema: d.schema, provider, origin });
     }
     Ok(())
+}
+
+/// Reads the rows of table `name` from `files`, typed to `schema`, in batches of `batch_rows` rows.
+pub fn read_table(
+    name: &str,
+    schema: &KqlSchema,
+    files: &[PathBuf],
+    batch_rows: usize,
+) -> Result<Vec<RecordBatch>, LoadError> {
+    let mut out = Vec::new();
+    for f in files {
+        for part in read_file(f)?.into_iter().filter(|t| t.name == name) {
+            let rows: Vec<&Map<String, Value>> = part.rows.iter().collect();
+            for chunk in rows.chunks(batch_rows.max(1)) {
+                let batch = build::record_batch(schema, chunk).map_err(|m| LoadError::Format {
+                    path: part.origin.clone(),
+                    line: 1,
+                    col: 1,
+                    message: m,
+                })?;
+                out.push(batch);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The tables of a file as far as a sample of it shows them: small files and API responses whole; of a large
+/// JSON array or NDJSON file, the complete rows in its first [`SAMPLE_BYTES`].
+fn sample_file(path: &Path) -> Result<Vec<RawTable>, LoadError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| LoadError::Io { path: path.display().to_string(), message: e.to_string() };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len <= SAMPLE_BYTES as u64 {
+        return read_file(path);
+    }
+    let mut head = Vec::with_capacity(SAMPLE_BYTES);
+    std::fs::File::open(path).map_err(io)?.take(SAMPLE_BYTES as u64).read_to_end(&mut head).map_err(io)?;
+    let origin = path.display().to_string();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let body = head.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&head);
+    let first = body.iter().position(|b| !b.is_ascii_whitespace());
+    let ndjson = ext == "ndjson" || ext == "jsonl" || looks_like_ndjson(body);
+    match first.and_then(|i| body.get(i)) {
+        _ if ndjson => Ok(vec![RawTable { name: stem(path), declared: vec![], rows: ndjson_prefix(body), origin }]),
+        Some(b'[') => Ok(vec![RawTable { name: stem(path), declared: vec![], rows: array_prefix(body), origin }]),
+        // an API response: its declared schema may be anywhere in the file
+        _ => read_file(path),
+    }
+}
+
+/// Does the text start with a complete JSON object on its first line, followed by a line starting with `{`?
+fn looks_like_ndjson(body: &[u8]) -> bool {
+    let mut lines = body.split(|b| *b == b'\n').filter(|l| !l.trim_ascii().is_empty());
+    let first_ok = lines.next().is_some_and(|l| serde_json::from_slice::<Map<String, Value>>(l).is_ok());
+    first_ok && lines.next().is_some_and(|l| l.trim_ascii_start().starts_with(b"{"))
+}
+
+/// The complete object lines of an NDJSON prefix (the last, cut, line is left out).
+fn ndjson_prefix(body: &[u8]) -> Vec<Map<String, Value>> {
+    let complete = body.iter().rposition(|b| *b == b'\n').map_or(&[][..], |i| body.get(..i).unwrap_or(&[]));
+    complete.split(|b| *b == b'\n').filter_map(|l| serde_json::from_slice::<Map<String, Value>>(l).ok()).collect()
+}
+
+/// The complete row objects at the start of a JSON array that is cut short.
+fn array_prefix(body: &[u8]) -> Vec<Map<String, Value>> {
+    let mut rows = Vec::new();
+    let Some(open) = body.iter().position(|b| *b == b'[') else { return rows };
+    let mut pos = open + 1;
+    loop {
+        let rest = body.get(pos..).unwrap_or(&[]);
+        let mut it = serde_json::Deserializer::from_slice(rest).into_iter::<Map<String, Value>>();
+        match it.next() {
+            Some(Ok(m)) => rows.push(m),
+            _ => return rows,
+        }
+        pos += it.byte_offset();
+        let after = body.get(pos..).unwrap_or(&[]);
+        match after.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) if after.get(i) == Some(&b',') => pos += i + 1,
+            _ => return rows,
+        }
+    }
 }
 
 fn read_file(path: &Path) -> Result<Vec<RawTable>, LoadError> {
@@ -245,8 +357,8 @@ fn defender_api(schema: Value, results: Value, origin: &str, stem: String) -> Re
     Ok(vec![RawTable { name: stem, declared, rows, origin: origin.into() }])
 }
 
-/// Types a table: declared types, then the catalog's, then inference from values; catalog order first.
-fn type_table(catalog: &Catalog, name: &str, parts: Vec<RawTable>) -> Result<LoadedTable, LoadError> {
+/// The schema of a table: declared types, then the catalog's, then inference from values; catalog order first.
+fn schema_of(catalog: &Catalog, name: &str, parts: &[RawTable]) -> KqlSchema {
     let known = catalog.known_columns(name);
     let mut columns: Vec<KqlColumn> = Vec::new();
     let add = |c: KqlColumn, columns: &mut Vec<KqlColumn>| {
@@ -254,13 +366,13 @@ fn type_table(catalog: &Catalog, name: &str, parts: Vec<RawTable>) -> Result<Loa
             columns.push(c);
         }
     };
-    for p in &parts {
+    for p in parts {
         for c in &p.declared {
             add(c.clone(), &mut columns);
         }
     }
     let mut seen_keys: Vec<String> = Vec::new();
-    for p in &parts {
+    for p in parts {
         for r in &p.rows {
             for k in r.keys() {
                 if !seen_keys.contains(k) {
@@ -284,16 +396,7 @@ fn type_table(catalog: &Catalog, name: &str, parts: Vec<RawTable>) -> Result<Loa
         let ty = infer(parts.iter().flat_map(|p| p.rows.iter().filter_map(|r| r.get(key))));
         add(KqlColumn { name: key.clone(), ty }, &mut columns);
     }
-    let schema = KqlSchema::new(columns);
-    let origin = parts.iter().map(|p| p.origin.clone()).collect::<Vec<_>>().join(", ");
-    let rows: Vec<&Map<String, Value>> = parts.iter().flat_map(|p| p.rows.iter()).collect();
-    let batch = build::record_batch(&schema, &rows).map_err(|m| LoadError::Format {
-        path: origin.clone(),
-        line: 1,
-        col: 1,
-        message: m,
-    })?;
-    Ok(LoadedTable { schema, batches: vec![batch], origin })
+    KqlSchema::new(columns)
 }
 
 /// The Kusto type that fits every non-null value of a column.

@@ -127,7 +127,7 @@ impl Binder<'_> {
                 return Err(BindError::InvalidArgument {
                     message: format!("'{kind}' is not a join kind"),
                     span: k.into(),
-                    help: Some("use innerunique, inner, leftouter, rightouter, fullouter, leftsemi, leftanti, rightsemi or rightanti".into()),
+                    help: Some(join_kinds_help()),
                 });
             }
         };
@@ -232,6 +232,15 @@ impl Binder<'_> {
         }
         let raw = Bound { schema: crate::types::KqlSchema::default(), plan, label: None };
         self.project(raw, items, span)
+    }
+}
+
+/// "use innerunique, inner, …, rightsemi or rightanti", from the table of kinds.
+fn join_kinds_help() -> String {
+    let kinds = super::KIND_VALUES.iter().find(|(op, _)| *op == "join").map_or(&[][..], |(_, k)| k);
+    match kinds.split_last() {
+        Some((last, rest)) => format!("use {} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

@@ -9,3 +9,24 @@ mod project;
 mod sort;
 mod summarize;
 mod union;
+
+/// The documented values of each operator's `kind=` parameter (completion offers them; the binder checks them).
+pub const KIND_VALUES: &[(&str, &[&str])] = &[
+    (
+        "join",
+        &[
+            "innerunique",
+            "inner",
+            "leftouter",
+            "rightouter",
+            "fullouter",
+            "leftsemi",
+            "leftanti",
+            "rightsemi",
+            "rightanti",
+        ],
+    ),
+    ("lookup", &["leftouter", "inner"]),
+    ("parse", &["simple", "regex", "relaxed"]),
+    ("mv-expand", &["bag", "array"]),
+];

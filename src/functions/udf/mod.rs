@@ -110,3 +110,13 @@ pub fn arg<'a, T: 'static>(arrays: &'a [ArrayRef], i: usize, fname: &str) -> Res
 pub fn all_valid(arrays: &[&dyn Array], r: usize) -> bool {
     arrays.iter().all(|a| a.is_valid(r))
 }
+
+/// Every named scalar UDF, registered in each session's context (filled by the named-UDF change).
+pub fn all_scalar() -> Vec<Arc<ScalarUDF>> {
+    vec![]
+}
+
+/// Every named aggregate UDF, registered in each session's context (filled by the named-UDF change).
+pub fn all_aggregate() -> Vec<Arc<datafusion::logical_expr::AggregateUDF>> {
+    vec![]
+}

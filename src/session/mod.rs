@@ -1,0 +1,279 @@
+//! Session: the library's front door. One [`Session`] holds the options, the catalog (built-in schemas,
+//! `--schema` tables and the registered data sources), one DataFusion context and runtime reused by every
+//! query, and the `let` statements kept by [`Session::define`]. `run`, `check`, `explain`, `sample`, the REPL
+//! and `test` are thin front ends over it.
+//!
+//! Queries are bound before anything is loaded: [`Session::add_data`] finds tables and their schemas without
+//! reading their rows, a query is parsed and bound against those schemas, and only the tables the plan scans
+//! are read, once per session, when it runs.
+//!
+//! ```no_run
+//! use kqlite::{Session, SessionOptions, Source};
+//! # fn main() -> Result<(), kqlite::Error> {
+//! let mut s = Session::new(SessionOptions::default())?;
+//! s.add_data("examples/incident")?; // finds tables and schemas; reads no rows
+//! s.define(&Source::from("let Window = 3d;"))?; // kept for later queries
+//! let q = Source::from("DeviceLogonEvents | where Timestamp > ago(Window) | count");
+//! for result in s.run(&q)? {
+//!     for batch in result.batches {
+//!         let batch = batch?; // an Arrow RecordBatch, streamed
+//!         println!("{} rows", batch.num_rows());
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+mod complete;
+pub use complete::{Completion, CompletionKind};
+
+use crate::ast::{self, Statement};
+use crate::binder::{BoundQuery, Options};
+use crate::catalog::{Catalog, Env, LoadedTable};
+use crate::diagnostics::{BindError, Error};
+use crate::exec::{BatchStream, Executor};
+use crate::load::DataTable;
+use crate::source::Source;
+use crate::types::KqlSchema;
+use datafusion::arrow::record_batch::RecordBatch;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Everything a session needs besides queries and data.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// `now()` and `ago()` in Unix nanoseconds; `None`: the wall clock when each query is bound.
+    pub now_ns: Option<i64>,
+    /// Which portal's schemas names resolve against.
+    pub env: Env,
+    /// `--set NAME=VALUE`: replacement values (KQL literal text) for top-level `let NAME`.
+    pub sets: Vec<(String, String)>,
+    /// Bytes the execution may hold in memory (DataFusion's memory pool); `None`: no limit.
+    pub memory_limit: Option<usize>,
+    /// Rows a front end shows at most (the REPL's cap); the library itself never truncates results.
+    pub max_rows: Option<usize>,
+}
+
+/// One result table of a query: its Kusto schema, notices for the user, and its rows as they are computed.
+pub struct QueryResult {
+    pub schema: KqlSchema,
+    pub notices: Vec<String>,
+    pub batches: BatchStream,
+}
+
+/// A table a session can read: its name, schema, where its rows come from, and how often they were read.
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    pub name: String,
+    pub schema: KqlSchema,
+    pub origin: String,
+    /// times its files were read in this session (0 until a query scans it; never more than 1)
+    pub loads: usize,
+}
+
+pub struct Session {
+    opts: SessionOptions,
+    catalog: Catalog,
+    exec: Executor,
+    /// `let` statements kept by `define`, with the source each came from
+    prelude: Vec<(Source, ast::Let)>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("opts", &self.opts).field("tables", &self.catalog.loaded.len()).finish()
+    }
+}
+
+impl Session {
+    pub fn new(opts: SessionOptions) -> Result<Session, Error> {
+        let exec = Executor::new(opts.memory_limit)?;
+        Ok(Session { opts, catalog: Catalog::new(), exec, prelude: Vec::new() })
+    }
+
+    pub fn options(&self) -> &SessionOptions {
+        &self.opts
+    }
+
+    /// Pins `now()` (Unix nanoseconds), or `None` for the wall clock.
+    pub fn set_now(&mut self, now_ns: Option<i64>) {
+        self.opts.now_ns = now_ns;
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The DataFusion executor (its context holds kqlite's named functions).
+    pub fn executor(&self) -> &Executor {
+        &self.exec
+    }
+
+    /// Adds the tables of a schema file (the JSON format of the built-in catalogs); returns how many.
+    pub fn add_schema(&mut self, path: impl AsRef<Path>) -> Result<usize, Error> {
+        Ok(self.catalog.load_schema_file(path.as_ref())?)
+    }
+
+    /// Registers the tables of a data file or folder: their names and schemas are found now (declared
+    /// columns, the catalog, a sample of rows); their rows are read when a query first scans them. Returns the
+    /// table names found. A table already registered gets the new files' rows appended.
+    pub fn add_data(&mut self, path: impl AsRef<Path>) -> Result<Vec<String>, Error> {
+        let found = crate::load::discover(&self.catalog, &[path.as_ref().to_path_buf()])?;
+        let mut names = Vec::new();
+        for d in found {
+            let (schema, files) = match self.catalog.loaded.get(&d.name).and_then(|t| data_table(&t.provider)) {
+                // same table from more files: one table over all of them, with the columns of both
+                Some(prev) if !prev.files().is_empty() => {
+                    let mut schema = prev.kql_schema().clone();
+                    for c in d.schema.columns {
+                        if schema.find(&c.name).is_none() {
+                            schema.columns.push(c);
+                        }
+                    }
+                    let mut files = prev.files().to_vec();
+                    files.extend(d.files.into_iter().filter(|f| !prev.files().contains(f)));
+                    (schema, files)
+                }
+                _ => (d.schema, d.files),
+            };
+            let origin = files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
+            let provider = Arc::new(DataTable::from_files(&d.name, schema.clone(), files));
+            self.catalog.loaded.insert(d.name.clone(), LoadedTable { schema, provider, origin });
+            names.push(d.name);
+        }
+        Ok(names)
+    }
+
+    /// Registers rows already in memory as table `name` (replacing a table of that name).
+    pub fn add_table(&mut self, name: &str, schema: KqlSchema, batches: Vec<RecordBatch>) {
+        let provider = Arc::new(DataTable::from_batches(name, schema.clone(), batches));
+        let origin = format!("<{name}>");
+        self.catalog.loaded.insert(name.to_string(), LoadedTable { schema, provider, origin });
+    }
+
+    /// The tables with data, by name.
+    pub fn tables(&self) -> Vec<TableInfo> {
+        let mut out: Vec<TableInfo> = self
+            .catalog
+            .loaded
+            .iter()
+            .map(|(name, t)| TableInfo {
+                name: name.clone(),
+                schema: t.schema.clone(),
+                origin: t.origin.clone(),
+                loads: data_table(&t.provider).map_or(0, |d| d.load_count()),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// The binder's options for one query: `now` pinned or read from the clock now.
+    fn bind_options(&self) -> Options {
+        let now_ns = self.opts.now_ns.unwrap_or_else(wall_clock_ns);
+        Options { now_ns, sets: self.opts.sets.clone(), env: self.opts.env }
+    }
+
+    /// Parses a source into statements.
+    fn parse(src: &Source) -> Result<ast::Script, Error> {
+        let tokens = crate::lexer::lex(src)?;
+        Ok(crate::parser::parse(src, &tokens)?)
+    }
+
+    /// Parses and binds a query against the catalog and the registered tables' schemas; reads no data.
+    /// Returns the plan with the Kusto schema of its result and the notices.
+    pub fn check(&self, src: &Source) -> Result<BoundQuery, Error> {
+        let script = Self::parse(src)?;
+        let prelude: Vec<ast::Let> = self.prelude.iter().map(|(_, l)| l.clone()).collect();
+        Ok(crate::binder::bind_with(&prelude, &script, &self.catalog, &self.bind_options())?)
+    }
+
+    /// Binds and starts a query. Binding errors come before any row is read; a data file that cannot be
+    /// read is an error of the stream (`Error::Load`). One result per query (the last tabular statement).
+    pub fn run(&self, src: &Source) -> Result<Vec<QueryResult>, Error> {
+        let q = self.check(src)?;
+        let batches = self.exec.stream(q.plan)?;
+        Ok(vec![QueryResult { schema: q.schema, notices: q.notices, batches }])
+    }
+
+    /// Runs a query to the end: its schema and all its rows (tests, small results).
+    pub fn run_collect(&self, src: &Source) -> Result<(KqlSchema, Vec<RecordBatch>), Error> {
+        let q = self.check(src)?;
+        let batches = self.exec.collect(q.plan)?;
+        Ok((q.schema, batches))
+    }
+
+    /// Keeps the `let` statements of `src` for later queries (a later `let` of the same name replaces the
+    /// earlier). They are bound now, so a mistake is reported at once. Returns the names defined.
+    pub fn define(&mut self, src: &Source) -> Result<Vec<String>, Error> {
+        let script = Self::parse(src)?;
+        let mut lets = Vec::new();
+        for st in &script.statements {
+            match st {
+                Statement::Let(l) => lets.push(l.clone()),
+                Statement::Query(e) => {
+                    return Err(Error::Bind(BindError::InvalidArgument {
+                        message: "only let statements can be defined".into(),
+                        span: e.span.into(),
+                        help: Some("run the query instead, or keep just its let statements".into()),
+                    }))
+                }
+            }
+        }
+        let mut kept: Vec<(Source, ast::Let)> =
+            self.prelude.iter().filter(|(_, p)| !lets.iter().any(|l| l.name.name == p.name.name)).cloned().collect();
+        // bind the new lets after the ones kept, as a query would see them
+        let prelude: Vec<ast::Let> = kept.iter().map(|(_, l)| l.clone()).collect();
+        match crate::binder::bind_with(&prelude, &script, &self.catalog, &self.bind_options()) {
+            Ok(_) | Err(BindError::NoQuery { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let names = lets.iter().map(|l| l.name.name.clone()).collect();
+        kept.extend(lets.into_iter().map(|l| (src.clone(), l)));
+        self.prelude = kept;
+        Ok(names)
+    }
+
+    /// The `let` statements kept by `define`: name and source text.
+    pub fn definitions(&self) -> Vec<(String, String)> {
+        self.prelude
+            .iter()
+            .map(|(src, l)| (l.name.name.clone(), src.text.get(l.span.range()).unwrap_or_default().to_string()))
+            .collect()
+    }
+
+    /// What can be typed at byte offset `cursor` of `text`: tables at the start, operators after `|`, the
+    /// columns in scope at that pipe stage, functions, `kind=` values; filtered by the word being typed.
+    pub fn complete(&self, text: &str, cursor: usize) -> Vec<Completion> {
+        complete::complete(self, text, cursor)
+    }
+
+    /// The Kusto schema after each pipe stage, then DataFusion's optimised logical plan and physical plan.
+    pub fn explain(&self, src: &Source) -> Result<String, Error> {
+        let q = self.check(src)?;
+        let mut out = String::from("Kusto schema after each stage:\n");
+        for st in &q.stages {
+            let text = src.text.get(st.span.range()).unwrap_or_default();
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let cols: Vec<String> = st.schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect();
+            out.push_str(&format!("  | {text}\n      ({})\n", cols.join(", ")));
+        }
+        let cols: Vec<String> = q.schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect();
+        out.push_str(&format!("result: ({})\n", cols.join(", ")));
+        let (logical, physical) = self.exec.explain(q.plan)?;
+        out.push_str("\nOptimized logical plan (DataFusion):\n");
+        out.push_str(&logical);
+        out.push_str("\n\nPhysical plan (DataFusion):\n");
+        out.push_str(&physical);
+        Ok(out)
+    }
+}
+
+/// The session's own provider behind a table, if it is one.
+fn data_table(p: &Arc<dyn datafusion::datasource::TableProvider>) -> Option<&DataTable> {
+    p.downcast_ref::<DataTable>()
+}
+
+/// The wall clock in Unix nanoseconds, truncated to Kusto's 100-ns ticks.
+pub fn wall_clock_ns() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) / 100 * 100
+}
