@@ -343,6 +343,24 @@ fn check(args: CheckArgs) -> ExitCode {
     ExitCode::from(if failed == 0 { 0 } else { 1 })
 }
 
+/// Writes rows (compact JSON objects) as NDJSON or as a JSON array with one row per line.
+fn write_rows(path: &std::path::Path, lines: &[String], ndjson: bool) -> std::io::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create_new(path)?);
+    if ndjson {
+        for l in lines {
+            writeln!(f, "{l}")?;
+        }
+    } else {
+        f.write_all(if lines.is_empty() { b"[\n\n" } else { b"[\n" })?;
+        for (i, l) in lines.iter().enumerate() {
+            f.write_all(l.as_bytes())?;
+            f.write_all(if i + 1 < lines.len() { b",\n" } else { b"\n" })?;
+        }
+        f.write_all(b"]\n")?;
+    }
+    f.flush()
+}
+
 fn sample(args: SampleArgs) -> ExitCode {
     let ndjson = match args.format.as_str() {
         "json" => false,
@@ -385,16 +403,12 @@ fn sample(args: SampleArgs) -> ExitCode {
         }
     }
     let opts = crate::sample::SampleOptions { rows: args.rows, tables, seed: args.seed, end_ns, days: args.days };
+    let sampler = crate::sample::Sampler::new(&opts);
     let mut written = 0;
-    for (t, rows) in crate::sample::generate(&opts) {
+    for t in &opts.tables {
+        let Some(lines) = sampler.json_lines(t) else { continue };
         let p = args.out.join(format!("{t}.{ext}"));
-        let text = if ndjson {
-            rows.iter().map(|r| serde_json::Value::Object(r.clone()).to_string() + "\n").collect::<String>()
-        } else {
-            let lines: Vec<String> = rows.iter().map(|r| serde_json::Value::Object(r.clone()).to_string()).collect();
-            format!("[\n{}\n]\n", lines.join(",\n"))
-        };
-        if let Err(e) = std::fs::write(&p, text) {
+        if let Err(e) = write_rows(&p, &lines, ndjson) {
             return report(Error::Cli(CliError::Io { path: p.display().to_string(), message: e.to_string() }), None);
         }
         written += 1;

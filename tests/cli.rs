@@ -347,3 +347,30 @@ fn corpus_checks_clean() {
     let o = kqlite(&["check", root.join("corpus").to_str().unwrap()]);
     assert_eq!(o.code, 0, "{}", o.stdout);
 }
+
+#[test]
+fn explain_prints_stage_schemas_and_both_plans_without_reading_rows() {
+    let d = scratch("explain");
+    // a data file that is malformed past the sampled first MiB: reading it would fail with exit 6
+    let mut text = String::from("[\n");
+    for i in 0..20000 {
+        text.push_str(&format!(
+            "{{\"Timestamp\":\"2025-03-14T10:00:00Z\",\"DeviceName\":\"pc{i}\",\"Pad\":\"{}\"}},\n",
+            "x".repeat(40)
+        ));
+    }
+    text.push_str("{\"DeviceName\": oops}\n]\n");
+    write(&d, "DeviceInfo.json", &text);
+    let data = d.display().to_string();
+    let o = kqlite(&["explain", "-e", "DeviceInfo | where DeviceName startswith 'pc1' | count", "--data", &data]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("| where DeviceName startswith 'pc1'"), "{}", o.stdout);
+    assert!(o.stdout.contains("(Count:long)"), "{}", o.stdout);
+    assert!(o.stdout.contains("KqliteScan: table=DeviceInfo"), "{}", o.stdout);
+    // bind before load: a typo exits 4 without reading the file; running it reads the file and exits 6
+    let o = kqlite(&["run", "-e", "DeviceInfo | where DeviceNme == 'x'", "--data", &data]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    let o = kqlite(&["run", "-e", "DeviceInfo | count", "--data", &data]);
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(o.stderr.contains("DeviceInfo.json:20002:"), "{}", o.stderr);
+}

@@ -86,22 +86,63 @@ pub fn table_schema(name: &str) -> Option<&'static BuiltinTable> {
 
 /// Generates `rows` rows for each requested table, in table order; each row in the table's column order.
 pub fn generate(opts: &SampleOptions) -> Vec<(String, Vec<Map<String, Value>>)> {
-    let mut rng = Rng::new(opts.seed);
-    let world = World::new(&mut rng);
-    let mut out = Vec::new();
-    for t in &opts.tables {
-        let Some(table) = table_schema(t) else { continue };
-        let mut rng = Rng::new(opts.seed ^ fxhash(t));
-        let cycle = action_type_cycle(t, table);
-        let mut rows: Vec<Map<String, Value>> =
-            (0..opts.rows).map(|i| row(&mut rng, &world, t, table, &cycle, opts, i)).collect();
-        // newest first, as the portals list events
-        if let Some(time) = ["Timestamp", "TimeGenerated"].iter().find(|c| table.schema.find(c).is_some()) {
-            rows.sort_by(|a, b| b.get(*time).and_then(|v| v.as_str()).cmp(&a.get(*time).and_then(|v| v.as_str())));
-        }
-        out.push((t.clone(), rows));
+    let sampler = Sampler::new(opts);
+    opts.tables
+        .iter()
+        .filter_map(|t| Some((t.clone(), sampler.rows(t)?.into_iter().map(|(_, r)| r).collect())))
+        .collect()
+}
+
+/// One run of `sample`: the shared pools (devices, accounts, …) and the options; tables are generated one
+/// at a time, so a front end can write each before generating the next.
+pub struct Sampler<'o> {
+    world: World,
+    opts: &'o SampleOptions,
+}
+
+impl<'o> Sampler<'o> {
+    pub fn new(opts: &'o SampleOptions) -> Self {
+        let mut rng = Rng::new(opts.seed);
+        Sampler { world: World::new(&mut rng), opts }
     }
-    out
+
+    /// The rows of one table, newest first (as the portals list events), each with its time text.
+    fn rows(&self, t: &str) -> Option<Vec<(String, Map<String, Value>)>> {
+        let table = table_schema(t)?;
+        let mut rng = Rng::new(self.opts.seed ^ fxhash(t));
+        let cycle = action_type_cycle(t, table);
+        let time = ["Timestamp", "TimeGenerated"].iter().find(|c| table.schema.find(c).is_some());
+        let mut rows: Vec<(String, Map<String, Value>)> = (0..self.opts.rows)
+            .map(|i| {
+                let r = row(&mut rng, &self.world, t, table, &cycle, self.opts, i);
+                (time_of(&r, time), r)
+            })
+            .collect();
+        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        Some(rows)
+    }
+
+    /// The rows of one table as compact JSON text, newest first: what `kqlite sample` writes. Each row is
+    /// turned into text as it is made, so a million rows need about their text's size in memory.
+    pub fn json_lines(&self, t: &str) -> Option<Vec<String>> {
+        let table = table_schema(t)?;
+        let mut rng = Rng::new(self.opts.seed ^ fxhash(t));
+        let cycle = action_type_cycle(t, table);
+        let time = ["Timestamp", "TimeGenerated"].iter().find(|c| table.schema.find(c).is_some());
+        let mut rows: Vec<(String, String)> = (0..self.opts.rows)
+            .map(|i| {
+                let r = row(&mut rng, &self.world, t, table, &cycle, self.opts, i);
+                (time_of(&r, time), Value::Object(r).to_string())
+            })
+            .collect();
+        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        Some(rows.into_iter().map(|(_, l)| l).collect())
+    }
+}
+
+/// The text of a row's time column (`""` without one), the key rows are sorted by.
+fn time_of(r: &Map<String, Value>, time: Option<&&str>) -> String {
+    time.and_then(|c| r.get(*c)).and_then(|v| v.as_str()).unwrap_or_default().to_string()
 }
 
 fn fxhash(s: &str) -> u64 {

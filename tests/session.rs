@@ -1,0 +1,165 @@
+//! The library's front door, `kqlite::Session`, through its public API: bind before load, one read per table
+//! per session, definitions that outlive a query, streamed results, explain and a large-file sample.
+
+// Test code: a failed expectation should panic with its message.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+use kqlite::output::values::cell_text;
+use kqlite::{Session, SessionOptions, Source};
+use std::path::{Path, PathBuf};
+
+fn incident() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/incident")
+}
+
+fn session() -> Session {
+    let now = kqlite::parser::parse_datetime_text("2025-03-15T00:00:00Z");
+    let mut s = Session::new(SessionOptions { now_ns: now, ..SessionOptions::default() }).unwrap();
+    s.add_data(incident()).unwrap();
+    s
+}
+
+fn loads(s: &Session, table: &str) -> usize {
+    s.tables().into_iter().find(|t| t.name == table).map(|t| t.loads).unwrap_or_else(|| panic!("no table {table}"))
+}
+
+/// The single cell of a one-row, one-column result, as Kusto text.
+fn scalar(s: &Session, q: &str) -> String {
+    let (schema, batches) = s.run_collect(&Source::from(q)).unwrap_or_else(|e| panic!("{q}: {e}"));
+    let b = batches.iter().find(|b| b.num_rows() > 0).expect("a row");
+    cell_text(b.column(0).as_ref(), 0, schema.columns[0].ty)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn add_data_reads_no_rows_and_a_typo_reads_none_either() {
+    let s = session();
+    let names: Vec<String> = s.tables().into_iter().map(|t| t.name).collect();
+    assert!(names.contains(&"DeviceLogonEvents".to_string()), "{names:?}");
+    assert!(s.tables().iter().all(|t| t.loads == 0), "registering data reads no rows");
+    let err = s.run(&Source::from("DeviceLogonEvents | where AcountName == 'ann'")).err().expect("unknown column");
+    assert_eq!(err.code(), "kqlite::bind::unknown_column");
+    assert_eq!(err.exit_code(), 4);
+    assert!(s.tables().iter().all(|t| t.loads == 0), "a bind error reads nothing");
+}
+
+#[test]
+fn a_query_reads_only_the_tables_it_names_and_each_once() {
+    let s = session();
+    assert_eq!(scalar(&s, "DeviceLogonEvents | count"), scalar(&s, "DeviceLogonEvents | count"));
+    assert_eq!(loads(&s, "DeviceLogonEvents"), 1, "two queries, one read");
+    assert_eq!(loads(&s, "DeviceNetworkEvents"), 0, "a table no query named is never read");
+    assert_eq!(loads(&s, "DeviceProcessEvents"), 0);
+    // a join reads both sides, once each, also when one side is scanned twice
+    scalar(&s, "DeviceNetworkEvents | join kind=inner (DeviceNetworkEvents) on DeviceId | count");
+    assert_eq!(loads(&s, "DeviceNetworkEvents"), 1);
+}
+
+#[test]
+fn check_binds_against_registered_schemas_without_data() {
+    let s = session();
+    let q = s.check(&Source::from("DeviceLogonEvents | summarize Logons = count() by AccountName")).unwrap();
+    let cols: Vec<String> = q.schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect();
+    assert_eq!(cols, vec!["AccountName:string", "Logons:long"]);
+    assert!(s.tables().iter().all(|t| t.loads == 0));
+}
+
+#[test]
+fn definitions_outlive_a_query_and_can_be_replaced() {
+    let mut s = session();
+    assert_eq!(
+        s.define(&Source::from("let Account = 'jdoe'; let Twice = (x:long) { x * 2 };")).unwrap(),
+        ["Account", "Twice"]
+    );
+    assert_eq!(scalar(&s, "print Twice(21)"), "42");
+    let n: i64 = scalar(&s, "DeviceLogonEvents | where AccountName == Account | count").parse().unwrap();
+    assert!(n > 0);
+    s.define(&Source::from("let Account = 'nobody';")).unwrap();
+    assert_eq!(scalar(&s, "DeviceLogonEvents | where AccountName == Account | count"), "0");
+    // a query's own let shadows a definition
+    assert_eq!(scalar(&s, "let Account = 'x'; print Account"), "x");
+    assert_eq!(s.definitions().len(), 2);
+    // a mistake is reported when defined, and the earlier definitions stay
+    let err = s.define(&Source::from("let Bad = tolower(NoSuchColumn);")).err().expect("bind error");
+    assert_eq!(err.exit_code(), 4);
+    assert_eq!(s.definitions().len(), 2);
+    assert_eq!(s.define(&Source::from("DeviceLogonEvents | take 1")).err().map(|e| e.exit_code()), Some(4));
+}
+
+#[test]
+fn results_stream_in_batches() {
+    let s = Session::new(SessionOptions::default()).unwrap();
+    let results = s.run(&Source::from("range x from 1 to 100000 step 1 | extend y = x * 2")).unwrap();
+    let mut rows = 0;
+    let mut batches = 0;
+    for r in results {
+        assert_eq!(r.schema.columns.len(), 2);
+        for b in r.batches {
+            let b = b.unwrap();
+            assert!(b.num_rows() <= 8192, "batches are bounded");
+            rows += b.num_rows();
+            batches += 1;
+        }
+    }
+    assert_eq!(rows, 100_000);
+    assert!(batches > 1);
+}
+
+#[test]
+fn explain_shows_each_stage_and_both_plans() {
+    let s = session();
+    let text = s
+        .explain(&Source::from(
+            "DeviceLogonEvents | where ActionType == 'LogonSuccess' | summarize n = count() by DeviceName",
+        ))
+        .unwrap();
+    assert!(text.contains("| where ActionType == 'LogonSuccess'"), "{text}");
+    assert!(text.contains("(DeviceName:string, n:long)"), "{text}");
+    assert!(text.contains("Optimized logical plan"), "{text}");
+    assert!(text.contains("Physical plan"), "{text}");
+    assert!(text.contains("Aggregate"), "{text}");
+    assert_eq!(loads(&s, "DeviceLogonEvents"), 0, "explain reads no rows");
+}
+
+#[test]
+fn a_bad_file_is_a_load_error_when_read() {
+    let d = scratch("session_bad_file");
+    // larger than the sample: the cut happens after the rows the schema is taken from
+    let mut text = String::from("[\n");
+    for i in 0..20000 {
+        text.push_str(&format!(
+            "{{\"Timestamp\":\"2025-03-14T10:00:00Z\",\"DeviceName\":\"pc{i}\",\"Note\":\"{}\"}},\n",
+            "x".repeat(40)
+        ));
+    }
+    text.push_str("{\"DeviceName\": oops}\n]\n");
+    std::fs::write(d.join("DeviceInfo.json"), &text).unwrap();
+    let mut s = Session::new(SessionOptions::default()).unwrap();
+    assert_eq!(s.add_data(&d).unwrap(), ["DeviceInfo"]);
+    let info = &s.tables()[0];
+    assert!(info.schema.find("Note").is_some(), "columns come from the sampled rows");
+    let err = s.run_collect(&Source::from("DeviceInfo | count")).err().expect("malformed JSON");
+    assert_eq!(err.code(), "kqlite::load::json");
+    assert_eq!(err.exit_code(), 6);
+    assert!(err.to_string().contains("DeviceInfo.json:20002:"), "{err}");
+}
+
+#[test]
+fn large_ndjson_is_sampled_for_its_schema_and_read_whole() {
+    let d = scratch("session_large_ndjson");
+    let mut text = String::new();
+    for i in 0..30000 {
+        text.push_str(&format!("{{\"Timestamp\":\"2025-03-14T10:00:00Z\",\"DeviceName\":\"pc{i}\",\"Size\":{i}}}\n"));
+    }
+    std::fs::write(d.join("Events.ndjson"), &text).unwrap();
+    let mut s = Session::new(SessionOptions::default()).unwrap();
+    s.add_data(&d).unwrap();
+    assert_eq!(scalar(&s, "Events | summarize sum(Size)"), (0..30000i64).sum::<i64>().to_string());
+    assert_eq!(scalar(&s, "Events | where Timestamp > datetime(2025-01-01) | count"), "30000");
+}
