@@ -7,6 +7,8 @@
 //! reading their rows, a query is parsed and bound against those schemas, and only the tables the plan scans
 //! are read, once per session, when it runs.
 //!
+//! The same as a runnable program: `cargo run --example session` (examples/session.rs).
+//!
 //! ```no_run
 //! use kqlite::{Session, SessionOptions, Source};
 //! # fn main() -> Result<(), kqlite::Error> {
