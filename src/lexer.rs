@@ -161,10 +161,9 @@ pub fn lex(src: &Source) -> Result<Vec<Tok>, LexError> {
 
 /// Every token of the source, for a REPL highlighter or completion working on half-typed text: comments
 /// ([`Token::Comment`]), characters no rule matches ([`Token::Unknown`]) and strings without their closing
-/// quote ([`Token::Unterminated`]) are tokens too, so every byte that is not whitespace (or a skipped zero-width
-/// character) lies in exactly one
-/// token's span, in order. Never fails. [`lex`] returns the same tokens minus the comments when the text has
-/// no unknown character and no unterminated string.
+/// quote ([`Token::Unterminated`]) are tokens too, so every byte that is not whitespace (or a skipped
+/// zero-width character) lies in exactly one token's span, in order. Never fails. [`lex`] returns the same
+/// tokens minus the comments when the text has no unknown character and no unterminated string.
 pub fn tokens_for_editor(src: &Source) -> Vec<Tok> {
     all_tokens(&src.text)
         .map(|t| match t.token {
