@@ -1,6 +1,9 @@
 //! Front end for query packs: `kqlite check` parses and binds every query of a pack (no data read) and
-//! reports each with its result schema or its diagnostics, as text or JSON lines.
+//! reports each with its result schema or its diagnostics, as text or JSON lines. `.kqlt` conformance files
+//! are read by [`kqlt`] and their results checked by [`compare`] (shared by `tests/conformance.rs`).
 
+pub mod compare;
+pub mod kqlt;
 pub mod packs;
 
 use crate::diagnostics::Error;
