@@ -4,7 +4,7 @@
 use super::{col, df_err, Binder, Binding};
 use crate::ast::{self, BinOp, ExprKind as K, Literal, SetOpKind};
 use crate::diagnostics::BindError;
-use crate::functions::udf::{self, strings::Match};
+use crate::functions::udf::{self, strings::Match, Udf};
 use crate::functions::{self, as_datetime, as_timespan, nanos, null_of, Arg};
 use crate::source::Span;
 use crate::types::{widest_numeric, KqlSchema, KqlType};
@@ -386,20 +386,12 @@ impl Binder<'_> {
             Add | Sub | Mul | Div | Mod => self.bind_arith(op, l, r),
             MatchesRegex => {
                 let (l, r) = (Self::to_string_arg(l)?, Self::to_string_arg(r)?);
-                Ok((
-                    udf::call("matches_regex", DataType::Boolean, udf::strings::regex_match(), vec![l.expr, r.expr]),
-                    bool_,
-                ))
+                Ok((Udf::MatchesRegex.call(vec![l.expr, r.expr]), bool_))
             }
             _ => {
                 let (kind, cs, negated) = string_op(op);
                 let (l, r) = (Self::to_string_arg(l)?, Self::to_string_arg(r)?);
-                let e = udf::call(
-                    text.trim_start_matches('!'),
-                    DataType::Boolean,
-                    udf::strings::predicate(kind, cs),
-                    vec![l.expr, r.expr],
-                );
+                let e = udf::string_predicate(kind, cs).call(vec![l.expr, r.expr]);
                 Ok((if negated { Expr::Not(Box::new(e)) } else { e }, bool_))
             }
         }
@@ -536,8 +528,8 @@ impl Binder<'_> {
             }
             let v = Self::to_string_arg(v)?;
             let list_json = lit(serde_json::Value::Array(needles).to_string());
-            let f = udf::strings::has_any_all(op == SetOpKind::HasAll);
-            return Ok((udf::call_broadcast(op.text(), DataType::Boolean, f, vec![v.expr, list_json]), KqlType::Bool));
+            let f = if op == SetOpKind::HasAll { Udf::HasAll } else { Udf::HasAny };
+            return Ok((f.call(vec![v.expr, list_json]), KqlType::Bool));
         }
         if items.is_empty() {
             return Ok((lit(negated), KqlType::Bool));
@@ -598,12 +590,12 @@ impl Binder<'_> {
         let set = datafusion::logical_expr::expr_fn::scalar_subquery(Arc::new(plan));
         if matches!(op, SetOpKind::HasAny | SetOpKind::HasAll) {
             let v = Self::to_string_arg(v)?;
-            let f = udf::strings::has_any_all(op == SetOpKind::HasAll);
-            return Ok((udf::call_broadcast(op.text(), DataType::Boolean, f, vec![v.expr, set]), KqlType::Bool));
+            let f = if op == SetOpKind::HasAll { Udf::HasAll } else { Udf::HasAny };
+            return Ok((f.call(vec![v.expr, set]), KqlType::Bool));
         }
         let v = if ci { Self::to_string_arg(v)? } else { v };
-        let f = udf::strings::set_contains(v.ty, ci);
-        let contains = udf::call_broadcast(op.text(), DataType::Boolean, f, vec![v.expr, set]);
+        let f = if ci { Udf::InCi } else { Udf::In };
+        let contains = f.call(vec![udf::type_codes(&[v.ty]), v.expr, set]);
         // a null value is not in, and is !in (KUSTO-NOTES §1): set_contains gives false for it
         Ok((if negated { Expr::Not(Box::new(contains)) } else { contains }, KqlType::Bool))
     }
@@ -674,6 +666,3 @@ fn json_item(v: serde_json::Value, span: Span) -> Arg {
     };
     Arg { expr, ty, span }
 }
-
-#[allow(dead_code)]
-fn _unused(_: udf::UdfFn) {}

@@ -314,15 +314,7 @@ impl Binder<'_> {
                 nanos(a.expr)
             }
         };
-        let list_type = datafusion::arrow::datatypes::DataType::List(std::sync::Arc::new(
-            datafusion::arrow::datatypes::Field::new("item", datafusion::arrow::datatypes::DataType::Int64, true),
-        ));
-        let list = crate::functions::udf::call(
-            "range",
-            list_type,
-            crate::functions::udf::dynamic::range_list(),
-            vec![as_i64(f), as_i64(t), as_i64(s)],
-        );
+        let list = crate::functions::udf::Udf::Range.call(vec![as_i64(f), as_i64(t), as_i64(s)]);
         let internal = self.fresh("range");
         let plan = LogicalPlanBuilder::empty(true)
             .project(vec![list.alias(internal.clone())])

@@ -14,7 +14,7 @@ use datafusion::logical_expr::{
     cast, lit, when, Accumulator, AggregateUDF, AggregateUDFImpl, Expr, Signature, Volatility,
 };
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// How the output column of an unnamed aggregate is named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,7 @@ fn take_any(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 
 fn make_set(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let x = one(a);
-    Ok((AggregateUDF::from(MakeList::new(true, x.ty)).call(vec![x.expr]), KqlType::Dynamic))
+    Ok((make_list(true, x.ty, x.expr), KqlType::Dynamic))
 }
 
 /// `make_set_if(x, p)`: make_set over the rows where p holds.
@@ -111,19 +111,19 @@ fn make_set_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let mut it = a.into_iter();
     let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_set(vec![]) };
     let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
-    Ok((AggregateUDF::from(MakeList::new(true, x.ty)).call(vec![v]), KqlType::Dynamic))
+    Ok((make_list(true, x.ty, v), KqlType::Dynamic))
 }
 
 fn make_list_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let mut it = a.into_iter();
-    let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_list(vec![]) };
+    let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_list_agg(vec![]) };
     let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
-    Ok((AggregateUDF::from(MakeList::new(false, x.ty)).call(vec![v]), KqlType::Dynamic))
+    Ok((make_list(false, x.ty, v), KqlType::Dynamic))
 }
 
-fn make_list(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+fn make_list_agg(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let x = one(a);
-    Ok((AggregateUDF::from(MakeList::new(false, x.ty)).call(vec![x.expr]), KqlType::Dynamic))
+    Ok((make_list(false, x.ty, x.expr), KqlType::Dynamic))
 }
 
 /// arg_max/arg_min: the binder builds one `first_value(c ORDER BY E)` per returned column; this row only
@@ -165,10 +165,10 @@ pub const AGGREGATES: &[AggDef] = &[
     agg("any", ANY, take_any, AggName::Prefix("any_")),
     agg("make_set", SET, make_set, AggName::Prefix("set_")),
     agg("makeset", SET, make_set, AggName::Prefix("set_")),
-    agg("make_list", SET, make_list, AggName::Prefix("list_")),
+    agg("make_list", SET, make_list_agg, AggName::Prefix("list_")),
     agg("make_set_if", SET_IF, make_set_if, AggName::Prefix("set_")),
     agg("make_list_if", SET_IF, make_list_if, AggName::Prefix("list_")),
-    agg("makelist", SET, make_list, AggName::Prefix("list_")),
+    agg("makelist", SET, make_list_agg, AggName::Prefix("list_")),
     AggDef { arg_desc: Some(true), ..agg("arg_max", ARG, arg_extreme, AggName::ArgMax) },
     AggDef { arg_desc: Some(false), ..agg("arg_min", ARG, arg_extreme, AggName::ArgMax) },
 ];
@@ -177,31 +177,52 @@ pub fn lookup_aggregate(name: &str) -> Option<&'static AggDef> {
     AGGREGATES.iter().find(|a| a.name == name)
 }
 
-/// `make_set` / `make_list`: collects values as JSON; an array argument to make_set contributes its elements
-/// (make-set-aggregation-function). The result is a dynamic array, `[]` for no values.
+/// The registry's aggregate UDFs: `kql_make_set`, `kql_make_list`.
+static AGGREGATE_UDFS: LazyLock<[Arc<AggregateUDF>; 2]> =
+    LazyLock::new(|| [true, false].map(|distinct| Arc::new(AggregateUDF::from(MakeList::new(distinct)))));
+
+pub(super) fn all_aggregate() -> Vec<Arc<AggregateUDF>> {
+    AGGREGATE_UDFS.to_vec()
+}
+
+/// `kql_make_set('<type>', x)` (`distinct`) or `kql_make_list('<type>', x)`: the Kusto type of x travels as a
+/// leading constant type code, as for the scalar UDFs (`udf::type_codes`).
+pub fn make_list(distinct: bool, ty: KqlType, x: Expr) -> Expr {
+    let [set, list] = &*AGGREGATE_UDFS;
+    (if distinct { set } else { list }).call(vec![super::udf::type_codes(&[ty]), x])
+}
+
+/// `kql_make_set` / `kql_make_list`: collects values as JSON; an array argument to make_set contributes its
+/// elements (make-set-aggregation-function). The result is a dynamic array, `[]` for no values. Arguments:
+/// the type code of the values (see `udf::TypeCodes`), then the values.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct MakeList {
     distinct: bool,
-    ty: KqlType,
     signature: Signature,
 }
 
 impl MakeList {
-    pub fn new(distinct: bool, ty: KqlType) -> Self {
-        MakeList { distinct, ty, signature: Signature::variadic_any(Volatility::Immutable) }
+    fn new(distinct: bool) -> Self {
+        MakeList { distinct, signature: Signature::user_defined(Volatility::Immutable) }
     }
 }
 
 impl AggregateUDFImpl for MakeList {
     fn name(&self) -> &str {
         if self.distinct {
-            "make_set"
+            "kql_make_set"
         } else {
-            "make_list"
+            "kql_make_list"
         }
     }
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> DfResult<Vec<DataType>> {
+        match arg_types {
+            [DataType::Utf8, _] => Ok(arg_types.to_vec()),
+            _ => datafusion::common::plan_err!("{} takes a constant type code and a value", self.name()),
+        }
     }
     fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
         Ok(DataType::Utf8)
@@ -210,7 +231,7 @@ impl AggregateUDFImpl for MakeList {
         false
     }
     fn accumulator(&self, _acc_args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
-        Ok(Box::new(ListAcc { distinct: self.distinct, ty: self.ty, items: Vec::new(), seen: Default::default() }))
+        Ok(Box::new(ListAcc { distinct: self.distinct, items: Vec::new(), seen: Default::default() }))
     }
     fn state_fields(&self, _args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
         Ok(vec![Arc::new(Field::new("items", DataType::Utf8, true))])
@@ -223,7 +244,6 @@ impl AggregateUDFImpl for MakeList {
 #[derive(Debug)]
 struct ListAcc {
     distinct: bool,
-    ty: KqlType,
     items: Vec<Value>,
     seen: std::collections::HashSet<String>,
 }
@@ -250,12 +270,14 @@ impl ListAcc {
 
 impl Accumulator for ListAcc {
     fn update_batch(&mut self, values: &[ArrayRef]) -> DfResult<()> {
-        let Some(a) = values.first() else { return Ok(()) };
+        let mut types = super::udf::TypeCodes::new(values, "kql_make_set")?;
+        let Some(a) = values.get(1) else { return Ok(()) };
         for r in 0..a.len() {
             if a.is_null(r) {
                 continue;
             }
-            let v = crate::output::values::cell_json(a.as_ref(), r, self.ty);
+            let ty = types.at(r)?.first().copied().unwrap_or(KqlType::Dynamic);
+            let v = crate::output::values::cell_json(a.as_ref(), r, ty);
             self.push(v);
         }
         Ok(())

@@ -1,22 +1,11 @@
 //! Conversions: the `to*` functions, and the implicit conversions the binder applies when an argument's type
 //! differs from a parameter's (int → long → real, dynamic → anything through its text, anything → dynamic).
 
-use super::udf::{self, dynamic as dudf, UdfFn};
+use super::udf::{type_codes, Udf};
 use super::{sig, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
-use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::logical_expr::{cast, try_cast, Expr};
-use std::sync::Arc;
-
-/// Kusto's text of any value (`tostring`): datetimes ISO with `Z`, timespans `d.hh:mm:ss`, null → "".
-pub fn to_text(ty: KqlType) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let a = arrays.first().ok_or_else(|| datafusion::error::DataFusionError::Internal("tostring".into()))?;
-        let out: StringArray = (0..n).map(|r| Some(crate::output::values::cell_text(a.as_ref(), r, ty))).collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
-}
 
 /// Canonical lower-case `8-4-4-4-12` text of a guid: 32 hex digits, dashes and braces ignored; else null.
 pub fn normalize_guid(s: &str) -> Option<String> {
@@ -28,10 +17,6 @@ pub fn normalize_guid(s: &str) -> Option<String> {
     }
     let h = hex.to_ascii_lowercase();
     Some(format!("{}-{}-{}-{}-{}", h.get(0..8)?, h.get(8..12)?, h.get(12..16)?, h.get(16..20)?, h.get(20..32)?))
-}
-
-fn to_guid() -> UdfFn {
-    udf::dynamic::map_str(|s| s.and_then(normalize_guid))
 }
 
 fn with(span: crate::source::Span, expr: Expr, ty: KqlType) -> Arg {
@@ -49,23 +34,16 @@ pub fn convert_to(a: Arg, t: KqlType) -> Arg {
     let a = a.span;
     match (from, t) {
         (Guid, String) => with(a, e, t),
-        (String, Guid) => with(a, udf::call("toguid", t.to_arrow(), to_guid(), vec![e]), t),
-        (Dynamic, String) => with(a, udf::call("tostring", t.to_arrow(), dudf::to_string(), vec![e]), t),
-        (_, String) => with(a, udf::call("tostring", t.to_arrow(), to_text(from), vec![e]), t),
-        (_, Dynamic) if from != String => {
-            with(a, udf::call("todynamic", t.to_arrow(), dudf::to_dynamic(from), vec![e]), t)
-        }
-        (String, Dynamic) => with(a, udf::call("todynamic", t.to_arrow(), dudf::to_dynamic(String), vec![e]), t),
+        (String, Guid) => with(a, Udf::ToGuid.call(vec![e]), t),
+        // the text of a dynamic value, or Kusto's text of any other (datetimes ISO with `Z`, null → "")
+        (_, String) => with(a, Udf::ToString.call(vec![type_codes(&[from]), e]), t),
+        (_, Dynamic) => with(a, Udf::ToDynamic.call(vec![type_codes(&[from]), e]), t),
         (Dynamic, _) => {
             let text = convert_to(with(a, e, Dynamic), String);
             convert_to(text, t)
         }
-        (String, Datetime) => {
-            with(a, udf::call("todatetime", t.to_arrow(), udf::datetime::parse_datetime(), vec![e]), t)
-        }
-        (String, Timespan) => {
-            with(a, udf::call("totimespan", t.to_arrow(), udf::datetime::parse_timespan(), vec![e]), t)
-        }
+        (String, Datetime) => with(a, Udf::ToDatetime.call(vec![e]), t),
+        (String, Timespan) => with(a, Udf::ToTimespan.call(vec![e]), t),
         (String, _) => {
             let trimmed = datafusion::functions::string::expr_fn::btrim(vec![e]);
             with(a, try_cast(trimmed, t.to_arrow()), t)

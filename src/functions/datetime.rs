@@ -1,7 +1,7 @@
 //! datetime and timespan functions. Arithmetic is done on the i64 nanosecond counts and cast back, so the
 //! results are exact at 100-ns ticks and independent of DataFusion's interval coercions.
 
-use super::udf::{self, datetime as dudf};
+use super::udf::{datetime as dudf, Udf};
 use super::{require_const_str, sig, sig_opt, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
@@ -62,7 +62,7 @@ fn datetime_diff(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError
     }
     let exprs = a.into_iter().map(|x| x.expr).collect();
     let _ = c;
-    Ok((udf::call("datetime_diff", DataType::Int64, dudf::datetime_diff(), exprs), KqlType::Long))
+    Ok((Udf::DatetimeDiff.call(exprs), KqlType::Long))
 }
 
 fn datetime_add(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -77,7 +77,7 @@ fn datetime_add(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError>
         }
     }
     let exprs = a.into_iter().map(|x| x.expr).collect();
-    Ok((udf::call("datetime_add", DT.to_arrow(), dudf::datetime_add(), exprs), DT))
+    Ok((Udf::DatetimeAdd.call(exprs), DT))
 }
 
 fn datetime_part(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -93,7 +93,7 @@ fn datetime_part(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError
     }
     let exprs = a.into_iter().map(|x| x.expr).collect();
     let _ = c;
-    Ok((udf::call("datetime_part", DataType::Int32, dudf::datetime_part(), exprs), KqlType::Int))
+    Ok((Udf::DatetimePart.call(exprs), KqlType::Int))
 }
 
 /// `bin(value, roundTo)` for numbers, datetimes and timespans (bin-function).
@@ -113,56 +113,34 @@ fn bin(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
             if size.ty != TS {
                 return Err(bad(&size, "timespan"));
             }
-            let f = if v.ty == DT { dudf::bin_datetime() } else { dudf::bin_timespan() };
-            Ok((udf::call("bin", v.ty.to_arrow(), f, vec![v.expr, size.expr]), v.ty))
+            Ok((Udf::Bin.call(vec![v.expr, size.expr]), v.ty))
         }
         KqlType::Real | KqlType::Decimal => {
             if !size.ty.is_numeric() {
                 return Err(bad(&size, "numeric"));
             }
             let (v, s) = (super::convert_to(v, KqlType::Real), super::convert_to(size, KqlType::Real));
-            Ok((udf::call("bin", DataType::Float64, dudf::bin_real(), vec![v.expr, s.expr]), KqlType::Real))
+            Ok((Udf::Bin.call(vec![v.expr, s.expr]), KqlType::Real))
         }
         _ if size.ty == KqlType::Real => {
             let (v, s) = (super::convert_to(v, KqlType::Real), super::convert_to(size, KqlType::Real));
-            Ok((udf::call("bin", DataType::Float64, dudf::bin_real(), vec![v.expr, s.expr]), KqlType::Real))
+            Ok((Udf::Bin.call(vec![v.expr, s.expr]), KqlType::Real))
         }
         _ => {
             if !size.ty.is_numeric() {
                 return Err(bad(&size, "numeric"));
             }
             let (v, s) = (super::convert_to(v, KqlType::Long), super::convert_to(size, KqlType::Long));
-            Ok((udf::call("bin", DataType::Int64, dudf::bin_long(), vec![v.expr, s.expr]), KqlType::Long))
+            Ok((Udf::Bin.call(vec![v.expr, s.expr]), KqlType::Long))
         }
     }
 }
 
-/// `startof<unit>(d [, offset])`, or with `end` the last tick of that period: `endof<unit>` is the start of the
-/// next period less one 100-ns tick (startofday-function, endofday-function…).
+/// `startof<unit>(d [, offset])`, or with `end` the last tick of that period: `kql_startof(unit, d[, offset])`,
+/// `kql_endof(…)` (startofday-function, endofday-function…).
 fn period_edge(unit: &'static str, end: bool, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    let exprs: Vec<Expr> = a.into_iter().map(|x| x.expr).collect();
-    let f: udf::UdfFn = std::sync::Arc::new(move |arrays, n| {
-        use datafusion::arrow::array::{Array, Int64Array, TimestampNanosecondArray};
-        let d = udf::arg::<TimestampNanosecondArray>(arrays, 0, "startof")?;
-        let off = arrays.get(1).and_then(|x| x.as_any().downcast_ref::<Int64Array>());
-        let out: TimestampNanosecondArray = (0..n)
-            .map(|r| {
-                if d.is_null(r) {
-                    return None;
-                }
-                let k = off.filter(|o| !o.is_null(r)).map_or(0, |o| o.value(r));
-                let start = dudf::start_of(unit, d.value(r))?;
-                if end {
-                    shift(unit, start, k.checked_add(1)?)?.checked_sub(100)
-                } else {
-                    shift(unit, start, k)
-                }
-            })
-            .collect();
-        Ok(std::sync::Arc::new(out.with_timezone("UTC")) as _)
-    });
-    let name = format!("{}of{unit}", if end { "end" } else { "start" });
-    Ok((udf::call(&name, DT.to_arrow(), f, exprs), DT))
+    let exprs: Vec<Expr> = std::iter::once(lit(unit)).chain(a.into_iter().map(|x| x.expr)).collect();
+    Ok((if end { Udf::EndOf } else { Udf::StartOf }.call(exprs), DT))
 }
 
 fn start_of_unit(unit: &'static str, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -192,26 +170,6 @@ fn endofmonth(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 fn endofyear(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     period_edge("year", true, a)
-}
-
-/// Moves a period start by `k` periods.
-fn shift(unit: &str, ns: i64, k: i64) -> Option<i64> {
-    use chrono::Months;
-    let d = chrono::DateTime::from_timestamp_nanos(ns);
-    let moved = match unit {
-        "day" => d.checked_add_signed(chrono::Duration::days(k))?,
-        "week" => d.checked_add_signed(chrono::Duration::days(7 * k))?,
-        "month" | "year" => {
-            let months = if unit == "year" { 12 * k } else { k };
-            if months >= 0 {
-                d.checked_add_months(Months::new(months as u32))?
-            } else {
-                d.checked_sub_months(Months::new((-months) as u32))?
-            }
-        }
-        _ => d,
-    };
-    moved.timestamp_nanos_opt()
 }
 
 /// `dayofweek(d)`: the timespan since the preceding Sunday (day-of-week-function).

@@ -2,7 +2,7 @@
 //! extractjson, parse_command_line, unicode_codepoints_from_string,
 //! and the accessors the binder uses for `x.k`, `x["k"]` and `x[i]`.
 
-use super::udf::{self, dynamic as dudf};
+use super::udf::{type_codes, Udf};
 use super::{sig, sig_opt, sig_var, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
@@ -12,12 +12,12 @@ const D: KqlType = KqlType::Dynamic;
 
 /// `x.k` / `x["k"]` on a dynamic value.
 pub fn get_key(target: Expr, key: Expr) -> Expr {
-    udf::call("dynamic_get", D.to_arrow(), dudf::get_key(), vec![target, key])
+    Udf::DynamicGet.call(vec![target, key])
 }
 
 /// `x[i]` on a dynamic value.
 pub fn get_index(target: Expr, index: Expr) -> Expr {
-    udf::call("dynamic_index", D.to_arrow(), dudf::get_index(), vec![target, index])
+    Udf::DynamicIndex.call(vec![target, index])
 }
 
 /// `parse_json(x)`: a dynamic argument passes through; a string is parsed (parse-json-function).
@@ -25,15 +25,15 @@ fn parse_json(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let Some(x) = a.into_iter().next() else { return Ok((super::null_of(D), D)) };
     match x.ty {
         KqlType::Dynamic => Ok((x.expr, D)),
-        KqlType::String => Ok((udf::call("parse_json", D.to_arrow(), dudf::parse_json(), vec![x.expr]), D)),
+        KqlType::String => Ok((Udf::ParseJson.call(vec![x.expr]), D)),
         _ => Ok((super::convert_to(x, D).expr, D)),
     }
 }
 
 fn pack_array(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    let types = a.iter().map(|x| x.ty).collect();
-    let exprs = a.into_iter().map(|x| x.expr).collect();
-    Ok((udf::call("pack_array", D.to_arrow(), dudf::pack_array(types), exprs), D))
+    let types: Vec<KqlType> = a.iter().map(|x| x.ty).collect();
+    let exprs = std::iter::once(type_codes(&types)).chain(a.into_iter().map(|x| x.expr)).collect();
+    Ok((Udf::PackArray.call(exprs), D))
 }
 
 fn bag_pack(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -45,9 +45,9 @@ fn bag_pack(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
             span: c.span.into(),
         });
     }
-    let types = a.iter().skip(1).step_by(2).map(|x| x.ty).collect();
-    let exprs = a.into_iter().map(|x| x.expr).collect();
-    Ok((udf::call("bag_pack", D.to_arrow(), dudf::bag_pack(types), exprs), D))
+    let types: Vec<KqlType> = a.iter().skip(1).step_by(2).map(|x| x.ty).collect();
+    let exprs = std::iter::once(type_codes(&types)).chain(a.into_iter().map(|x| x.expr)).collect();
+    Ok((Udf::BagPack.call(exprs), D))
 }
 
 /// `split(s, d[, i])`: an array; with an index, a one-element array (split-function).
@@ -55,20 +55,22 @@ fn split(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let mut it = a.into_iter();
     let s = it.next().map(|x| x.expr).unwrap_or(lit(""));
     let d = it.next().map(|x| x.expr).unwrap_or(lit(""));
-    let arr = udf::call("split", D.to_arrow(), dudf::split(), vec![s, d]);
+    let arr = Udf::Split.call(vec![s, d]);
     match it.next() {
         None => Ok((arr, D)),
         Some(i) => {
             let one = get_index(arr, i.expr);
-            let types = vec![D];
-            Ok((udf::call("pack_array", D.to_arrow(), dudf::pack_array(types), vec![one]), D))
+            Ok((Udf::PackArray.call(vec![type_codes(&[D]), one]), D))
         }
     }
 }
 
 /// `parse_command_line(line, "windows")`: the arguments as a dynamic array of strings.
 fn parse_command_line(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    if let Some(p) = a.get(1) {
+    let mut it = a.into_iter();
+    let line = it.next().map(|x| x.expr).unwrap_or(lit(""));
+    let parser = it.next();
+    if let Some(p) = &parser {
         let parser = super::require_const_str(p, "the parser")?;
         if !parser.eq_ignore_ascii_case("windows") {
             return Err(BindError::InvalidArgument {
@@ -78,16 +80,8 @@ fn parse_command_line(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), Bind
             });
         }
     }
-    let line = a.into_iter().next().map(|x| x.expr).unwrap_or(lit(""));
-    let f = dudf::map_str(|s| {
-        let args = dudf::windows_argv(s.unwrap_or(""));
-        Some(serde_json::Value::from(args).to_string())
-    });
-    Ok((udf::call("parse_command_line", D.to_arrow(), f, vec![line]), D))
-}
-
-fn codepoints() -> udf::UdfFn {
-    dudf::map_str(|s| Some(dudf::codepoints_json(s.unwrap_or(""))))
+    let parser = parser.map_or(lit("windows"), |p| p.expr);
+    Ok((Udf::ParseCommandLine.call(vec![line, parser]), D))
 }
 
 pub(super) const DYNAMIC: &[FunctionDef] = &[
@@ -106,7 +100,7 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
     FunctionDef {
         name: "array_length",
         sigs: &[sig(&[P::Dyn], Ret::T(KqlType::Long))],
-        lower: Lower::Udf(dudf::array_length),
+        lower: Lower::Udf(Udf::ArrayLength),
         naming: Naming::Generated,
     },
     FunctionDef {
@@ -142,7 +136,7 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
     FunctionDef {
         name: "extractjson",
         sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::String))],
-        lower: Lower::Udf(dudf::extract_json),
+        lower: Lower::Udf(Udf::ExtractJson),
         naming: Naming::Generated,
     },
     FunctionDef {
@@ -154,7 +148,7 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
     FunctionDef {
         name: "unicode_codepoints_from_string",
         sigs: &[sig(&[P::Str], Ret::T(D))],
-        lower: Lower::Udf(codepoints),
+        lower: Lower::Udf(Udf::Codepoints),
         naming: Naming::Generated,
     },
 ];

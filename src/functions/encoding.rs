@@ -1,8 +1,10 @@
 //! Text encodings and URLs: base64_encode_tostring, base64_decode_tostring, string_size, parse_url.
 
-use super::udf::{dynamic::map_str, UdfFn};
+use super::udf::{dynamic::map_str, Udf};
 use super::{sig, FunctionDef, Lower, Naming, Ret, P};
 use crate::types::KqlType;
+use datafusion::arrow::array::ArrayRef;
+use datafusion::common::Result as DfResult;
 use serde_json::{json, Map, Value};
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -52,22 +54,22 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn encode_udf() -> UdfFn {
-    map_str(|s| Some(base64_encode(s.unwrap_or("").as_bytes())))
+pub(in crate::functions) fn encode_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    map_str(arrays, n, "base64_encode_tostring", |s| Some(base64_encode(s.unwrap_or("").as_bytes())))
 }
 
 /// base64-decode-tostring-function: invalid base64 or UTF-8 → "" (strings are never null).
-fn decode_udf() -> UdfFn {
-    map_str(|s| Some(base64_decode(s.unwrap_or("")).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default()))
+pub(in crate::functions) fn decode_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    map_str(arrays, n, "base64_decode_tostring", |s| {
+        Some(base64_decode(s.unwrap_or("")).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default())
+    })
 }
 
-fn string_size_udf() -> UdfFn {
-    use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
-    std::sync::Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let s = super::udf::arg::<StringArray>(arrays, 0, "string_size")?;
-        let out: Int64Array = (0..n).map(|r| Some(if s.is_null(r) { 0 } else { s.value(r).len() as i64 })).collect();
-        Ok(std::sync::Arc::new(out) as ArrayRef)
-    })
+pub(in crate::functions) fn string_size_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    use datafusion::arrow::array::{Array, Int64Array, StringArray};
+    let s = super::udf::arg::<StringArray>(arrays, 0, "string_size")?;
+    let out: Int64Array = (0..n).map(|r| Some(if s.is_null(r) { 0 } else { s.value(r).len() as i64 })).collect();
+    Ok(std::sync::Arc::new(out) as ArrayRef)
 }
 
 /// parse-url-function: `{"Scheme","Host","Port","Path","Username","Password","Query Parameters","Fragment"}`;
@@ -100,33 +102,33 @@ pub fn parse_url(url: &str) -> Value {
     })
 }
 
-fn parse_url_udf() -> UdfFn {
-    map_str(|s| Some(parse_url(s.unwrap_or("")).to_string()))
+pub(in crate::functions) fn parse_url_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    map_str(arrays, n, "parse_url", |s| Some(parse_url(s.unwrap_or("")).to_string()))
 }
 
 pub(super) const ENCODING: &[FunctionDef] = &[
     FunctionDef {
         name: "base64_encode_tostring",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::String))],
-        lower: Lower::Udf(encode_udf),
+        lower: Lower::Udf(Udf::Base64Encode),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "base64_decode_tostring",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::String))],
-        lower: Lower::Udf(decode_udf),
+        lower: Lower::Udf(Udf::Base64Decode),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "string_size",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::Long))],
-        lower: Lower::Udf(string_size_udf),
+        lower: Lower::Udf(Udf::StringSize),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "parse_url",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::Dynamic))],
-        lower: Lower::Udf(parse_url_udf),
+        lower: Lower::Udf(Udf::ParseUrl),
         naming: Naming::Generated,
     },
 ];

@@ -1,10 +1,11 @@
 //! IPv4 functions (ipv4-is-in-range-function, ipv4-is-private-function, parse-ipv4-function) and
 //! geo_info_from_ip_address, which without a local GeoLite2 database returns an empty bag (documented).
 
-use super::udf::{arg, UdfFn};
+use super::udf::{arg, Udf};
 use super::{sig, FunctionDef, Lower, Naming, Ret, P};
 use crate::types::KqlType;
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, StringArray};
+use datafusion::common::Result as DfResult;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -43,66 +44,58 @@ pub fn is_private(ip: &str) -> Option<bool> {
     )
 }
 
-fn in_range_udf() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let ip = arg::<StringArray>(arrays, 0, "ipv4_is_in_range")?;
-        let rg = arg::<StringArray>(arrays, 1, "ipv4_is_in_range")?;
-        let out: BooleanArray = (0..n)
-            .map(|r| if ip.is_null(r) || rg.is_null(r) { None } else { in_range(ip.value(r), rg.value(r)) })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub(in crate::functions) fn in_range_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let ip = arg::<StringArray>(arrays, 0, "ipv4_is_in_range")?;
+    let rg = arg::<StringArray>(arrays, 1, "ipv4_is_in_range")?;
+    let out: BooleanArray = (0..n)
+        .map(|r| if ip.is_null(r) || rg.is_null(r) { None } else { in_range(ip.value(r), rg.value(r)) })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
-fn is_private_udf() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let ip = arg::<StringArray>(arrays, 0, "ipv4_is_private")?;
-        let out: BooleanArray = (0..n).map(|r| if ip.is_null(r) { None } else { is_private(ip.value(r)) }).collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub(in crate::functions) fn is_private_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let ip = arg::<StringArray>(arrays, 0, "ipv4_is_private")?;
+    let out: BooleanArray = (0..n).map(|r| if ip.is_null(r) { None } else { is_private(ip.value(r)) }).collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
-fn parse_ipv4_udf() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let ip = arg::<StringArray>(arrays, 0, "parse_ipv4")?;
-        let out: Int64Array = (0..n)
-            .map(|r| if ip.is_null(r) { None } else { parse_ipv4(ip.value(r)).map(|(a, p)| (a & mask(p)) as i64) })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub(in crate::functions) fn parse_ipv4_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let ip = arg::<StringArray>(arrays, 0, "parse_ipv4")?;
+    let out: Int64Array = (0..n)
+        .map(|r| if ip.is_null(r) { None } else { parse_ipv4(ip.value(r)).map(|(a, p)| (a & mask(p)) as i64) })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// Without a geo database: an empty property bag for every address, so `tostring(geo.country)` is "".
-fn geo_udf() -> UdfFn {
-    Arc::new(|_arrays: &[ArrayRef], n: usize| {
-        let out: StringArray = (0..n).map(|_| Some("{}")).collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub(in crate::functions) fn geo_body(_arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let out: StringArray = (0..n).map(|_| Some("{}")).collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 pub(super) const IP: &[FunctionDef] = &[
     FunctionDef {
         name: "ipv4_is_in_range",
         sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::Bool))],
-        lower: Lower::Udf(in_range_udf),
+        lower: Lower::Udf(Udf::Ipv4IsInRange),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "ipv4_is_private",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::Bool))],
-        lower: Lower::Udf(is_private_udf),
+        lower: Lower::Udf(Udf::Ipv4IsPrivate),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "parse_ipv4",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::Long))],
-        lower: Lower::Udf(parse_ipv4_udf),
+        lower: Lower::Udf(Udf::ParseIpv4),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "geo_info_from_ip_address",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::Dynamic))],
-        lower: Lower::Udf(geo_udf),
+        lower: Lower::Udf(Udf::GeoInfo),
         naming: Naming::Generated,
     },
 ];

@@ -1,10 +1,11 @@
 //! Math functions: abs, round (half away from zero at a decimal precision, as the round-function examples), and
 //! the binary_* bitwise functions on longs.
 
-use super::udf::{arg, UdfFn};
+use super::udf::{arg, Udf};
 use super::{sig, sig_opt, FunctionDef, Lower, Naming, Ret, P};
 use crate::types::KqlType;
 use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
+use datafusion::common::Result as DfResult;
 use datafusion::logical_expr::{binary_expr, lit, Expr, Operator};
 use std::sync::Arc;
 
@@ -18,20 +19,18 @@ pub fn round_to(x: f64, precision: i64) -> f64 {
     (x * p).round() / p
 }
 
-fn round_udf() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let x = arg::<Float64Array>(arrays, 0, "round")?;
-        let p = arrays.get(1).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
-        let out: Float64Array = (0..n)
-            .map(|r| {
-                if x.is_null(r) || p.is_some_and(|p| p.is_null(r)) {
-                    return None;
-                }
-                Some(round_to(x.value(r), p.map_or(0, |p| p.value(r))))
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub(in crate::functions) fn round_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let x = arg::<Float64Array>(arrays, 0, "round")?;
+    let p = arrays.get(1).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
+    let out: Float64Array = (0..n)
+        .map(|r| {
+            if x.is_null(r) || p.is_some_and(|p| p.is_null(r)) {
+                return None;
+            }
+            Some(round_to(x.value(r), p.map_or(0, |p| p.value(r))))
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// `binary_and(a, b)` and its kin: one DataFusion bitwise operator over two longs.
@@ -68,7 +67,7 @@ pub(super) const MATH: &[FunctionDef] = &[
     FunctionDef {
         name: "round",
         sigs: &[sig_opt(&[P::Real, P::Long], 1, Ret::T(KqlType::Real))],
-        lower: Lower::Udf(round_udf),
+        lower: Lower::Udf(Udf::Round),
         naming: Naming::FirstArg,
     },
     FunctionDef { name: "binary_and", sigs: LONG2, lower: Lower::Df(binary_and), naming: Naming::Generated },

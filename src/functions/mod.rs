@@ -121,8 +121,8 @@ pub type CustomLower = fn(&LowerCtx, Vec<Arg>) -> Result<(Expr, KqlType), BindEr
 pub enum Lower {
     /// a DataFusion expression built from the converted arguments
     Df(fn(Vec<Expr>) -> Expr),
-    /// one of our UDFs, returning the signature's result type
-    Udf(fn() -> udf::UdfFn),
+    /// one of our UDFs (`udf::Udf`), called with the converted arguments; its return type is the signature's
+    Udf(udf::Udf),
     /// anything else: full access to the arguments and their types
     Custom(CustomLower),
 }
@@ -314,10 +314,7 @@ pub fn bind_call(
     let ctx = LowerCtx { now_ns, span, name: f.name, scope };
     match f.lower {
         Lower::Df(g) => Ok((g(args.into_iter().map(|a| a.expr).collect()), ret)),
-        Lower::Udf(g) => {
-            let exprs = args.into_iter().map(|a| a.expr).collect();
-            Ok((udf::call(f.name, ret.to_arrow(), g(), exprs), ret))
-        }
+        Lower::Udf(u) => Ok((u.call(args.into_iter().map(|a| a.expr).collect()), ret)),
         Lower::Custom(g) => g(&ctx, args),
     }
 }
@@ -376,7 +373,7 @@ pub use dynamic::{get_index as dynamic_get_index, get_key as dynamic_get_key};
 
 /// `make_set(x)` over a column of type `ty` (used for `has_any (subquery)`).
 pub fn aggregate_make_set(ty: KqlType, x: Expr) -> Expr {
-    datafusion::logical_expr::AggregateUDF::from(aggregate::MakeList::new(true, ty)).call(vec![x])
+    aggregate::make_list(true, ty, x)
 }
 
 /// A window function: computed over the rows in their current (serialized) order.

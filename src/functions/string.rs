@@ -1,10 +1,11 @@
 //! String functions and the general conditionals (iff, case, coalesce, isempty...).
 
-use super::udf::{self, arg, strings::cached_regex, UdfFn};
+use super::udf::{arg, row, strings::cached_regex, Udf};
 use super::{sig, sig_opt, sig_var, unify, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
 use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
+use datafusion::common::Result as DfResult;
 use datafusion::functions::string::expr_fn as sf;
 use datafusion::functions::unicode::expr_fn as uf;
 use datafusion::logical_expr::{cast, lit, when, Expr};
@@ -146,32 +147,31 @@ fn coalesce(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> 
 }
 
 /// `extract(regex, group, text[, typeof(T)])`: no match → null, read as "" for strings (extract-function).
-fn extract_udf() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let re = arg::<StringArray>(arrays, 0, "extract")?;
-        let g = arg::<Int64Array>(arrays, 1, "extract")?;
-        let s = arg::<StringArray>(arrays, 2, "extract")?;
-        let mut cache = None;
-        let mut out = Vec::with_capacity(n);
-        for r in 0..n {
-            if re.is_null(r) || g.is_null(r) || s.is_null(r) {
-                out.push(None);
-                continue;
-            }
-            let rx = cached_regex(&mut cache, re.value(r))?;
-            let v = rx
-                .captures(s.value(r))
-                .and_then(|c| usize::try_from(g.value(r)).ok().and_then(|i| c.get(i)))
-                .map(|m| m.as_str().to_string());
-            out.push(v);
+pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let re = arg::<StringArray>(arrays, 0, "extract")?;
+    let g = arg::<Int64Array>(arrays, 1, "extract")?;
+    let s = arg::<StringArray>(arrays, 2, "extract")?;
+    let mut cache = None;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let (rr, gr, sr) = (row(re, r), row(g, r), row(s, r));
+        if re.is_null(rr) || g.is_null(gr) || s.is_null(sr) {
+            out.push(None);
+            continue;
         }
-        Ok(Arc::new(StringArray::from(out)) as ArrayRef)
-    })
+        let rx = cached_regex(&mut cache, re.value(rr))?;
+        let v = rx
+            .captures(s.value(sr))
+            .and_then(|c| usize::try_from(g.value(gr)).ok().and_then(|i| c.get(i)))
+            .map(|m| m.as_str().to_string());
+        out.push(v);
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
 fn extract(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let exprs: Vec<Expr> = args.iter().take(3).map(|a| a.expr.clone()).collect();
-    let raw = udf::call("extract", S.to_arrow(), extract_udf(), exprs);
+    let raw = Udf::Extract.call(exprs);
     // extract(re, g, s, typeof(T)): the match converted to T; a failed conversion is null
     if let Some(t) = args.get(3) {
         let name = super::require_const_str(t, "the result type")?;
@@ -188,32 +188,30 @@ fn extract(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 /// `substring(s, start[, length])`: 0-based, in characters; negative start counts from the end.
-fn substring_udf() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let s = arg::<StringArray>(arrays, 0, "substring")?;
-        let st = arg::<Int64Array>(arrays, 1, "substring")?;
-        let len = arrays.get(2).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
-        let out: StringArray = (0..n)
-            .map(|r| {
-                if s.is_null(r) || st.is_null(r) {
-                    return Some(String::new());
-                }
-                let chars: Vec<char> = s.value(r).chars().collect();
-                let total = chars.len() as i64;
-                let mut start = st.value(r);
-                if start < 0 {
-                    start = (total + start).max(0);
-                }
-                let start = start.min(total);
-                let end = match len {
-                    Some(l) if !l.is_null(r) => (start + l.value(r).max(0)).min(total),
-                    _ => total,
-                };
-                Some(chars.get(start as usize..end as usize).map(|c| c.iter().collect()).unwrap_or_default())
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub(in crate::functions) fn substring_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, "substring")?;
+    let st = arg::<Int64Array>(arrays, 1, "substring")?;
+    let len = arrays.get(2).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
+    let out: StringArray = (0..n)
+        .map(|r| {
+            if s.is_null(r) || st.is_null(r) {
+                return Some(String::new());
+            }
+            let chars: Vec<char> = s.value(r).chars().collect();
+            let total = chars.len() as i64;
+            let mut start = st.value(r);
+            if start < 0 {
+                start = (total + start).max(0);
+            }
+            let start = start.min(total);
+            let end = match len {
+                Some(l) if !l.is_null(r) => (start + l.value(r).max(0)).min(total),
+                _ => total,
+            };
+            Some(chars.get(start as usize..end as usize).map(|c| c.iter().collect()).unwrap_or_default())
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// `indexof(s, m[, start[, length[, occurrence]]])` (indexof-function): the 0-based character index of the
@@ -245,27 +243,25 @@ pub fn index_of(hay: &str, needle: &str, start: i64, length: i64, occurrence: i6
     Some(found)
 }
 
-fn indexof_udf() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let s = arg::<StringArray>(arrays, 0, "indexof")?;
-        let m = arg::<StringArray>(arrays, 1, "indexof")?;
-        let num = |i: usize| arrays.get(i).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
-        let (st, len, occ) = (num(2), num(3), num(4));
-        let val = |a: Option<&Int64Array>, r: usize, d: i64| match a {
-            Some(a) if a.is_null(r) => None,
-            Some(a) => Some(a.value(r)),
-            None => Some(d),
-        };
-        let out: Int64Array = (0..n)
-            .map(|r| {
-                if s.is_null(r) || m.is_null(r) {
-                    return None;
-                }
-                index_of(s.value(r), m.value(r), val(st, r, 0)?, val(len, r, -1)?, val(occ, r, 1)?)
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub(in crate::functions) fn indexof_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, "indexof")?;
+    let m = arg::<StringArray>(arrays, 1, "indexof")?;
+    let num = |i: usize| arrays.get(i).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
+    let (st, len, occ) = (num(2), num(3), num(4));
+    let val = |a: Option<&Int64Array>, r: usize, d: i64| match a {
+        Some(a) if a.is_null(r) => None,
+        Some(a) => Some(a.value(r)),
+        None => Some(d),
+    };
+    let out: Int64Array = (0..n)
+        .map(|r| {
+            if s.is_null(r) || m.is_null(r) {
+                return None;
+            }
+            index_of(s.value(r), m.value(r), val(st, r, 0)?, val(len, r, -1)?, val(occ, r, 1)?)
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 fn indexof(_: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -274,59 +270,55 @@ fn indexof(_: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
         .enumerate()
         .map(|(i, a)| if i < 2 { super::convert_to(a, S).expr } else { super::convert_to(a, KqlType::Long).expr })
         .collect();
-    Ok((udf::call("indexof", KqlType::Long.to_arrow(), indexof_udf(), exprs), KqlType::Long))
+    Ok((Udf::IndexOf.call(exprs), KqlType::Long))
 }
 
 /// `trim(regex, s)`, `trim_start`, `trim_end`: removes leading/trailing matches of a regex (trim-function).
-fn trim_udf(start: bool, end: bool) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let re = arg::<StringArray>(arrays, 0, "trim")?;
-        let s = arg::<StringArray>(arrays, 1, "trim")?;
-        let mut c1 = None;
-        let mut c2 = None;
-        let mut out = Vec::with_capacity(n);
-        for r in 0..n {
-            if re.is_null(r) || s.is_null(r) {
-                out.push(Some(String::new()));
-                continue;
-            }
-            let p = re.value(r);
-            let mut v = s.value(r).to_string();
-            if start {
-                let rx = cached_regex(&mut c1, &format!("^(?:{p})+"))?;
-                v = rx.replace(&v, "").into_owned();
-            }
-            if end {
-                let rx = cached_regex(&mut c2, &format!("(?:{p})+$"))?;
-                v = rx.replace(&v, "").into_owned();
-            }
-            out.push(Some(v));
+pub(in crate::functions) fn trim_body(arrays: &[ArrayRef], n: usize, start: bool, end: bool) -> DfResult<ArrayRef> {
+    let re = arg::<StringArray>(arrays, 0, "trim")?;
+    let s = arg::<StringArray>(arrays, 1, "trim")?;
+    let mut c1 = None;
+    let mut c2 = None;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        if re.is_null(r) || s.is_null(r) {
+            out.push(Some(String::new()));
+            continue;
         }
-        Ok(Arc::new(StringArray::from(out)) as ArrayRef)
-    })
+        let p = re.value(r);
+        let mut v = s.value(r).to_string();
+        if start {
+            let rx = cached_regex(&mut c1, &format!("^(?:{p})+"))?;
+            v = rx.replace(&v, "").into_owned();
+        }
+        if end {
+            let rx = cached_regex(&mut c2, &format!("(?:{p})+$"))?;
+            v = rx.replace(&v, "").into_owned();
+        }
+        out.push(Some(v));
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
 /// `replace_regex(s, re, rewrite)` with `\1` group references (replace-regex-function).
-fn replace_regex_udf() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let s = arg::<StringArray>(arrays, 0, "replace_regex")?;
-        let re = arg::<StringArray>(arrays, 1, "replace_regex")?;
-        let rw = arg::<StringArray>(arrays, 2, "replace_regex")?;
-        let mut cache = None;
-        let group_ref =
-            regex::Regex::new(r"\\(\d)").map_err(|e| datafusion::error::DataFusionError::Internal(e.to_string()))?;
-        let mut out = Vec::with_capacity(n);
-        for r in 0..n {
-            if s.is_null(r) || re.is_null(r) || rw.is_null(r) {
-                out.push(Some(String::new()));
-                continue;
-            }
-            let rx = cached_regex(&mut cache, re.value(r))?;
-            let rewrite = group_ref.replace_all(rw.value(r), "$${$1}").into_owned();
-            out.push(Some(rx.replace_all(s.value(r), rewrite.as_str()).into_owned()));
+pub(in crate::functions) fn replace_regex_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, "replace_regex")?;
+    let re = arg::<StringArray>(arrays, 1, "replace_regex")?;
+    let rw = arg::<StringArray>(arrays, 2, "replace_regex")?;
+    let mut cache = None;
+    let group_ref =
+        regex::Regex::new(r"\\(\d)").map_err(|e| datafusion::error::DataFusionError::Internal(e.to_string()))?;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        if s.is_null(r) || re.is_null(r) || rw.is_null(r) {
+            out.push(Some(String::new()));
+            continue;
         }
-        Ok(Arc::new(StringArray::from(out)) as ArrayRef)
-    })
+        let rx = cached_regex(&mut cache, re.value(r))?;
+        let rewrite = group_ref.replace_all(rw.value(r), "$${$1}").into_owned();
+        out.push(Some(rx.replace_all(s.value(r), rewrite.as_str()).into_owned()));
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
 fn replace_string(a: Vec<Expr>) -> Expr {
@@ -369,7 +361,7 @@ pub(super) const STRING: &[FunctionDef] = &[
     FunctionDef {
         name: "substring",
         sigs: &[sig_opt(&[P::Str, P::Long, P::Long], 1, Ret::T(S))],
-        lower: Lower::Udf(substring_udf),
+        lower: Lower::Udf(Udf::Substring),
         naming: Naming::Generated,
     },
     FunctionDef {
@@ -387,25 +379,25 @@ pub(super) const STRING: &[FunctionDef] = &[
     FunctionDef {
         name: "replace_regex",
         sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))],
-        lower: Lower::Udf(replace_regex_udf),
+        lower: Lower::Udf(Udf::ReplaceRegex),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "trim",
         sigs: &[sig(&[P::Str, P::Str], Ret::T(S))],
-        lower: Lower::Udf(|| trim_udf(true, true)),
+        lower: Lower::Udf(Udf::Trim),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "trim_start",
         sigs: &[sig(&[P::Str, P::Str], Ret::T(S))],
-        lower: Lower::Udf(|| trim_udf(true, false)),
+        lower: Lower::Udf(Udf::TrimStart),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "trim_end",
         sigs: &[sig(&[P::Str, P::Str], Ret::T(S))],
-        lower: Lower::Udf(|| trim_udf(false, true)),
+        lower: Lower::Udf(Udf::TrimEnd),
         naming: Naming::Generated,
     },
     FunctionDef {

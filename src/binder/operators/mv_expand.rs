@@ -4,13 +4,11 @@
 use crate::ast::{self, OpParam};
 use crate::binder::{col, df_err, Binder, Bound};
 use crate::diagnostics::BindError;
-use crate::functions::{udf, Arg};
+use crate::functions::{udf::Udf, Arg};
 use crate::source::Span;
 use crate::types::{KqlColumn, KqlSchema, KqlType};
-use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{Column, UnnestOptions};
-use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
-use std::sync::Arc;
+use datafusion::logical_expr::{lit, Expr, LogicalPlanBuilder};
 
 impl Binder<'_> {
     pub(crate) fn bind_mv_expand(
@@ -28,7 +26,6 @@ impl Binder<'_> {
             Some(l) => self.const_row_count(l)?,
             None => i32::MAX as usize,
         };
-        let list_of = |inner: DataType| DataType::List(Arc::new(Field::new("item", inner, true)));
         // the projection that turns each expanded value into a list, keeping the other columns in place
         let mut proj = Self::passthrough(&input);
         let mut expanded: Vec<(String, Option<KqlType>)> = Vec::new();
@@ -47,23 +44,14 @@ impl Binder<'_> {
                 Some(t) => Some(crate::binder::source::parse_type(t)?),
                 None => None,
             };
-            let list = udf::call(
-                "mv_expand",
-                list_of(DataType::Utf8),
-                udf::dynamic::expand_list(as_pairs, limit, false),
-                vec![a.expr.clone()],
-            );
+            let config = [lit(as_pairs), lit(i64::try_from(limit).unwrap_or(i64::MAX))];
+            let list = Udf::MvExpand.call([a.expr.clone()].into_iter().chain(config.clone()).collect());
             match proj.iter_mut().find(|p| p.1 == name) {
                 Some(slot) => slot.0 = list,
                 None => proj.push((list, name.clone(), KqlType::Dynamic)),
             }
             if let (Some(ix), true) = (&index_col, expanded.is_empty()) {
-                let idx = udf::call(
-                    "mv_expand_index",
-                    list_of(DataType::Int64),
-                    udf::dynamic::expand_list(as_pairs, limit, true),
-                    vec![a.expr],
-                );
+                let idx = Udf::MvExpandIndex.call([a.expr].into_iter().chain(config).collect());
                 expanded.push((ix.clone(), None));
                 proj.push((idx, ix.clone(), KqlType::Long));
             }

@@ -6,32 +6,10 @@
 use crate::ast::{self, OpParam, ParsePart};
 use crate::binder::{Binder, Bound};
 use crate::diagnostics::BindError;
-use crate::functions::{convert_to, udf, Arg};
+use crate::functions::{convert_to, udf::Udf, Arg};
 use crate::source::Span;
 use crate::types::KqlType;
-use datafusion::arrow::array::{Array, ArrayRef, StringArray};
 use datafusion::logical_expr::lit;
-use std::sync::Arc;
-
-/// `(text, regex) → the capture group `group`, null when the regex does not match.
-fn capture(group: usize) -> udf::UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let s = udf::arg::<StringArray>(arrays, 0, "parse")?;
-        let re = udf::arg::<StringArray>(arrays, 1, "parse")?;
-        let mut cache = None;
-        let mut out = Vec::with_capacity(n);
-        for r in 0..n {
-            let (sr, rr) = (udf::row(s, r), udf::row(re, r));
-            if s.is_null(sr) || re.is_null(rr) {
-                out.push(None);
-                continue;
-            }
-            let rx = udf::strings::cached_regex(&mut cache, re.value(rr))?;
-            out.push(rx.captures(s.value(sr)).and_then(|c| c.get(group)).map(|m| m.as_str().to_string()));
-        }
-        Ok(Arc::new(StringArray::from(out)) as ArrayRef)
-    })
-}
 
 impl Binder<'_> {
     pub(crate) fn bind_parse(
@@ -83,14 +61,9 @@ impl Binder<'_> {
         }
         let mut out = Self::passthrough(&input);
         for (name, ty, group) in columns {
-            // the group is part of the name: expressions that differ only inside a closure must not be merged
-            let f = format!("parse_group{group}");
-            let raw = udf::call_broadcast(
-                &f,
-                KqlType::String.to_arrow(),
-                capture(group),
-                vec![text.expr.clone(), lit(re.clone())],
-            );
+            // extract(regex, group, text): the group, null when the regex does not match
+            let group = i64::try_from(group).unwrap_or(i64::MAX);
+            let raw = Udf::Extract.call(vec![lit(re.clone()), lit(group), text.expr.clone()]);
             let value = if ty == KqlType::String {
                 datafusion::functions::core::expr_fn::coalesce(vec![raw, lit("")])
             } else {

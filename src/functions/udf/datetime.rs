@@ -1,13 +1,15 @@
 //! datetime and timespan UDFs: `datetime_diff` counts calendar boundaries crossed, `datetime_part`, `bin`
 //! aligned to 0001-01-01 (a Monday) as Kusto does, parsing from strings.
 
-use super::{arg, UdfFn};
+use super::arg;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use datafusion::arrow::array::{
     Array, ArrayRef, DurationNanosecondArray, Float64Array, Int32Array, Int64Array, PrimitiveArray, StringArray,
     TimestampNanosecondArray,
 };
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::datatypes::{ArrowPrimitiveType, DurationNanosecondType, Int64Type, TimestampNanosecondType};
+use datafusion::common::Result;
 use std::sync::Arc;
 
 /// Nanoseconds from 0001-01-01 to 1970-01-01.
@@ -96,21 +98,19 @@ pub fn add(period: &str, amount: i64, ns: i64) -> Option<i64> {
     ns.checked_add(amount.checked_mul(unit_ns)?)
 }
 
-pub fn datetime_add() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let p = arg::<StringArray>(arrays, 0, "datetime_add")?;
-        let a = arg::<Int64Array>(arrays, 1, "datetime_add")?;
-        let d = arg::<TimestampNanosecondArray>(arrays, 2, "datetime_add")?;
-        let out: TimestampNanosecondArray = (0..n)
-            .map(|r| {
-                if p.is_null(r) || a.is_null(r) || d.is_null(r) {
-                    return None;
-                }
-                add(p.value(r), a.value(r), d.value(r))
-            })
-            .collect();
-        Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
-    })
+pub fn datetime_add(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let p = arg::<StringArray>(arrays, 0, "datetime_add")?;
+    let a = arg::<Int64Array>(arrays, 1, "datetime_add")?;
+    let d = arg::<TimestampNanosecondArray>(arrays, 2, "datetime_add")?;
+    let out: TimestampNanosecondArray = (0..n)
+        .map(|r| {
+            if p.is_null(r) || a.is_null(r) || d.is_null(r) {
+                return None;
+            }
+            add(p.value(r), a.value(r), d.value(r))
+        })
+        .collect();
+    Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
 }
 
 /// Is this a period `datetime_diff` knows?
@@ -123,31 +123,27 @@ pub fn is_part(p: &str) -> bool {
     part(p, 0).is_some()
 }
 
-pub fn datetime_diff() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let p = arg::<StringArray>(arrays, 0, "datetime_diff")?;
-        let a = arg::<TimestampNanosecondArray>(arrays, 1, "datetime_diff")?;
-        let b = arg::<TimestampNanosecondArray>(arrays, 2, "datetime_diff")?;
-        let out: Int64Array = (0..n)
-            .map(|r| {
-                if p.is_null(r) || a.is_null(r) || b.is_null(r) {
-                    return None;
-                }
-                diff(p.value(r), a.value(r), b.value(r))
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn datetime_diff(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let p = arg::<StringArray>(arrays, 0, "datetime_diff")?;
+    let a = arg::<TimestampNanosecondArray>(arrays, 1, "datetime_diff")?;
+    let b = arg::<TimestampNanosecondArray>(arrays, 2, "datetime_diff")?;
+    let out: Int64Array = (0..n)
+        .map(|r| {
+            if p.is_null(r) || a.is_null(r) || b.is_null(r) {
+                return None;
+            }
+            diff(p.value(r), a.value(r), b.value(r))
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
-pub fn datetime_part() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let p = arg::<StringArray>(arrays, 0, "datetime_part")?;
-        let d = arg::<TimestampNanosecondArray>(arrays, 1, "datetime_part")?;
-        let out: Int32Array =
-            (0..n).map(|r| if p.is_null(r) || d.is_null(r) { None } else { part(p.value(r), d.value(r)) }).collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn datetime_part(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let p = arg::<StringArray>(arrays, 0, "datetime_part")?;
+    let d = arg::<TimestampNanosecondArray>(arrays, 1, "datetime_part")?;
+    let out: Int32Array =
+        (0..n).map(|r| if p.is_null(r) || d.is_null(r) { None } else { part(p.value(r), d.value(r)) }).collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// Floors `v` to a multiple of `size`, counted from `origin` (all in the same integer unit).
@@ -176,68 +172,58 @@ where
         .collect())
 }
 
-/// `bin(datetime, timespan)`: bins counted from 0001-01-01, so 7d bins start on Mondays.
-pub fn bin_datetime() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let out = bin_i64::<TimestampNanosecondType, DurationNanosecondType>(arrays, n, -EPOCH_FROM_YEAR_ONE_NS)?;
-        Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
-    })
-}
-
-/// `bin(timespan, timespan)`
-pub fn bin_timespan() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        Ok(Arc::new(bin_i64::<DurationNanosecondType, DurationNanosecondType>(arrays, n, 0)?) as ArrayRef)
-    })
-}
-
-/// `bin(long, long)`
-pub fn bin_long() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| Ok(Arc::new(bin_i64::<Int64Type, Int64Type>(arrays, n, 0)?) as ArrayRef))
+/// `bin(value, roundTo)` (bin-function), by the value's type: datetime (with a timespan; bins counted from
+/// 0001-01-01, so 7d bins start on Mondays), timespan, long or real; the result has the value's type.
+pub fn bin(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    match arrays.first().map(|a| a.data_type()) {
+        Some(DataType::Timestamp(..)) => {
+            let out = bin_i64::<TimestampNanosecondType, DurationNanosecondType>(arrays, n, -EPOCH_FROM_YEAR_ONE_NS)?;
+            Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
+        }
+        Some(DataType::Duration(_)) => {
+            Ok(Arc::new(bin_i64::<DurationNanosecondType, DurationNanosecondType>(arrays, n, 0)?) as ArrayRef)
+        }
+        Some(DataType::Int64) => Ok(Arc::new(bin_i64::<Int64Type, Int64Type>(arrays, n, 0)?) as ArrayRef),
+        _ => bin_real(arrays, n),
+    }
 }
 
 /// `bin(real, real)`
-pub fn bin_real() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let v = arg::<Float64Array>(arrays, 0, "bin")?;
-        let s = arg::<Float64Array>(arrays, 1, "bin")?;
-        let out: Float64Array = (0..n)
-            .map(|r| {
-                if v.is_null(r) || s.is_null(r) || s.value(r) <= 0.0 {
-                    return None;
-                }
-                Some((v.value(r) / s.value(r)).floor() * s.value(r))
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+fn bin_real(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let v = arg::<Float64Array>(arrays, 0, "bin")?;
+    let s = arg::<Float64Array>(arrays, 1, "bin")?;
+    let out: Float64Array = (0..n)
+        .map(|r| {
+            if v.is_null(r) || s.is_null(r) || s.value(r) <= 0.0 {
+                return None;
+            }
+            Some((v.value(r) / s.value(r)).floor() * s.value(r))
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// `todatetime(string)`: ISO 8601 and the other accepted forms; failure → null.
-pub fn parse_datetime() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let s = arg::<StringArray>(arrays, 0, "todatetime")?;
-        let out: TimestampNanosecondArray =
-            (0..n).map(|r| if s.is_null(r) { None } else { crate::parser::parse_datetime_text(s.value(r)) }).collect();
-        Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
-    })
+pub fn parse_datetime(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, "todatetime")?;
+    let out: TimestampNanosecondArray =
+        (0..n).map(|r| if s.is_null(r) { None } else { crate::parser::parse_datetime_text(s.value(r)) }).collect();
+    Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
 }
 
 /// `totimespan(string)`: `[-][d.]hh:mm:ss[.f]`; failure → null.
-pub fn parse_timespan() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let s = arg::<StringArray>(arrays, 0, "totimespan")?;
-        let out: DurationNanosecondArray = (0..n)
-            .map(|r| {
-                if s.is_null(r) {
-                    None
-                } else {
-                    crate::parser::parse_timespan_text(s.value(r)).and_then(|t| t.checked_mul(100))
-                }
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn parse_timespan(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, "totimespan")?;
+    let out: DurationNanosecondArray = (0..n)
+        .map(|r| {
+            if s.is_null(r) {
+                None
+            } else {
+                crate::parser::parse_timespan_text(s.value(r)).and_then(|t| t.checked_mul(100))
+            }
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// Start of the day/week(Sunday)/month/year containing `ns`.
@@ -251,6 +237,54 @@ pub fn start_of(unit: &str, ns: i64) -> Option<i64> {
         _ => return None,
     };
     date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_nanos_opt()
+}
+
+/// Moves a period start by `k` periods.
+fn shift(unit: &str, ns: i64, k: i64) -> Option<i64> {
+    use chrono::Months;
+    let d = to_dt(ns);
+    let moved = match unit {
+        "day" => d.checked_add_signed(chrono::Duration::days(k))?,
+        "week" => d.checked_add_signed(chrono::Duration::days(7 * k))?,
+        "month" | "year" => {
+            let months = if unit == "year" { 12 * k } else { k };
+            if months >= 0 {
+                d.checked_add_months(Months::new(months as u32))?
+            } else {
+                d.checked_sub_months(Months::new((-months) as u32))?
+            }
+        }
+        _ => d,
+    };
+    moved.timestamp_nanos_opt()
+}
+
+/// `kql_startof(period, d[, offset])`, or with `end` `kql_endof`: the start of the day/week/month/year
+/// containing `d`, moved by `offset` periods; `endof` is the start of the next period less one 100-ns tick
+/// (startofday-function, endofday-function…). An unknown period is null.
+pub fn period_edge(arrays: &[ArrayRef], n: usize, end: bool) -> Result<ArrayRef> {
+    let p = arg::<StringArray>(arrays, 0, "kql_startof")?;
+    let d = arg::<TimestampNanosecondArray>(arrays, 1, "kql_startof")?;
+    let off = match arrays.get(2) {
+        Some(_) => Some(arg::<Int64Array>(arrays, 2, "kql_startof")?),
+        None => None,
+    };
+    let out: TimestampNanosecondArray = (0..n)
+        .map(|r| {
+            if p.is_null(r) || d.is_null(r) {
+                return None;
+            }
+            let unit = p.value(r);
+            let k = off.filter(|o| !o.is_null(r)).map_or(0, |o| o.value(r));
+            let start = start_of(unit, d.value(r))?;
+            if end {
+                shift(unit, start, k.checked_add(1)?)?.checked_sub(100)
+            } else {
+                shift(unit, start, k)
+            }
+        })
+        .collect();
+    Ok(Arc::new(out.with_timezone("UTC")) as ArrayRef)
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! rules: a missing key or index is null, `tostring` of a string is unquoted, invalid JSON in `parse_json`
 //! becomes a string value (parse-json-function, dynamic).
 
-use super::{arg, UdfFn};
+use super::{any_arg, arg, row, TypeCodes};
 use crate::types::KqlType;
-use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, StringArray};
+use datafusion::common::Result;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -72,62 +73,67 @@ fn lookup(text: &str, key: Option<&str>, index: Option<i64>) -> Option<String> {
 }
 
 /// `(dynamic, key: Utf8) → dynamic`
-pub fn get_key() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let d = arg::<StringArray>(arrays, 0, "dynamic access")?;
-        let k = arg::<StringArray>(arrays, 1, "dynamic access")?;
-        let out: StringArray = (0..n)
-            .map(|r| if d.is_null(r) || k.is_null(r) { None } else { lookup(d.value(r), Some(k.value(r)), None) })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn get_key(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "dynamic access")?;
+    let k = arg::<StringArray>(arrays, 1, "dynamic access")?;
+    let out: StringArray = (0..n)
+        .map(|r| if d.is_null(r) || k.is_null(r) { None } else { lookup(d.value(r), Some(k.value(r)), None) })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// `(dynamic, index: Int64) → dynamic`; negative indexes count from the end.
-pub fn get_index() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let d = arg::<StringArray>(arrays, 0, "dynamic index")?;
-        let k = arg::<Int64Array>(arrays, 1, "dynamic index")?;
-        let out: StringArray = (0..n)
-            .map(|r| if d.is_null(r) || k.is_null(r) { None } else { lookup(d.value(r), None, Some(k.value(r))) })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn get_index(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "dynamic index")?;
+    let k = arg::<Int64Array>(arrays, 1, "dynamic index")?;
+    let out: StringArray = (0..n)
+        .map(|r| if d.is_null(r) || k.is_null(r) { None } else { lookup(d.value(r), None, Some(k.value(r))) })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
-/// `tostring(dynamic) → string`, never null.
-pub fn to_string() -> UdfFn {
-    map_str(|s| match s {
-        None => Some(String::new()),
-        Some(t) => Some(match serde_json::from_str::<Value>(t) {
-            Ok(v) => value_to_string(&v),
-            Err(_) => t.to_string(),
-        }),
-    })
+/// `kql_tostring(type code, value) → string` (tostring-function), never null: a dynamic value's string unquoted
+/// and anything else as compact JSON; other types as Kusto prints them (datetimes ISO with `Z`, timespans
+/// `d.hh:mm:ss`). Broadcast.
+pub fn to_string(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let mut types = TypeCodes::new(arrays, "kql_tostring")?;
+    let a = any_arg(arrays, 1, "kql_tostring")?;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let ty = types.at(r)?.first().copied().unwrap_or(KqlType::String);
+        let i = row(a.as_ref(), r);
+        out.push(Some(match a.as_any().downcast_ref::<StringArray>() {
+            Some(_) if a.is_null(i) => String::new(),
+            Some(s) if ty == KqlType::Dynamic => match serde_json::from_str::<Value>(s.value(i)) {
+                Ok(v) => value_to_string(&v),
+                Err(_) => s.value(i).to_string(),
+            },
+            _ => crate::output::values::cell_text(a.as_ref(), i, ty),
+        }));
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
 /// `parse_json(string) → dynamic`
-pub fn parse_json() -> UdfFn {
-    map_str(|s| s.and_then(parse_json_text))
+pub fn parse_json(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    map_str(arrays, n, "parse_json", |s| s.and_then(parse_json_text))
 }
 
 /// `array_length(dynamic) → long`, null for a non-array.
-pub fn array_length() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let d = arg::<StringArray>(arrays, 0, "array_length")?;
-        let out: Int64Array = (0..n)
-            .map(|r| {
-                if d.is_null(r) {
-                    return None;
-                }
-                match serde_json::from_str::<Value>(d.value(r)) {
-                    Ok(Value::Array(a)) => Some(a.len() as i64),
-                    _ => None,
-                }
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn array_length(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "array_length")?;
+    let out: Int64Array = (0..n)
+        .map(|r| {
+            if d.is_null(r) {
+                return None;
+            }
+            match serde_json::from_str::<Value>(d.value(r)) {
+                Ok(Value::Array(a)) => Some(a.len() as i64),
+                _ => None,
+            }
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// One step of a JSONPath as extractjson takes it: `.name`, `['name']`, `["name"]` or `[index]`.
@@ -190,21 +196,15 @@ pub fn extract_json_text(path: &str, text: &str) -> String {
     value_to_string(at)
 }
 
-pub fn extract_json() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let p = arg::<StringArray>(arrays, 0, "extractjson")?;
-        let t = arg::<StringArray>(arrays, 1, "extractjson")?;
-        let out: StringArray = (0..n)
-            .map(|r| {
-                Some(if p.is_null(r) || t.is_null(r) {
-                    String::new()
-                } else {
-                    extract_json_text(p.value(r), t.value(r))
-                })
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn extract_json(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let p = arg::<StringArray>(arrays, 0, "extractjson")?;
+    let t = arg::<StringArray>(arrays, 1, "extractjson")?;
+    let out: StringArray = (0..n)
+        .map(|r| {
+            Some(if p.is_null(r) || t.is_null(r) { String::new() } else { extract_json_text(p.value(r), t.value(r)) })
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// `unicode_codepoints_from_string(s)`: the code points of `s` as a dynamic array of numbers.
@@ -258,84 +258,113 @@ pub fn windows_argv(line: &str) -> Vec<String> {
     args
 }
 
-/// A Utf8 → Utf8 map.
-pub fn map_str(f: impl Fn(Option<&str>) -> Option<String> + Send + Sync + 'static) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let s = arg::<StringArray>(arrays, 0, "string function")?;
-        let out: StringArray = (0..n).map(|r| f(if s.is_null(r) { None } else { Some(s.value(r)) })).collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+/// A Utf8 → Utf8 map over argument 0.
+pub fn map_str(
+    arrays: &[ArrayRef],
+    n: usize,
+    fname: &str,
+    f: impl Fn(Option<&str>) -> Option<String>,
+) -> Result<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, fname)?;
+    let out: StringArray = (0..n).map(|r| f(if s.is_null(r) { None } else { Some(s.value(r)) })).collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
-/// `pack_array(v1, v2, ...)` with the Kusto type of each argument → a JSON array.
-pub fn pack_array(types: Vec<KqlType>) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let out: StringArray = (0..n)
-            .map(|r| {
-                let items: Vec<Value> = arrays
-                    .iter()
-                    .zip(&types)
-                    .map(|(a, t)| crate::output::values::cell_json(a.as_ref(), r, *t))
-                    .collect();
-                Some(Value::Array(items).to_string())
-            })
+/// `kql_pack_array(type codes, v1, v2, ...)` → a JSON array of the values (pack-array-function). Broadcast.
+pub fn pack_array(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let mut types = TypeCodes::new(arrays, "kql_pack_array")?;
+    let values = arrays.get(1..).unwrap_or(&[]);
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let items: Vec<Value> = values
+            .iter()
+            .zip(types.at(r)?)
+            .map(|(a, t)| crate::output::values::cell_json(a.as_ref(), row(a.as_ref(), r), *t))
             .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+        out.push(Some(Value::Array(items).to_string()));
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
-/// `bag_pack(k1, v1, k2, v2, ...)` → a JSON object; `types` are the values' Kusto types.
-pub fn bag_pack(types: Vec<KqlType>) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let out: StringArray = (0..n)
-            .map(|r| {
-                let mut m = serde_json::Map::new();
-                for (pair, t) in arrays.chunks(2).zip(&types) {
-                    let (Some(k), Some(v)) = (pair.first(), pair.get(1)) else { continue };
-                    let key = crate::output::values::cell_json(k.as_ref(), r, KqlType::String);
-                    let key = value_to_string(&key);
-                    m.insert(key, crate::output::values::cell_json(v.as_ref(), r, *t));
-                }
-                Some(Value::Object(m).to_string())
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+/// `kql_bag_pack(type codes of the values, k1, v1, k2, v2, ...)` → a JSON object (bag-pack-function).
+/// Broadcast.
+pub fn bag_pack(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let mut types = TypeCodes::new(arrays, "kql_bag_pack")?;
+    let pairs = arrays.get(1..).unwrap_or(&[]);
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let mut m = serde_json::Map::new();
+        for (pair, t) in pairs.chunks(2).zip(types.at(r)?) {
+            let (Some(k), Some(v)) = (pair.first(), pair.get(1)) else { continue };
+            let key = crate::output::values::cell_json(k.as_ref(), row(k.as_ref(), r), KqlType::String);
+            let key = value_to_string(&key);
+            m.insert(key, crate::output::values::cell_json(v.as_ref(), row(v.as_ref(), r), *t));
+        }
+        out.push(Some(Value::Object(m).to_string()));
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
-/// Any typed value → dynamic JSON text (`todynamic` of a non-string, implicit widening to dynamic).
-pub fn to_dynamic(ty: KqlType) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let a = arrays.first().ok_or_else(|| datafusion::error::DataFusionError::Internal("to_dynamic".into()))?;
-        let out: StringArray = (0..n)
-            .map(|r| match crate::output::values::cell_json(a.as_ref(), r, ty) {
-                Value::Null => None,
-                v => Some(v.to_string()),
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+/// `kql_todynamic(type code, value)` → dynamic JSON text (`todynamic` of a non-string, implicit widening to
+/// dynamic); null stays null. Broadcast.
+pub fn to_dynamic(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let mut types = TypeCodes::new(arrays, "kql_todynamic")?;
+    let a = any_arg(arrays, 1, "kql_todynamic")?;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let ty = types.at(r)?.first().copied().unwrap_or(KqlType::Dynamic);
+        out.push(match crate::output::values::cell_json(a.as_ref(), row(a.as_ref(), r), ty) {
+            Value::Null => None,
+            v => Some(v.to_string()),
+        });
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+}
+
+/// `kql_toguid(string)`: the canonical guid text, or null (toguid-function).
+pub fn to_guid(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    map_str(arrays, n, "toguid", |s| s.and_then(crate::functions::conversion::normalize_guid))
+}
+
+/// `kql_parse_command_line(line, parser)`: the arguments as a dynamic array of strings; the only parser is
+/// "windows" (any other gives null; the binder rejects it before).
+pub fn parse_command_line(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let line = arg::<StringArray>(arrays, 0, "parse_command_line")?;
+    let parser = arg::<StringArray>(arrays, 1, "parse_command_line")?;
+    let out: StringArray = (0..n)
+        .map(|r| {
+            if parser.is_null(r) || !parser.value(r).eq_ignore_ascii_case("windows") {
+                return None;
+            }
+            let text = if line.is_null(r) { "" } else { line.value(r) };
+            Some(Value::from(windows_argv(text)).to_string())
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
+}
+
+/// `unicode_codepoints_from_string(s)` → a dynamic array of numbers.
+pub fn codepoints(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    map_str(arrays, n, "unicode_codepoints_from_string", |s| Some(codepoints_json(s.unwrap_or(""))))
 }
 
 /// `split(s, delimiter)` → JSON array of strings.
-pub fn split() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let s = arg::<StringArray>(arrays, 0, "split")?;
-        let d = arg::<StringArray>(arrays, 1, "split")?;
-        let out: StringArray = (0..n)
-            .map(|r| {
-                let text = if s.is_null(r) { "" } else { s.value(r) };
-                let delim = if d.is_null(r) { "" } else { d.value(r) };
-                let parts: Vec<Value> = if delim.is_empty() {
-                    vec![Value::String(text.to_string())]
-                } else {
-                    text.split(delim).map(|p| Value::String(p.to_string())).collect()
-                };
-                Some(Value::Array(parts).to_string())
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn split(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, "split")?;
+    let d = arg::<StringArray>(arrays, 1, "split")?;
+    let out: StringArray = (0..n)
+        .map(|r| {
+            let text = if s.is_null(r) { "" } else { s.value(r) };
+            let delim = if d.is_null(r) { "" } else { d.value(r) };
+            let parts: Vec<Value> = if delim.is_empty() {
+                vec![Value::String(text.to_string())]
+            } else {
+                text.split(delim).map(|p| Value::String(p.to_string())).collect()
+            };
+            Some(Value::Array(parts).to_string())
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// The rows `mv-expand` makes of one dynamic value: array elements, or a bag's entries as one-key bags
@@ -364,51 +393,56 @@ pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<String> {
     items.into_iter().take(limit).collect()
 }
 
-/// `dynamic → List<Utf8>` of the items `mv-expand` makes (null stays a null list); with `indexes`, the
-/// 0-based positions instead, as `List<Int64>`.
-pub fn expand_list(as_pairs: bool, limit: usize, indexes: bool) -> UdfFn {
+/// `kql_mv_expand(dynamic, as_pairs, limit) → List<Utf8>` of the items `mv-expand` makes (null stays a null
+/// list); with `indexes` (`kql_mv_expand_index`), the 0-based positions instead, as `List<Int64>`.
+pub fn expand_list(arrays: &[ArrayRef], n: usize, indexes: bool) -> Result<ArrayRef> {
     use datafusion::arrow::array::{Int64Builder, ListBuilder, StringBuilder};
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let d = arg::<StringArray>(arrays, 0, "mv-expand")?;
-        if indexes {
-            let mut b = ListBuilder::new(Int64Builder::new());
-            for r in 0..n {
-                if d.is_null(r) {
-                    b.append_null();
-                    continue;
-                }
-                for i in 0..expand_items(d.value(r), as_pairs, limit).len() {
-                    b.values().append_value(i as i64);
-                }
-                b.append(true);
-            }
-            return Ok(Arc::new(b.finish()) as ArrayRef);
-        }
-        let mut b = ListBuilder::new(StringBuilder::new());
+    let d = arg::<StringArray>(arrays, 0, "mv-expand")?;
+    let pairs = arg::<BooleanArray>(arrays, 1, "mv-expand")?;
+    let limit = arg::<Int64Array>(arrays, 2, "mv-expand")?;
+    let items = |r: usize| {
+        let as_pairs = pairs.is_valid(r) && pairs.value(r);
+        let limit = if limit.is_null(r) { usize::MAX } else { usize::try_from(limit.value(r)).unwrap_or(0) };
+        expand_items(d.value(r), as_pairs, limit)
+    };
+    if indexes {
+        let mut b = ListBuilder::new(Int64Builder::new());
         for r in 0..n {
             if d.is_null(r) {
                 b.append_null();
                 continue;
             }
-            for item in expand_items(d.value(r), as_pairs, limit) {
-                // a JSON null element stays a null cell
-                if item == "null" {
-                    b.values().append_null();
-                } else {
-                    b.values().append_value(item);
-                }
+            for i in 0..items(r).len() {
+                b.values().append_value(i as i64);
             }
             b.append(true);
         }
-        Ok(Arc::new(b.finish()) as ArrayRef)
-    })
+        return Ok(Arc::new(b.finish()) as ArrayRef);
+    }
+    let mut b = ListBuilder::new(StringBuilder::new());
+    for r in 0..n {
+        if d.is_null(r) {
+            b.append_null();
+            continue;
+        }
+        for item in items(r) {
+            // a JSON null element stays a null cell
+            if item == "null" {
+                b.values().append_null();
+            } else {
+                b.values().append_value(item);
+            }
+        }
+        b.append(true);
+    }
+    Ok(Arc::new(b.finish()) as ArrayRef)
 }
 
 /// `range`: `(from, to, step)` as i64 → the list `from, from+step, … <= to` (at most 10,000,000 items;
 /// a non-positive step or a null bound gives no rows).
-pub fn range_list() -> UdfFn {
+pub fn range_list(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     use datafusion::arrow::array::{Int64Builder, ListBuilder};
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
+    {
         let f = arg::<Int64Array>(arrays, 0, "range")?;
         let t = arg::<Int64Array>(arrays, 1, "range")?;
         let s = arg::<Int64Array>(arrays, 2, "range")?;
@@ -429,7 +463,7 @@ pub fn range_list() -> UdfFn {
             b.append(true);
         }
         Ok(Arc::new(b.finish()) as ArrayRef)
-    })
+    }
 }
 
 #[cfg(test)]

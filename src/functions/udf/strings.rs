@@ -1,8 +1,9 @@
 //! String predicates with Kusto's rules: `has` matches whole terms (maximal alphanumeric runs),
 //! case-insensitive unless `_cs`; `contains`/`startswith`/`endswith` likewise (datatypes-string-operators).
 
-use super::{arg, UdfFn};
+use super::{any_arg, arg, row, TypeCodes};
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, StringArray};
+use datafusion::common::Result;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,65 +70,59 @@ pub fn matches(hay: &str, needle: &str, kind: Match, cs: bool) -> bool {
 }
 
 /// `(hay: Utf8, needle: Utf8) → Boolean`
-pub fn predicate(kind: Match, cs: bool) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let hay = arg::<StringArray>(arrays, 0, "string predicate")?;
-        let needle = arg::<StringArray>(arrays, 1, "string predicate")?;
-        let out: BooleanArray = (0..n)
-            .map(|r| {
-                if hay.is_null(r) || needle.is_null(r) {
-                    return Some(false);
-                }
-                Some(matches(hay.value(r), needle.value(r), kind, cs))
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+pub fn predicate(arrays: &[ArrayRef], n: usize, kind: Match, cs: bool) -> Result<ArrayRef> {
+    let hay = arg::<StringArray>(arrays, 0, "string predicate")?;
+    let needle = arg::<StringArray>(arrays, 1, "string predicate")?;
+    let out: BooleanArray = (0..n)
+        .map(|r| {
+            if hay.is_null(r) || needle.is_null(r) {
+                return Some(false);
+            }
+            Some(matches(hay.value(r), needle.value(r), kind, cs))
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
-/// `has_any` / `has_all`: `(hay: Utf8, needles: Utf8 JSON array) → Boolean`.
-pub fn has_any_all(all: bool) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        let hay = arg::<StringArray>(arrays, 0, "has_any")?;
-        let list = arg::<StringArray>(arrays, 1, "has_any")?;
-        let mut cache: Option<(String, Vec<String>)> = None;
-        let out: BooleanArray = (0..n)
-            .map(|r| {
-                let (h_r, l_r) = (super::row(hay, r), super::row(list, r));
-                if list.is_null(l_r) {
-                    return Some(false);
-                }
-                let text = list.value(l_r);
-                if cache.as_ref().map(|(t, _)| t.as_str()) != Some(text) {
-                    cache = Some((text.to_string(), super::dynamic::json_string_items(text)));
-                }
-                let needles = cache.as_ref().map(|(_, v)| v.as_slice()).unwrap_or(&[]);
-                let h = if hay.is_null(h_r) { String::new() } else { hay.value(h_r).to_lowercase() };
-                let hit = |nd: &String| has_term(&h, &nd.to_lowercase(), Match::Has);
-                Some(if all { needles.iter().all(hit) } else { needles.iter().any(hit) })
-            })
-            .collect();
-        Ok(Arc::new(out) as ArrayRef)
-    })
+/// `has_any` / `has_all`: `(hay: Utf8, needles: Utf8 JSON array) → Boolean`. Broadcast.
+pub fn has_any_all(arrays: &[ArrayRef], n: usize, all: bool) -> Result<ArrayRef> {
+    let hay = arg::<StringArray>(arrays, 0, "has_any")?;
+    let list = arg::<StringArray>(arrays, 1, "has_any")?;
+    let mut cache: Option<(String, Vec<String>)> = None;
+    let out: BooleanArray = (0..n)
+        .map(|r| {
+            let (h_r, l_r) = (row(hay, r), row(list, r));
+            if list.is_null(l_r) {
+                return Some(false);
+            }
+            let text = list.value(l_r);
+            if cache.as_ref().map(|(t, _)| t.as_str()) != Some(text) {
+                cache = Some((text.to_string(), super::dynamic::json_string_items(text)));
+            }
+            let needles = cache.as_ref().map(|(_, v)| v.as_slice()).unwrap_or(&[]);
+            let h = if hay.is_null(h_r) { String::new() } else { hay.value(h_r).to_lowercase() };
+            let hit = |nd: &String| has_term(&h, &nd.to_lowercase(), Match::Has);
+            Some(if all { needles.iter().all(hit) } else { needles.iter().any(hit) })
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// `matches regex`: `(s, pattern) → Boolean`, patterns compiled once per distinct text.
-pub fn regex_match() -> UdfFn {
-    Arc::new(|arrays: &[ArrayRef], n: usize| {
-        let s = arg::<StringArray>(arrays, 0, "matches regex")?;
-        let p = arg::<StringArray>(arrays, 1, "matches regex")?;
-        let mut cache: Option<(String, regex::Regex)> = None;
-        let mut out = Vec::with_capacity(n);
-        for r in 0..n {
-            if s.is_null(r) || p.is_null(r) {
-                out.push(Some(false));
-                continue;
-            }
-            let re = cached_regex(&mut cache, p.value(r))?;
-            out.push(Some(re.is_match(s.value(r))));
+pub fn regex_match(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, "matches regex")?;
+    let p = arg::<StringArray>(arrays, 1, "matches regex")?;
+    let mut cache: Option<(String, regex::Regex)> = None;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        if s.is_null(r) || p.is_null(r) {
+            out.push(Some(false));
+            continue;
         }
-        Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
-    })
+        let re = cached_regex(&mut cache, p.value(r))?;
+        out.push(Some(re.is_match(s.value(r))));
+    }
+    Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
 }
 
 pub fn cached_regex<'c>(
@@ -146,35 +141,35 @@ pub fn cached_regex<'c>(
     }
 }
 
-/// `in` / `in~` against a set given as a JSON array (a sub-query's make_set): `(value, set) → Boolean`;
-/// the value is compared as JSON (strings lower-cased when `ci`). Broadcast-safe.
-pub fn set_contains(ty: crate::types::KqlType, ci: bool) -> UdfFn {
-    Arc::new(move |arrays: &[ArrayRef], n: usize| {
-        use serde_json::Value;
-        let v = arrays.first().ok_or_else(|| datafusion::error::DataFusionError::Internal("in".into()))?;
-        let set = arg::<StringArray>(arrays, 1, "in")?;
-        let norm = |x: Value| match x {
-            Value::String(s) if ci => Value::String(s.to_lowercase()),
-            other => other,
-        };
-        let mut cache: Option<(String, std::collections::HashSet<String>)> = None;
-        let mut out = Vec::with_capacity(n);
-        for r in 0..n {
-            let (vr, sr) = (super::row(v.as_ref(), r), super::row(set, r));
-            if set.is_null(sr) || v.is_null(vr) {
-                out.push(Some(false));
-                continue;
-            }
-            let text = set.value(sr);
-            if cache.as_ref().map(|(t, _)| t.as_str()) != Some(text) {
-                let items: Vec<Value> = serde_json::from_str(text).unwrap_or_default();
-                cache = Some((text.to_string(), items.into_iter().map(|x| norm(x).to_string()).collect()));
-            }
-            let key = norm(crate::output::values::cell_json(v.as_ref(), vr, ty)).to_string();
-            out.push(Some(cache.as_ref().is_some_and(|(_, s)| s.contains(&key))));
+/// `in` / `in~` against a set given as a JSON array (a sub-query's make_set): `(type code, value, set) →
+/// Boolean`; the value is compared as JSON (strings lower-cased when `ci`). Broadcast.
+pub fn set_contains(arrays: &[ArrayRef], n: usize, ci: bool) -> Result<ArrayRef> {
+    use serde_json::Value;
+    let mut types = TypeCodes::new(arrays, "kql_in")?;
+    let v = any_arg(arrays, 1, "kql_in")?;
+    let set = arg::<StringArray>(arrays, 2, "kql_in")?;
+    let norm = |x: Value| match x {
+        Value::String(s) if ci => Value::String(s.to_lowercase()),
+        other => other,
+    };
+    let mut cache: Option<(String, std::collections::HashSet<String>)> = None;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let (vr, sr) = (row(v.as_ref(), r), row(set, r));
+        if set.is_null(sr) || v.is_null(vr) {
+            out.push(Some(false));
+            continue;
         }
-        Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
-    })
+        let ty = types.at(r)?.first().copied().unwrap_or(crate::types::KqlType::String);
+        let text = set.value(sr);
+        if cache.as_ref().map(|(t, _)| t.as_str()) != Some(text) {
+            let items: Vec<Value> = serde_json::from_str(text).unwrap_or_default();
+            cache = Some((text.to_string(), items.into_iter().map(|x| norm(x).to_string()).collect()));
+        }
+        let key = norm(crate::output::values::cell_json(v.as_ref(), vr, ty)).to_string();
+        out.push(Some(cache.as_ref().is_some_and(|(_, s)| s.contains(&key))));
+    }
+    Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
 }
 
 #[cfg(test)]

@@ -1,0 +1,149 @@
+//! The registry of scalar UDFs: one row per function, `Variant => Spec::new(name, params, returns, body)`.
+//! The macro makes the [`Udf`] enum, `Udf::ALL` (in declaration order, which `Udf as usize` indexes) and
+//! `Udf::spec`, so a function is added in one place. Conventions: `mod.rs`.
+
+use super::strings::Match;
+use super::{datetime as dt, dynamic as dy, strings as st, Params, Returns, Spec};
+use crate::functions::{encoding, ip, math, string};
+use crate::types::KqlType;
+
+const S: KqlType = KqlType::String;
+const L: KqlType = KqlType::Long;
+const B: KqlType = KqlType::Bool;
+const D: KqlType = KqlType::Dynamic;
+const DT: KqlType = KqlType::Datetime;
+const TS: KqlType = KqlType::Timespan;
+
+const STR: Params = Params::Exact(&[S]);
+const STR2: Params = Params::Exact(&[S, S]);
+const STR3: Params = Params::Exact(&[S, S, S]);
+const BOOL: Returns = Returns::T(B);
+const TEXT: Returns = Returns::T(S);
+const DYN: Returns = Returns::T(D);
+const R: KqlType = KqlType::Real;
+const I: KqlType = KqlType::Int;
+const EDGE: Params = Params::Optional(&[S, DT, L], 1);
+const EXPAND: Params = Params::Exact(&[D, B, L]);
+
+macro_rules! registry {
+    ($($(#[doc = $doc:literal])* $variant:ident => $spec:expr,)*) => {
+        /// A scalar UDF of the registry; `Udf::X.call(args)` builds a call of it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Udf {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Udf {
+            /// Every scalar UDF, in declaration order.
+            pub const ALL: &'static [Udf] = &[$(Udf::$variant,)*];
+
+            /// The row of this UDF.
+            pub fn spec(self) -> &'static Spec {
+                match self {
+                    $(Udf::$variant => {
+                        const SPEC: Spec = $spec;
+                        &SPEC
+                    })*
+                }
+            }
+        }
+    };
+}
+
+/// The string predicate UDF of a `has`/`contains`/`startswith`… operator (datatypes-string-operators).
+pub fn string_predicate(kind: Match, cs: bool) -> Udf {
+    match (kind, cs) {
+        (Match::Has, false) => Udf::Has,
+        (Match::Has, true) => Udf::HasCs,
+        (Match::HasPrefix, false) => Udf::HasPrefix,
+        (Match::HasPrefix, true) => Udf::HasPrefixCs,
+        (Match::HasSuffix, false) => Udf::HasSuffix,
+        (Match::HasSuffix, true) => Udf::HasSuffixCs,
+        (Match::Contains, false) => Udf::Contains,
+        (Match::Contains, true) => Udf::ContainsCs,
+        (Match::StartsWith, false) => Udf::StartsWith,
+        (Match::StartsWith, true) => Udf::StartsWithCs,
+        (Match::EndsWith, false) => Udf::EndsWith,
+        (Match::EndsWith, true) => Udf::EndsWithCs,
+    }
+}
+
+registry! {
+    // string predicates: (text, needle) → bool; a null side is false
+    Has => Spec::new("kql_has", STR2, BOOL, |a, n| st::predicate(a, n, Match::Has, false)),
+    HasCs => Spec::new("kql_has_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::Has, true)),
+    HasPrefix => Spec::new("kql_hasprefix", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasPrefix, false)),
+    HasPrefixCs => Spec::new("kql_hasprefix_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasPrefix, true)),
+    HasSuffix => Spec::new("kql_hassuffix", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasSuffix, false)),
+    HasSuffixCs => Spec::new("kql_hassuffix_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasSuffix, true)),
+    Contains => Spec::new("kql_contains", STR2, BOOL, |a, n| st::predicate(a, n, Match::Contains, false)),
+    ContainsCs => Spec::new("kql_contains_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::Contains, true)),
+    StartsWith => Spec::new("kql_startswith", STR2, BOOL, |a, n| st::predicate(a, n, Match::StartsWith, false)),
+    StartsWithCs => Spec::new("kql_startswith_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::StartsWith, true)),
+    EndsWith => Spec::new("kql_endswith", STR2, BOOL, |a, n| st::predicate(a, n, Match::EndsWith, false)),
+    EndsWithCs => Spec::new("kql_endswith_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::EndsWith, true)),
+    /// `(text, needles as a JSON array)`
+    HasAny => Spec::new("kql_has_any", STR2, BOOL, |a, n| st::has_any_all(a, n, false)).broadcast(),
+    HasAll => Spec::new("kql_has_all", STR2, BOOL, |a, n| st::has_any_all(a, n, true)).broadcast(),
+    MatchesRegex => Spec::new("kql_matches_regex", STR2, BOOL, st::regex_match),
+    /// `(type code, value, set as a JSON array)`
+    In => Spec::new("kql_in", Params::Typed, BOOL, |a, n| st::set_contains(a, n, false)).broadcast(),
+    InCi => Spec::new("kql_in_ci", Params::Typed, BOOL, |a, n| st::set_contains(a, n, true)).broadcast(),
+    /// `(regex, group, text)`: also the `parse` operator's columns
+    Extract => Spec::new("kql_extract", Params::Exact(&[S, L, S]), TEXT, string::extract_body).broadcast(),
+    Substring => Spec::new("kql_substring", Params::Optional(&[S, L, L], 1), TEXT, string::substring_body),
+    IndexOf => Spec::new("kql_indexof", Params::Optional(&[S, S, L, L, L], 3), Returns::T(L), string::indexof_body),
+    Trim => Spec::new("kql_trim", STR2, TEXT, |a, n| string::trim_body(a, n, true, true)),
+    TrimStart => Spec::new("kql_trim_start", STR2, TEXT, |a, n| string::trim_body(a, n, true, false)),
+    TrimEnd => Spec::new("kql_trim_end", STR2, TEXT, |a, n| string::trim_body(a, n, false, true)),
+    ReplaceRegex => Spec::new("kql_replace_regex", STR3, TEXT, string::replace_regex_body),
+
+    // datetime and timespan
+    DatetimeDiff => Spec::new("kql_datetime_diff", Params::Exact(&[S, DT, DT]), Returns::T(L), dt::datetime_diff),
+    DatetimeAdd => Spec::new("kql_datetime_add", Params::Exact(&[S, L, DT]), Returns::T(DT), dt::datetime_add),
+    DatetimePart => Spec::new("kql_datetime_part", Params::Exact(&[S, DT]), Returns::T(I), dt::datetime_part),
+    /// `(value, roundTo)`, returning the value's type
+    Bin => Spec::new("kql_bin", Params::OneOf(&[&[DT, TS], &[TS, TS], &[L, L], &[R, R]]), Returns::Arg(0), dt::bin),
+    /// `(period, datetime[, offset])`, period one of day, week, month, year
+    StartOf => Spec::new("kql_startof", EDGE, Returns::T(DT), |a, n| dt::period_edge(a, n, false)),
+    EndOf => Spec::new("kql_endof", EDGE, Returns::T(DT), |a, n| dt::period_edge(a, n, true)),
+    ToDatetime => Spec::new("kql_todatetime", STR, Returns::T(DT), dt::parse_datetime),
+    ToTimespan => Spec::new("kql_totimespan", STR, Returns::T(TS), dt::parse_timespan),
+
+    // dynamic values (JSON text) and conversions
+    DynamicGet => Spec::new("kql_dynamic_get", Params::Exact(&[D, S]), DYN, dy::get_key),
+    DynamicIndex => Spec::new("kql_dynamic_index", Params::Exact(&[D, L]), DYN, dy::get_index),
+    ParseJson => Spec::new("kql_parse_json", STR, DYN, dy::parse_json),
+    ArrayLength => Spec::new("kql_array_length", Params::Exact(&[D]), Returns::T(L), dy::array_length),
+    /// `(type codes, v1, v2, …)`
+    PackArray => Spec::new("kql_pack_array", Params::Typed, DYN, dy::pack_array).broadcast(),
+    /// `(type codes of the values, k1, v1, k2, v2, …)`
+    BagPack => Spec::new("kql_bag_pack", Params::Typed, DYN, dy::bag_pack).broadcast(),
+    Split => Spec::new("kql_split", STR2, DYN, dy::split),
+    ExtractJson => Spec::new("kql_extractjson", STR2, TEXT, dy::extract_json),
+    /// `(line, parser)`; the parser is "windows"
+    ParseCommandLine => Spec::new("kql_parse_command_line", STR2, DYN, dy::parse_command_line),
+    Codepoints => Spec::new("kql_unicode_codepoints_from_string", STR, DYN, dy::codepoints),
+    /// `(type code, value)`
+    ToString => Spec::new("kql_tostring", Params::Typed, TEXT, dy::to_string).broadcast(),
+    /// `(type code, value)`
+    ToDynamic => Spec::new("kql_todynamic", Params::Typed, DYN, dy::to_dynamic).broadcast(),
+    ToGuid => Spec::new("kql_toguid", STR, Returns::T(KqlType::Guid), dy::to_guid),
+    /// `(dynamic, as_pairs, limit)` → the items as a list
+    MvExpand => Spec::new("kql_mv_expand", EXPAND, Returns::List(S), |a, n| dy::expand_list(a, n, false)),
+    /// `(dynamic, as_pairs, limit)` → the items' 0-based positions
+    MvExpandIndex => Spec::new("kql_mv_expand_index", EXPAND, Returns::List(L), |a, n| dy::expand_list(a, n, true)),
+    /// `(from, to, step)` → the list `from, from+step, … <= to`
+    Range => Spec::new("kql_range", Params::Exact(&[L, L, L]), Returns::List(L), dy::range_list),
+
+    // encodings, URLs, IPv4, math
+    Base64Encode => Spec::new("kql_base64_encode_tostring", STR, TEXT, encoding::encode_body),
+    Base64Decode => Spec::new("kql_base64_decode_tostring", STR, TEXT, encoding::decode_body),
+    StringSize => Spec::new("kql_string_size", STR, Returns::T(L), encoding::string_size_body),
+    ParseUrl => Spec::new("kql_parse_url", STR, DYN, encoding::parse_url_body),
+    Ipv4IsInRange => Spec::new("kql_ipv4_is_in_range", STR2, BOOL, ip::in_range_body),
+    Ipv4IsPrivate => Spec::new("kql_ipv4_is_private", STR, BOOL, ip::is_private_body),
+    ParseIpv4 => Spec::new("kql_parse_ipv4", STR, Returns::T(L), ip::parse_ipv4_body),
+    GeoInfo => Spec::new("kql_geo_info_from_ip_address", STR, DYN, ip::geo_body),
+    Round => Spec::new("kql_round", Params::Optional(&[R, L], 1), Returns::T(R), math::round_body),
+}
