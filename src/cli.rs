@@ -381,7 +381,7 @@ fn sample(args: SampleArgs) -> ExitCode {
     for t in &tables {
         if crate::sample::table_schema(t).is_none() {
             let names = Catalog::new().table_names(Env::Auto);
-            let hint = crate::binder::names::did_you_mean(t, names.iter().map(|s| s.as_str()))
+            let hint = crate::names::did_you_mean(t, names.iter().map(|s| s.as_str()))
                 .map(|s| format!(" (did you mean '{s}'?)"))
                 .unwrap_or_default();
             return report(usage(format!("--tables: '{t}' is not a table of the catalog{hint}")), None);

@@ -17,12 +17,14 @@ pub mod functions;
 pub mod harness;
 pub mod lexer;
 pub mod load;
+pub mod names;
 pub mod output;
 pub mod parser;
 pub mod sample;
 pub mod session;
 pub mod source;
 pub mod types;
+pub mod values;
 
 pub use binder::{BoundQuery, Options};
 pub use catalog::{Catalog, Env};

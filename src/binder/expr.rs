@@ -227,7 +227,7 @@ impl Binder<'_> {
             None => {}
         }
         let lets = self.let_names();
-        let help = super::names::help_line_with(&n.name, scope.names(), lets.iter().map(|s| s.as_str()), "columns");
+        let help = crate::names::help_line_with(&n.name, scope.names(), lets.iter().map(|s| s.as_str()), "columns");
         Err(BindError::UnknownColumn { name: n.name.clone(), span: n.span.into(), did_you_mean: help })
     }
 
@@ -259,7 +259,7 @@ impl Binder<'_> {
         let Some(f) = functions::lookup(&name.name) else {
             let mut cands: Vec<String> = functions::all_names().map(String::from).collect();
             cands.extend(self.let_names());
-            let help = super::names::did_you_mean(&name.name, cands.iter().map(|s| s.as_str()))
+            let help = crate::names::did_you_mean(&name.name, cands.iter().map(|s| s.as_str()))
                 .map(|s| format!("did you mean '{s}'?"));
             return Err(BindError::UnknownFunction {
                 name: name.name.clone(),

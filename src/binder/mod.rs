@@ -3,7 +3,6 @@
 //! names, and expressions in `expr.rs`. Every unknown name and type error is raised here, before any row is read.
 
 mod expr;
-pub mod names;
 mod operators;
 pub use operators::KIND_VALUES;
 mod source;
@@ -15,7 +14,6 @@ use crate::diagnostics::BindError;
 use crate::functions::Arg;
 use crate::source::Span;
 use crate::types::{KqlColumn, KqlSchema, KqlType};
-use datafusion::common::Column;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -105,9 +103,7 @@ pub struct Binder<'a> {
     stages: Vec<Stage>,
 }
 
-pub(crate) fn col(name: &str) -> Expr {
-    Expr::Column(Column::new_unqualified(name))
-}
+pub(crate) use crate::functions::col;
 
 pub(crate) fn df_err(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> BindError {
     move |e| BindError::Internal { message: crate::diagnostics::clean_df_message(&e.to_string()), span: span.into() }

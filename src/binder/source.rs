@@ -73,7 +73,7 @@ impl Binder<'_> {
             None => {
                 let names = self.catalog.table_names(self.env);
                 let lets = self.let_names();
-                let help = super::names::did_you_mean(name, names.iter().chain(lets.iter()).map(|s| s.as_str()))
+                let help = crate::names::did_you_mean(name, names.iter().chain(lets.iter()).map(|s| s.as_str()))
                     .map(|s| format!("did you mean '{s}'?"))
                     .or_else(|| Some("load the table's data with --data FILE, or check the name's case".into()));
                 Err(BindError::UnknownTable { name: name.to_string(), span: span.into(), did_you_mean: help })
@@ -175,7 +175,7 @@ impl Binder<'_> {
                 _ => {
                     let mut cands: Vec<String> = crate::functions::all_names().map(String::from).collect();
                     cands.extend(self.let_names());
-                    let help = super::names::did_you_mean(n, cands.iter().map(|s| s.as_str()))
+                    let help = crate::names::did_you_mean(n, cands.iter().map(|s| s.as_str()))
                         .map(|s| format!("did you mean '{s}'?"));
                     Err(BindError::UnknownFunction { name: n.to_string(), span: name.span.into(), did_you_mean: help })
                 }

@@ -277,7 +277,7 @@ impl Accumulator for ListAcc {
                 continue;
             }
             let ty = types.at(r)?.first().copied().unwrap_or(KqlType::Dynamic);
-            let v = crate::output::values::cell_json(a.as_ref(), r, ty);
+            let v = crate::values::cell_json(a.as_ref(), r, ty);
             self.push(v);
         }
         Ok(())

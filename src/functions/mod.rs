@@ -150,6 +150,11 @@ impl FunctionDef {
         FunctionDef { name: "", sigs: &[], lower: Lower::Df(|_| lit(ScalarValue::Null)), naming: Naming::Generated };
 }
 
+/// A column of the row scope by its Kusto name (plan columns are unqualified Kusto names).
+pub fn col(name: &str) -> Expr {
+    Expr::Column(datafusion::common::Column::new_unqualified(name))
+}
+
 /// Every scalar function table, by family.
 const TABLES: &[&[FunctionDef]] = &[
     string::STRING,

@@ -13,7 +13,7 @@ fn column_ifexists(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), Bind
     };
     let n = super::require_const_str(&name, "the column name")?;
     match c.scope.find(&n) {
-        Some((_, col)) => Ok((crate::binder::col(&col.name), col.ty)),
+        Some((_, col)) => Ok((crate::functions::col(&col.name), col.ty)),
         None => Ok((default.expr, default.ty)),
     }
 }
@@ -24,7 +24,7 @@ fn ingestion_time(c: &LowerCtx, _: Vec<Arg>) -> Result<(Expr, KqlType), BindErro
     for n in ["TimeGenerated", "Timestamp"] {
         if let Some((_, col)) = c.scope.find(n) {
             if col.ty == KqlType::Datetime {
-                return Ok((crate::binder::col(n), KqlType::Datetime));
+                return Ok((crate::functions::col(n), KqlType::Datetime));
             }
         }
     }

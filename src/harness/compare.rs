@@ -8,9 +8,9 @@
 
 use super::kqlt::Case;
 use crate::diagnostics::Error;
-use crate::output::values::{cell_json, cell_text};
 use crate::parser::{parse_datetime_text, parse_timespan_text};
 use crate::types::{KqlSchema, KqlType};
+use crate::values::{cell_json, cell_text};
 use datafusion::arrow::array::Array;
 use datafusion::arrow::record_batch::RecordBatch;
 use serde_json::Value;

@@ -131,7 +131,7 @@ pub fn record_batch(schema: &KqlSchema, rows: &[&Map<String, Value>]) -> Result<
         let cells: Vec<Option<&Value>> = rows.iter().map(|r| r.get(&c.name)).collect();
         arrays.push(column(c.ty, &cells)?);
     }
-    let arrow = crate::binder::arrow_schema(schema);
+    let arrow = schema.arrow();
     if arrays.is_empty() {
         return Ok(RecordBatch::new_empty(arrow));
     }

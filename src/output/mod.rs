@@ -1,13 +1,14 @@
 //! Output stage: record batches + `KqlSchema` → bytes, in one of the formats `--format` names. Value text
 //! comes from `values.rs`, so every format shows Kusto's text for datetimes, timespans, reals and dynamic.
 
-pub mod values;
+/// Kusto value text (lives in the lower `values` module; kept here for the public path).
+pub use crate::values;
 
 use crate::types::KqlSchema;
+use crate::values::{cell_json, cell_text};
 use datafusion::arrow::record_batch::RecordBatch;
 use serde_json::{json, Map, Value};
 use std::io::Write;
-use values::{cell_json, cell_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -82,7 +82,7 @@ pub fn parse_operator(i: Tokens<'_>) -> PResult<'_, Operator> {
     }
     let Some((_, f)) = OPERATORS.iter().find(|(k, _)| *k == keyword.name) else {
         let known: Vec<&str> = OPERATORS.iter().map(|(k, _)| *k).collect();
-        let hint = crate::binder::names::did_you_mean(&keyword.name, known.iter().copied());
+        let hint = crate::names::did_you_mean(&keyword.name, known.iter().copied());
         let what = match hint {
             Some(h) => format!("a known operator (did you mean '{h}'?)"),
             None => "a known operator such as where, project, extend, summarize, join".to_string(),

@@ -2,8 +2,8 @@
 
 use super::world::{Account, Alert, Device, Mail, Process, World};
 use super::Rng;
-use crate::output::values::format_datetime;
 use crate::types::{KqlColumn, KqlType};
+use crate::values::format_datetime;
 use serde_json::{json, Value};
 
 /// Everything one row is about; each column takes its value from here, so the columns of a row agree.

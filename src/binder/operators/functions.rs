@@ -35,7 +35,7 @@ impl Binder<'_> {
                             return Err(BindError::InvalidArgument {
                                 message: format!("the function has no parameter '{}'", name.name),
                                 span: name.span.into(),
-                                help: crate::binder::names::help_line(&name.name, names, "parameters"),
+                                help: crate::names::help_line(&name.name, names, "parameters"),
                             });
                         }
                     }
@@ -171,7 +171,7 @@ impl Binder<'_> {
                 None => {
                     let mut cands: Vec<String> = crate::catalog::builtin_function_names().map(String::from).collect();
                     cands.extend(self.let_names());
-                    let help = crate::binder::names::did_you_mean(&name.name, cands.iter().map(|s| s.as_str()))
+                    let help = crate::names::did_you_mean(&name.name, cands.iter().map(|s| s.as_str()))
                         .map(|s| format!("did you mean '{s}'?"));
                     Err(BindError::UnknownFunction {
                         name: name.name.clone(),
@@ -230,7 +230,7 @@ impl Binder<'_> {
             ),
         };
         let items =
-            names.iter().zip(&out.columns).map(|(n, c)| (crate::binder::col(n), c.name.clone(), c.ty)).collect();
+            names.iter().zip(&out.columns).map(|(n, c)| (crate::functions::col(n), c.name.clone(), c.ty)).collect();
         self.project(raw, items, span)
     }
 
@@ -270,7 +270,7 @@ impl Binder<'_> {
         };
         let id_span = args.first().map_or(span, |a| a.span);
         let Some((_, id_col)) = input.schema.find(&id).map(|(i, c)| (i, c.clone())) else {
-            let help = crate::binder::names::help_line(&id, input.schema.names(), "columns");
+            let help = crate::names::help_line(&id, input.schema.names(), "columns");
             return Err(BindError::UnknownColumn { name: id, span: id_span.into(), did_you_mean: help });
         };
         let key = if id.contains("SHA256") { "SHA256" } else { "SHA1" };
@@ -295,7 +295,8 @@ impl Binder<'_> {
         for a in &adds {
             let e = match joined.schema.find(&a.name) {
                 Some((_, c)) => {
-                    crate::functions::convert_to(Arg { expr: crate::binder::col(&c.name), ty: c.ty, span }, a.ty).expr
+                    crate::functions::convert_to(Arg { expr: crate::functions::col(&c.name), ty: c.ty, span }, a.ty)
+                        .expr
                 }
                 None => crate::functions::null_of(a.ty),
             };

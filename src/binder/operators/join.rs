@@ -54,11 +54,7 @@ impl Binder<'_> {
                 b.schema.find(&n.name).map(|(_, c)| c.ty).ok_or_else(|| BindError::UnknownColumn {
                     name: n.name.clone(),
                     span: n.span.into(),
-                    did_you_mean: crate::binder::names::help_line(
-                        &n.name,
-                        b.schema.names(),
-                        &format!("{side} columns"),
-                    ),
+                    did_you_mean: crate::names::help_line(&n.name, b.schema.names(), &format!("{side} columns")),
                 })
             };
             let lt = find(left, &l, "left")?;

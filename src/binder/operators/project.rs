@@ -66,7 +66,7 @@ impl Binder<'_> {
         let found: Vec<String> =
             input.schema.names().filter(|c| wildcard_match(&n.name, c)).map(String::from).collect();
         if found.is_empty() && !n.name.contains('*') {
-            let help = crate::binder::names::help_line(&n.name, input.schema.names(), "columns");
+            let help = crate::names::help_line(&n.name, input.schema.names(), "columns");
             return Err(BindError::UnknownColumn { name: n.name.clone(), span: n.span.into(), did_you_mean: help });
         }
         Ok(found)
@@ -147,7 +147,7 @@ impl Binder<'_> {
                 });
             };
             let Some(pos) = out.iter().position(|i| i.1 == old.name) else {
-                let help = crate::binder::names::help_line(&old.name, input.schema.names(), "columns");
+                let help = crate::names::help_line(&old.name, input.schema.names(), "columns");
                 return Err(BindError::UnknownColumn {
                     name: old.name.clone(),
                     span: old.span.into(),

@@ -108,7 +108,7 @@ pub fn to_string(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
                 Ok(v) => value_to_string(&v),
                 Err(_) => s.value(i).to_string(),
             },
-            _ => crate::output::values::cell_text(a.as_ref(), i, ty),
+            _ => crate::values::cell_text(a.as_ref(), i, ty),
         }));
     }
     Ok(Arc::new(StringArray::from(out)) as ArrayRef)
@@ -279,7 +279,7 @@ pub fn pack_array(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
         let items: Vec<Value> = values
             .iter()
             .zip(types.at(r)?)
-            .map(|(a, t)| crate::output::values::cell_json(a.as_ref(), row(a.as_ref(), r), *t))
+            .map(|(a, t)| crate::values::cell_json(a.as_ref(), row(a.as_ref(), r), *t))
             .collect();
         out.push(Some(Value::Array(items).to_string()));
     }
@@ -296,9 +296,9 @@ pub fn bag_pack(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
         let mut m = serde_json::Map::new();
         for (pair, t) in pairs.chunks(2).zip(types.at(r)?) {
             let (Some(k), Some(v)) = (pair.first(), pair.get(1)) else { continue };
-            let key = crate::output::values::cell_json(k.as_ref(), row(k.as_ref(), r), KqlType::String);
+            let key = crate::values::cell_json(k.as_ref(), row(k.as_ref(), r), KqlType::String);
             let key = value_to_string(&key);
-            m.insert(key, crate::output::values::cell_json(v.as_ref(), row(v.as_ref(), r), *t));
+            m.insert(key, crate::values::cell_json(v.as_ref(), row(v.as_ref(), r), *t));
         }
         out.push(Some(Value::Object(m).to_string()));
     }
@@ -313,7 +313,7 @@ pub fn to_dynamic(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let mut out = Vec::with_capacity(n);
     for r in 0..n {
         let ty = types.at(r)?.first().copied().unwrap_or(KqlType::Dynamic);
-        out.push(match crate::output::values::cell_json(a.as_ref(), row(a.as_ref(), r), ty) {
+        out.push(match crate::values::cell_json(a.as_ref(), row(a.as_ref(), r), ty) {
             Value::Null => None,
             v => Some(v.to_string()),
         });

@@ -362,13 +362,3 @@ mod tests {
         assert_eq!(ScalarUDF::new_from_impl(KqlUdf::new(Udf::HasAny)), *Udf::HasAny.udf());
     }
 }
-
-/// Every named scalar UDF, registered in each session's context (filled by the named-UDF change).
-pub fn all_scalar() -> Vec<Arc<ScalarUDF>> {
-    vec![]
-}
-
-/// Every named aggregate UDF, registered in each session's context (filled by the named-UDF change).
-pub fn all_aggregate() -> Vec<Arc<datafusion::logical_expr::AggregateUDF>> {
-    vec![]
-}

@@ -166,7 +166,7 @@ pub fn set_contains(arrays: &[ArrayRef], n: usize, ci: bool) -> Result<ArrayRef>
             let items: Vec<Value> = serde_json::from_str(text).unwrap_or_default();
             cache = Some((text.to_string(), items.into_iter().map(|x| norm(x).to_string()).collect()));
         }
-        let key = norm(crate::output::values::cell_json(v.as_ref(), vr, ty)).to_string();
+        let key = norm(crate::values::cell_json(v.as_ref(), vr, ty)).to_string();
         out.push(Some(cache.as_ref().is_some_and(|(_, s)| s.contains(&key))));
     }
     Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
