@@ -15,8 +15,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kqlite-target}"
 DIR="${DIR:-${TMPDIR:-/tmp}/kqlite-bench-1g}"
 ROWS="${ROWS:-650000}"
 RUNS="${RUNS:-3}"
-cargo build --release --locked -q
-KQ="$CARGO_TARGET_DIR/release/kqlite"
+# KQLITE=/path/to/kqlite measures that binary instead of building this checkout
+if [ -z "${KQLITE:-}" ]; then
+    cargo build --release --locked -q
+fi
+KQ="${KQLITE:-$CARGO_TARGET_DIR/release/kqlite}"
 END=2025-03-15T00:00:00Z
 
 if [ ! -f "$DIR/DeviceProcessEvents.json" ]; then

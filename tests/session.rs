@@ -86,7 +86,7 @@ fn definitions_outlive_a_query_and_can_be_replaced() {
     assert_eq!(scalar(&s, "let Account = 'x'; print Account"), "x");
     assert_eq!(s.definitions().len(), 2);
     // a mistake is reported when defined, and the earlier definitions stay
-    let err = s.define(&Source::from("let Bad = tolower(NoSuchColumn);")).err().expect("bind error");
+    let err = s.define(&Source::from("let Bad = tolower(NoSuchColumn);")).expect_err("bind error");
     assert_eq!(err.exit_code(), 4);
     assert_eq!(s.definitions().len(), 2);
     assert_eq!(s.define(&Source::from("DeviceLogonEvents | take 1")).err().map(|e| e.exit_code()), Some(4));
@@ -144,7 +144,7 @@ fn a_bad_file_is_a_load_error_when_read() {
     assert_eq!(s.add_data(&d).unwrap(), ["DeviceInfo"]);
     let info = &s.tables()[0];
     assert!(info.schema.find("Note").is_some(), "columns come from the sampled rows");
-    let err = s.run_collect(&Source::from("DeviceInfo | count")).err().expect("malformed JSON");
+    let err = s.run_collect(&Source::from("DeviceInfo | count")).expect_err("malformed JSON");
     assert_eq!(err.code(), "kqlite::load::json");
     assert_eq!(err.exit_code(), 6);
     assert!(err.to_string().contains("DeviceInfo.json:20002:"), "{err}");
