@@ -19,6 +19,7 @@ pub mod lexer;
 pub mod load;
 pub mod output;
 pub mod parser;
+pub mod repl;
 pub mod sample;
 pub mod session;
 pub mod source;
