@@ -15,8 +15,9 @@ use std::time::Instant;
 #[derive(Parser, Debug)]
 #[command(name = "kqlite", version, about = "Run Kusto (KQL) hunting queries offline over exported data")]
 pub struct Cli {
+    /// No command: the REPL, as `kqlite repl`.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -39,6 +40,25 @@ pub enum Command {
     /// in the 36 hours before --end, going through every ActionType of the table; the other half is the rest
     /// of the tenant over --days. Alerts, mails, addresses and files are shared pools, so joins find rows.
     Sample(SampleArgs),
+    /// Interactive queries on one session (also `kqlite` with no command): multi-line editing, completion,
+    /// history, `let`s kept between queries, dot commands (`.help`). End a query with a blank line or `;;`.
+    Repl(ReplArgs),
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct ReplArgs {
+    /// Data to load: a file or a folder of files, as for `run`. Repeatable; `.load PATH` adds more.
+    #[arg(long = "data", value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+    /// Pin now() and ago() to this instant (ISO-8601). Default: the wall clock. `.now` changes it.
+    #[arg(long, value_name = "DATETIME")]
+    pub now: Option<String>,
+    /// Replace the value of a top-level `let NAME = ...` (as for `run`). Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Schema environment: defender, sentinel, or auto (Defender first, then Sentinel).
+    #[arg(long, default_value = "auto", value_name = "ENV")]
+    pub env: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -124,10 +144,12 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run(args) => run(args),
-        Command::Check(args) => check(args),
-        Command::Explain(args) => explain(args),
-        Command::Sample(args) => sample(args),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Check(args)) => check(args),
+        Some(Command::Explain(args)) => explain(args),
+        Some(Command::Sample(args)) => sample(args),
+        Some(Command::Repl(args)) => repl(args),
+        None => repl(ReplArgs { env: "auto".into(), ..ReplArgs::default() }),
     }
 }
 
@@ -252,6 +274,23 @@ fn print_result(result: crate::QueryResult, format: Format) -> Result<usize, Pri
     let n = w.finish().map_err(PrintError::Write)?;
     out.flush().map_err(PrintError::Write)?;
     Ok(n)
+}
+
+/// The REPL on a session with `--data` registered.
+fn repl(args: ReplArgs) -> ExitCode {
+    let run_args = RunArgs {
+        file: None,
+        expr: None,
+        data: args.data,
+        now: args.now,
+        format: "table".into(),
+        set: args.set,
+        env: args.env,
+    };
+    match run_session(&run_args) {
+        Ok(session) => crate::repl::main(session),
+        Err(e) => report(e, None),
+    }
 }
 
 fn explain(args: RunArgs) -> ExitCode {

@@ -94,6 +94,47 @@ pub struct BatchStream {
     rt: Arc<tokio::runtime::Runtime>,
 }
 
+/// What one bounded wait for the next batch gave ([`BatchStream::next_within`]).
+pub enum Pulled {
+    Batch(Result<RecordBatch, Error>),
+    /// no batch yet: the query is still computing
+    Pending,
+    End,
+}
+
+impl BatchStream {
+    /// Waits at most `wait` for the next batch, so a front end can notice a cancel between waits (the REPL's
+    /// Ctrl-C) and stop the query by dropping the stream.
+    pub fn next_within(&mut self, wait: std::time::Duration) -> Pulled {
+        let Some(stream) = self.stream.as_mut() else { return Pulled::End };
+        // the deadline comes from a plain thread: tokio's timers are driven by the runtime's workers, which a
+        // CPU-bound plan keeps busy
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            std::thread::sleep(wait);
+            let _ = tx.send(());
+        });
+        let next = self.rt.block_on(async {
+            match futures::future::select(stream.next(), rx).await {
+                futures::future::Either::Left((item, _)) => Some(item),
+                futures::future::Either::Right(_) => None,
+            }
+        });
+        match next {
+            None => Pulled::Pending,
+            Some(Some(Ok(b))) => Pulled::Batch(Ok(b)),
+            Some(Some(Err(e))) => {
+                self.stream = None;
+                Pulled::Batch(Err(df_error(e)))
+            }
+            Some(None) => {
+                self.stream = None;
+                Pulled::End
+            }
+        }
+    }
+}
+
 impl Iterator for BatchStream {
     type Item = Result<RecordBatch, Error>;
 

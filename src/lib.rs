@@ -20,6 +20,7 @@ pub mod load;
 pub mod names;
 pub mod output;
 pub mod parser;
+pub mod repl;
 pub mod sample;
 pub mod session;
 pub mod source;

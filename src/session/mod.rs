@@ -101,6 +101,12 @@ impl Session {
         self.opts.now_ns = now_ns;
     }
 
+    /// Adds or replaces a `--set NAME=VALUE` override (KQL literal text) for later queries (the REPL's `.set`).
+    pub fn set_param(&mut self, name: &str, value: &str) {
+        self.opts.sets.retain(|(n, _)| n != name);
+        self.opts.sets.push((name.to_string(), value.to_string()));
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }

@@ -1,0 +1,416 @@
+//! Front end: the interactive REPL (`kqlite`, `kqlite repl`). Keys → rustyline (helper.rs) → whole queries
+//! and dot commands (commands.rs) → one `Session` → results shown (display.rs) or written to a file. A `let`
+//! entered alone is kept by `Session::define`; Ctrl-C stops a running query and keeps the session.
+
+mod commands;
+mod display;
+pub mod helper;
+pub mod input;
+
+use crate::diagnostics::Error;
+use crate::exec::{BatchStream, Pulled};
+use crate::output::{Format, ResultWriter};
+use crate::types::KqlSchema;
+use crate::{Session, Source};
+use datafusion::arrow::record_batch::RecordBatch;
+use helper::ReplHelper;
+use miette::NamedSource;
+use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
+use rustyline::{CompletionType, Config, Editor};
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long one wait for a batch lasts before Ctrl-C is checked again.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
+/// How long a query runs before the REPL says how to cancel it.
+const RUNNING_NOTICE: Duration = Duration::from_secs(1);
+/// Rows shown at most, unless `.set maxrows=N` (the portal's limit).
+pub const DEFAULT_MAX_ROWS: usize = 10_000;
+
+/// How results are shown on the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Table,
+    Vertical,
+    Text(Format),
+}
+
+/// Where results go besides the screen: `.output FILE` (until `.output`) or `.once FILE` (the next result).
+struct FileTarget {
+    path: PathBuf,
+    format: Format,
+    once: bool,
+    file: std::io::BufWriter<std::fs::File>,
+}
+
+/// The rows of the last result (at most the row cap) and the query that gave them.
+struct LastResult {
+    query: String,
+    schema: KqlSchema,
+    batches: Vec<RecordBatch>,
+}
+
+pub struct Repl {
+    session: Rc<RefCell<Session>>,
+    editor: Editor<ReplHelper, FileHistory>,
+    history_path: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    mode: Mode,
+    max_rows: usize,
+    timer: bool,
+    output: Option<FileTarget>,
+    last: Option<LastResult>,
+    last_query: Option<String>,
+    /// set by Ctrl-C (SIGINT) while a query runs
+    cancel: Arc<AtomicBool>,
+    /// text put in the editor for the next prompt (`.open`)
+    prefill: Option<String>,
+    /// nesting of `.read`
+    read_depth: usize,
+}
+
+/// What the loop does after one unit of input.
+#[derive(PartialEq)]
+enum Flow {
+    Continue,
+    Quit,
+}
+
+/// The per-user folder for history and saved queries: `$XDG_DATA_HOME/kqlite` or `~/.local/share/kqlite`.
+fn data_dir() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".local").join("share"),
+    };
+    Some(base.join("kqlite"))
+}
+
+/// Prints an error as the same miette report `run` gives, the typed text named `<repl>`.
+fn show_error(err: Error, src: Option<&Source>) {
+    let report = miette::Report::new(err);
+    let report = match src {
+        Some(s) => report.with_source_code(NamedSource::new(s.name.clone(), s.text.clone())),
+        None => report,
+    };
+    eprintln!("{report:?}");
+}
+
+/// Starts the REPL on a session (its data already registered) and runs until `.quit` or Ctrl-D.
+pub fn main(session: Session) -> ExitCode {
+    let mut repl = match Repl::new(session) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the line editor: {e}");
+            return ExitCode::from(5);
+        }
+    };
+    repl.run_loop();
+    ExitCode::SUCCESS
+}
+
+impl Repl {
+    pub fn new(session: Session) -> Result<Repl, ReadlineError> {
+        let session = Rc::new(RefCell::new(session));
+        let color = std::env::var_os("NO_COLOR").is_none();
+        let config = Config::builder()
+            .completion_type(CompletionType::List)
+            .history_ignore_dups(true)?
+            .max_history_size(5000)?
+            .build();
+        let mut editor = Editor::with_config(config)?;
+        editor.set_helper(Some(ReplHelper::new(session.clone(), color)));
+        let data_dir = data_dir();
+        let history_path = data_dir.as_ref().map(|d| d.join("history"));
+        if let Some(p) = &history_path {
+            let _ = editor.load_history(p);
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+            eprintln!("note: Ctrl-C cannot cancel queries here ({e})");
+        }
+        Ok(Repl {
+            session,
+            editor,
+            history_path,
+            data_dir,
+            mode: Mode::Table,
+            max_rows: DEFAULT_MAX_ROWS,
+            timer: false,
+            output: None,
+            last: None,
+            last_query: None,
+            cancel,
+            prefill: None,
+            read_depth: 0,
+        })
+    }
+
+    fn run_loop(&mut self) {
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stdin());
+        if tty {
+            let tables = self.session.borrow().tables().len();
+            println!(
+                "kqlite {} — {tables} tables loaded. End a query with a blank line or ;; — .help for commands, Ctrl-D to leave.",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+        let mut pending = String::new();
+        loop {
+            let prompt = if pending.is_empty() { "kql> " } else { "...> " };
+            let line = match self.prefill.take() {
+                Some(text) => self.editor.readline_with_initial(prompt, (&text, "")),
+                None => self.editor.readline(prompt),
+            };
+            let line = match line {
+                Ok(l) => l,
+                Err(ReadlineError::Interrupted) => {
+                    pending.clear();
+                    continue;
+                }
+                Err(ReadlineError::Eof) => {
+                    if !pending.trim().is_empty() {
+                        let text = std::mem::take(&mut pending);
+                        self.handle(input::query_text(&text));
+                    }
+                    break;
+                }
+                Err(e) => {
+                    eprintln!("error: cannot read input: {e}");
+                    break;
+                }
+            };
+            // on a terminal the validator returns whole queries; piped input comes line by line
+            let text = if tty {
+                line
+            } else {
+                if !pending.is_empty() {
+                    pending.push('\n');
+                }
+                pending.push_str(&line);
+                if !input::input_complete(&pending) {
+                    continue;
+                }
+                std::mem::take(&mut pending)
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            self.remember(text.trim_end());
+            if self.handle(input::query_text(&text)) == Flow::Quit {
+                break;
+            }
+        }
+        if let Some(mut t) = self.output.take() {
+            let _ = t.file.flush();
+        }
+    }
+
+    /// Adds an entry to the history and appends it to the history file.
+    fn remember(&mut self, text: &str) {
+        let _ = self.editor.add_history_entry(text);
+        if let (Some(p), Some(d)) = (&self.history_path, &self.data_dir) {
+            if std::fs::create_dir_all(d).is_ok() {
+                let _ = self.editor.append_history(p);
+            }
+        }
+    }
+
+    /// One unit of input: a dot command, `let` statements to keep, or a query to run.
+    fn handle(&mut self, text: &str) -> Flow {
+        let text = text.trim();
+        if text.is_empty() {
+            return Flow::Continue;
+        }
+        if text.starts_with('.') {
+            return self.command(text);
+        }
+        let src = Source::new("<repl>", text);
+        match only_lets(&src) {
+            Err(e) => show_error(e, Some(&src)),
+            Ok(true) => match self.session.borrow_mut().define(&src) {
+                Ok(names) => println!("defined {} (.lets lists them)", names.join(", ")),
+                Err(e) => show_error(e, Some(&src)),
+            },
+            Ok(false) => self.run_query(src),
+        }
+        Flow::Continue
+    }
+
+    /// Runs a query, shows (or writes) its results, keeps them for `.inspect` and `.filter`.
+    fn run_query(&mut self, src: Source) {
+        self.last_query = Some(src.text.clone());
+        self.cancel.store(false, Ordering::SeqCst);
+        if self.timer {
+            reset_peak_memory();
+        }
+        let started = Instant::now();
+        let results = match self.session.borrow().run(&src) {
+            Ok(r) => r,
+            Err(e) => return show_error(e, Some(&src)),
+        };
+        for r in results {
+            for n in &r.notices {
+                eprintln!("note: {n}");
+            }
+            let schema = r.schema;
+            let to_file = self.output.is_some();
+            let pulled = self.pull(&schema, r.batches);
+            let (batches, more) = match pulled {
+                Ok(p) => p,
+                Err(Stop::Failed(e)) => return show_error(e, Some(&src)),
+                Err(Stop::Cancelled) => {
+                    eprintln!("query cancelled (Ctrl-C); the session is kept");
+                    return;
+                }
+                Err(Stop::Write(path, e)) => {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    self.output = None;
+                    return;
+                }
+            };
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            if !to_file {
+                self.show(&schema, &batches);
+            }
+            if more && !to_file {
+                eprintln!(
+                    "note: showing the first {} rows; the result has more (.set maxrows=N to change the cap)",
+                    self.max_rows
+                );
+            }
+            if !to_file {
+                self.footer(rows, more, started.elapsed());
+            }
+            self.last = Some(LastResult { query: src.text.clone(), schema, batches });
+        }
+    }
+
+    /// Pulls the rows of a running query, up to the row cap when they only go to the screen (all of them when a
+    /// file takes them), checking Ctrl-C between bounded waits. Returns the rows kept and whether more were left.
+    fn pull(&mut self, schema: &KqlSchema, mut stream: BatchStream) -> Result<(Vec<RecordBatch>, bool), Stop> {
+        let mut kept = Vec::new();
+        let mut rows = 0usize;
+        let mut more = false;
+        let mut target = self.output.take();
+        let path = target.as_ref().map(|t| t.path.clone()).unwrap_or_default();
+        let mut writer = match &mut target {
+            Some(t) => {
+                Some(ResultWriter::begin(schema, t.format, &mut t.file).map_err(|e| Stop::Write(t.path.clone(), e))?)
+            }
+            None => None,
+        };
+        let started = Instant::now();
+        let mut told = !std::io::IsTerminal::is_terminal(&std::io::stderr());
+        loop {
+            if self.cancel.swap(false, Ordering::SeqCst) {
+                return Err(Stop::Cancelled);
+            }
+            let batch = match stream.next_within(CANCEL_POLL) {
+                Pulled::Pending => {
+                    if !told && started.elapsed() > RUNNING_NOTICE {
+                        eprintln!("running… (Ctrl-C cancels)");
+                        told = true;
+                    }
+                    continue;
+                }
+                Pulled::End => break,
+                Pulled::Batch(b) => b.map_err(Stop::Failed)?,
+            };
+            if let Some(w) = writer.as_mut() {
+                w.write_batch(&batch).map_err(|e| Stop::Write(path.clone(), e))?;
+            }
+            let room = self.max_rows.saturating_sub(rows);
+            if batch.num_rows() > room {
+                more = true;
+                if room > 0 {
+                    kept.push(batch.slice(0, room));
+                    rows += room;
+                }
+                if writer.is_none() {
+                    break; // dropping the stream stops the query
+                }
+            } else {
+                rows += batch.num_rows();
+                kept.push(batch);
+            }
+        }
+        drop(stream);
+        if let Some(w) = writer {
+            let n = w.finish().map_err(|e| Stop::Write(path.clone(), e))?;
+            eprintln!("wrote {n} rows to {}", path.display());
+        }
+        if let Some(mut t) = target {
+            let _ = t.file.flush();
+            if !t.once {
+                self.output = Some(t);
+            }
+        }
+        Ok((kept, more))
+    }
+
+    /// Shows rows on the terminal in the current mode.
+    fn show(&mut self, schema: &KqlSchema, batches: &[RecordBatch]) {
+        let mut out = std::io::stdout().lock();
+        match self.mode {
+            Mode::Table => {
+                let rows = display::text_rows(schema, batches);
+                let _ = writeln!(out, "{}", display::table(schema, &rows, display::terminal_width()));
+            }
+            Mode::Vertical => {
+                let rows = display::text_rows(schema, batches);
+                let _ = write!(out, "{}", display::vertical(schema, &rows, display::terminal_width()));
+            }
+            Mode::Text(f) => {
+                let _ = crate::output::render(schema, batches, f, &mut out);
+            }
+        }
+        let _ = out.flush();
+    }
+
+    fn footer(&self, rows: usize, more: bool, took: Duration) {
+        let plus = if more { "+" } else { "" };
+        let s = if rows == 1 && !more { "" } else { "s" };
+        let mut line = format!("{rows}{plus} row{s} ({:.3} s)", took.as_secs_f64());
+        if self.timer {
+            if let Some(kib) = peak_memory_kib() {
+                line.push_str(&format!(", peak memory {:.1} MiB", kib as f64 / 1024.0));
+            }
+        }
+        eprintln!("{line}");
+    }
+}
+
+/// Why pulling rows stopped early.
+enum Stop {
+    Failed(Error),
+    Cancelled,
+    Write(PathBuf, std::io::Error),
+}
+
+/// Whether every statement of the text is a `let` (then it is kept, not run).
+fn only_lets(src: &Source) -> Result<bool, Error> {
+    let tokens = crate::lexer::lex(src)?;
+    let script = crate::parser::parse(src, &tokens)?;
+    Ok(!script.statements.is_empty() && script.statements.iter().all(|s| matches!(s, crate::ast::Statement::Let(_))))
+}
+
+/// Resets the process's peak resident memory (Linux: `5` to /proc/self/clear_refs), so the next reading is
+/// this query's.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The process's peak resident memory in KiB since the last reset (Linux `VmHWM`); `None` elsewhere.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
