@@ -173,7 +173,7 @@ fn usage(message: impl Into<String>) -> Error {
 pub fn parse_now(now: Option<&str>) -> Result<i64, Error> {
     match now {
         None => Ok(crate::session::wall_clock_ns()),
-        Some(t) => crate::parser::parse_datetime_text(t)
+        Some(t) => crate::session::parse_now(t)
             .ok_or_else(|| usage(format!("--now: '{t}' is not a datetime; use ISO-8601, e.g. 2025-03-15T00:00:00Z"))),
     }
 }

@@ -374,3 +374,10 @@ fn explain_prints_stage_schemas_and_both_plans_without_reading_rows() {
     assert_eq!(o.code, 6, "{}", o.stderr);
     assert!(o.stderr.contains("DeviceInfo.json:20002:"), "{}", o.stderr);
 }
+
+#[test]
+fn a_range_past_the_limit_is_an_error_not_a_cut_result() {
+    let o = kqlite(&["run", "-e", "range x from 1 to 10000000000 step 1 | count"]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("makes at most 10000000"), "{}", o.stderr);
+}

@@ -31,6 +31,7 @@ const ORDER: &[&str] = &[
     // front ends and tools over the session
     "sample",
     "harness",
+    "repl",
     "cli",
     "lib",
     "main",

@@ -45,9 +45,8 @@ impl Repl {
             ".explain" => self.explain(arg),
             _ => {
                 let names = COMMANDS.iter().filter_map(|(c, _)| c.split_whitespace().next());
-                let hint = crate::binder::names::did_you_mean(cmd, names)
-                    .map(|s| format!("; did you mean {s}?"))
-                    .unwrap_or_default();
+                let hint =
+                    crate::names::did_you_mean(cmd, names).map(|s| format!("; did you mean {s}?")).unwrap_or_default();
                 println!("unknown command {cmd}{hint} (.help lists them)");
             }
         }
@@ -100,7 +99,7 @@ impl Repl {
         {
             return Some(n.clone());
         }
-        let hint = crate::binder::names::did_you_mean(arg, names.iter().map(|n| n.as_str()))
+        let hint = crate::names::did_you_mean(arg, names.iter().map(|n| n.as_str()))
             .map(|n| format!("; did you mean {n}?"))
             .unwrap_or_default();
         println!("no table {arg}{hint}");
@@ -172,13 +171,15 @@ impl Repl {
     fn now(&mut self, arg: &str) {
         match arg {
             "" => match self.session.borrow().options().now_ns {
-                Some(ns) => println!("now() is pinned to {}", crate::output::values::format_datetime(ns)),
+                Some(ns) => println!("now() is pinned to {}", crate::values::format_datetime(ns)),
                 None => println!("now() is the wall clock"),
             },
             "clock" => self.session.borrow_mut().set_now(None),
-            t => match crate::cli::parse_now(Some(t)) {
-                Ok(ns) => self.session.borrow_mut().set_now(Some(ns)),
-                Err(e) => show_error(e, None),
+            t => match crate::session::parse_now(t) {
+                Some(ns) => self.session.borrow_mut().set_now(Some(ns)),
+                None => {
+                    println!("'{t}' is not a datetime; use ISO-8601, e.g. .now 2025-03-15T00:00:00Z, or .now clock")
+                }
             },
         }
     }
@@ -292,7 +293,7 @@ impl Repl {
         let Some((_, bi, r)) = self.last_row(row) else { return };
         let Some(last) = &self.last else { return };
         let Some((i, col)) = last.schema.find(column) else {
-            let hint = crate::binder::names::did_you_mean(column, last.schema.names())
+            let hint = crate::names::did_you_mean(column, last.schema.names())
                 .map(|n| format!("; did you mean {n}?"))
                 .unwrap_or_default();
             return println!("no column {column} in the last result{hint}");
@@ -353,7 +354,7 @@ impl Repl {
     fn open(&mut self, name: &str) {
         let all = self.saved();
         let Some(q) = all.get(name) else {
-            let hint = crate::binder::names::did_you_mean(name, all.keys().map(|k| k.as_str()))
+            let hint = crate::names::did_you_mean(name, all.keys().map(|k| k.as_str()))
                 .map(|n| format!("; did you mean {n}?"))
                 .unwrap_or_default();
             return println!("no saved query {name}{hint} (.queries lists them)");

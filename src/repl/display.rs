@@ -2,8 +2,8 @@
 //! cut with `…`), the vertical form, one row inspected (long values wrapped, dynamic pretty-printed), and the
 //! KQL literal of a cell for `.filter`.
 
-use crate::output::values::cell_text;
 use crate::types::{KqlSchema, KqlType};
+use crate::values::cell_text;
 use datafusion::arrow::array::Array;
 use datafusion::arrow::record_batch::RecordBatch;
 

@@ -281,6 +281,11 @@ fn data_table(p: &Arc<dyn datafusion::datasource::TableProvider>) -> Option<&Dat
     p.downcast_ref::<DataTable>()
 }
 
+/// A `--now` / `.now` instant (ISO-8601, Kusto's datetime forms) in Unix nanoseconds.
+pub fn parse_now(text: &str) -> Option<i64> {
+    crate::parser::parse_datetime_text(text)
+}
+
 /// The wall clock in Unix nanoseconds, truncated to Kusto's 100-ns ticks.
 pub fn wall_clock_ns() -> i64 {
     chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) / 100 * 100

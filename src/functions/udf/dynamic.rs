@@ -438,8 +438,12 @@ pub fn expand_list(arrays: &[ArrayRef], n: usize, indexes: bool) -> Result<Array
     Ok(Arc::new(b.finish()) as ArrayRef)
 }
 
-/// `range`: `(from, to, step)` as i64 → the list `from, from+step, … <= to` (at most 10,000,000 items;
-/// a non-positive step or a null bound gives no rows).
+/// Most rows one `range` makes: the list is built in memory before it is unnested.
+// differs from Kusto: a larger range is an error (kqlite::exec::runtime) instead of a stream of rows
+const RANGE_MAX: i64 = 10_000_000;
+
+/// `range`: `(from, to, step)` as i64 → the list `from, from+step, … <= to` (at most [`RANGE_MAX`] items, more
+/// is an error rather than a silently cut result; a non-positive step or a null bound gives no rows).
 pub fn range_list(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     use datafusion::arrow::array::{Int64Builder, ListBuilder};
     {
@@ -450,8 +454,15 @@ pub fn range_list(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
         for r in 0..n {
             if !(f.is_null(r) || t.is_null(r) || s.is_null(r)) && s.value(r) > 0 {
                 let (mut v, end, step) = (f.value(r), t.value(r), s.value(r));
+                let rows = (end as i128 - v as i128) / step as i128 + 1;
+                if rows > RANGE_MAX as i128 {
+                    return Err(datafusion::error::DataFusionError::Execution(format!(
+                        "range from {v} to {end} step {step} makes {rows} rows; kqlite's range makes at most \
+                         {RANGE_MAX} (split it, or widen the step)"
+                    )));
+                }
                 let mut count = 0;
-                while v <= end && count < 10_000_000 {
+                while v <= end && count < RANGE_MAX {
                     b.values().append_value(v);
                     count += 1;
                     match v.checked_add(step) {
