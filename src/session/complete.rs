@@ -36,6 +36,9 @@ enum Context {
     Kind(String),
     /// inside an expression: columns of the pipe stage (bound from `scope_text`), functions, lets
     Expression { scope_text: Option<String> },
+    /// after `ActionType ==` (or `in (`, `=~`, `!=`): the catalog's ActionType values of the table; `quoted`
+    /// when the user has opened the string already
+    ActionType { table: String, quoted: bool },
 }
 
 pub(super) fn complete(s: &Session, text: &str, cursor: usize) -> Vec<Completion> {
@@ -56,6 +59,13 @@ pub(super) fn complete(s: &Session, text: &str, cursor: usize) -> Vec<Completion
             .iter()
             .filter(|(o, _)| *o == op)
             .flat_map(|(_, vals)| vals.iter().map(|v| item(v, CompletionKind::Value, &format!("{op} kind"))))
+            .collect(),
+        Context::ActionType { table, quoted } => action_types(&table)
+            .into_iter()
+            .map(|v| {
+                let text = if quoted { v.to_string() } else { format!("\"{v}\"") };
+                item(&text, CompletionKind::Value, &format!("{table} ActionType"))
+            })
             .collect(),
         Context::Expression { scope_text } => {
             let mut v = scope_text.map(|t| columns(s, &t)).unwrap_or_default();
@@ -110,7 +120,38 @@ fn context(head: &str) -> Context {
     if trimmed.ends_with(',') && current_operator(&code) == "union" {
         return Context::Tabular;
     }
-    Context::Expression { scope_text: scope_text(head, &code) }
+    let scope = scope_text(head, &code);
+    if let Some(table) = scope.as_deref().and_then(source_table).filter(|_| after_action_type(trimmed)) {
+        let quoted = head.trim_end().ends_with(['"', '\'']);
+        return Context::ActionType { table, quoted };
+    }
+    Context::Expression { scope_text: scope }
+}
+
+/// Does the code (strings blanked) end with `ActionType ==` / `=~` / `!=` / `!~`, or inside `ActionType in (`?
+fn after_action_type(code: &str) -> bool {
+    let ends_with_column = |t: &str| t.trim_end().ends_with("ActionType");
+    if let Some(rest) = ["==", "=~", "!=", "!~"].iter().find_map(|op| code.strip_suffix(op)) {
+        return ends_with_column(rest);
+    }
+    let Some(open) = code.rfind('(') else { return false };
+    let (before, inside) = (code.get(..open).unwrap_or_default(), code.get(open + 1..).unwrap_or_default());
+    let before = before.trim_end();
+    let list_op = ["in~", "!in~", "in", "!in", "has_any"].iter().find_map(|op| before.strip_suffix(op));
+    inside.chars().all(|c| c.is_whitespace() || c == ',') && list_op.is_some_and(ends_with_column)
+}
+
+/// The table a pipeline prefix starts from (its first word after any `let` statements).
+fn source_table(scope: &str) -> Option<String> {
+    let stmt = scope.rsplit(';').next().unwrap_or(scope).trim_start();
+    let name: String = stmt.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// The catalog's known ActionType values of a table (Defender's, else Sentinel's).
+fn action_types(table: &str) -> Vec<&'static str> {
+    let t = crate::catalog::defender().get(table).or_else(|| crate::catalog::sentinel().get(table));
+    t.map(|t| t.action_types.iter().map(String::as_str).collect()).unwrap_or_default()
 }
 
 fn last_word_before_paren(t: &str) -> Option<&str> {
@@ -298,6 +339,20 @@ mod tests {
         assert!(names(&s, "DeviceEvents | summarize dcou").contains(&"dcount".to_string()));
         assert_eq!(names(&s, "DeviceEvents | join kind=left"), vec!["leftanti", "leftouter", "leftsemi"]);
         assert_eq!(names(&s, "DeviceEvents | parse kind="), vec!["regex", "relaxed", "simple"]);
+    }
+
+    #[test]
+    fn action_type_values_from_the_catalog() {
+        let s = session();
+        let got = names(&s, "DeviceLogonEvents | where ActionType == \"LogonF");
+        assert_eq!(got, vec!["LogonFailed"]);
+        let got = names(&s, "DeviceLogonEvents | where ActionType == ");
+        assert!(got.contains(&"\"LogonSuccess\"".to_string()), "{got:?}");
+        let got =
+            names(&s, "DeviceLogonEvents | where Timestamp > ago(1d) | where ActionType in (\"LogonSuccess\", \"Logon");
+        assert!(got.contains(&"LogonFailed".to_string()), "{got:?}");
+        // other columns compared with == still complete columns and functions
+        assert!(names(&s, "DeviceLogonEvents | where AccountName == Acc").contains(&"AccountName".to_string()));
     }
 
     #[test]
