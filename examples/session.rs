@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let text = "DeviceLogonEvents | where Acc";
-    let names: Vec<String> = s.complete(text, text.len()).into_iter().map(|c| c.text).collect();
+    let names: Vec<String> = s.complete(text, text.len()).items.into_iter().map(|c| c.text).collect();
     println!("completions for '{text}': {}", names.join(", "));
     println!("{}", s.explain(&query)?);
     Ok(())

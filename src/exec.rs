@@ -122,14 +122,21 @@ impl BatchStream {
         });
         match next {
             None => Pulled::Pending,
-            Some(Some(Ok(b))) => Pulled::Batch(Ok(b)),
-            Some(Some(Err(e))) => {
+            Some(item) => self.settle(item).map_or(Pulled::End, Pulled::Batch),
+        }
+    }
+
+    /// One item of the DataFusion stream as kqlite's; the stream is dropped after its end or an error.
+    fn settle(&mut self, item: Option<datafusion::common::Result<RecordBatch>>) -> Option<Result<RecordBatch, Error>> {
+        match item {
+            Some(Ok(b)) => Some(Ok(b)),
+            Some(Err(e)) => {
                 self.stream = None;
-                Pulled::Batch(Err(df_error(e)))
+                Some(Err(df_error(e)))
             }
-            Some(None) => {
+            None => {
                 self.stream = None;
-                Pulled::End
+                None
             }
         }
     }
@@ -141,17 +148,7 @@ impl Iterator for BatchStream {
     fn next(&mut self) -> Option<Self::Item> {
         let stream = self.stream.as_mut()?;
         let next = self.rt.block_on(stream.next());
-        match next {
-            Some(Ok(b)) => Some(Ok(b)),
-            Some(Err(e)) => {
-                self.stream = None;
-                Some(Err(df_error(e)))
-            }
-            None => {
-                self.stream = None;
-                None
-            }
-        }
+        self.settle(next)
     }
 }
 

@@ -7,7 +7,7 @@ mod build;
 mod provider;
 pub use provider::DataTable;
 
-use crate::catalog::{Catalog, LoadedTable};
+use crate::catalog::Catalog;
 use crate::diagnostics::LoadError;
 use crate::types::{KqlColumn, KqlSchema, KqlType};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -97,16 +97,6 @@ pub fn discover(catalog: &Catalog, paths: &[PathBuf]) -> Result<Vec<Discovered>,
         .into_iter()
         .map(|(name, parts, files)| Discovered { schema: schema_of(catalog, &name, &parts), name, files })
         .collect())
-}
-
-/// Registers every `--data` path in the catalog as a table whose rows are read on first use.
-pub fn load_paths(catalog: &mut Catalog, paths: &[PathBuf]) -> Result<(), LoadError> {
-    for d in discover(catalog, paths)? {
-        let origin = d.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
-        let provider = std::sync::Arc::new(DataTable::from_files(&d.name, d.schema.clone(), d.files));
-        catalog.loaded.insert(d.name, LoadedTable { schema: d.schema, provider, origin });
-    }
-    Ok(())
 }
 
 /// Reads the rows of table `name` from `files`, typed to `schema`, in batches of `batch_rows` rows.

@@ -109,14 +109,9 @@ impl Completer for ReplHelper {
             return Ok(self.complete_command(before));
         }
         let Ok(session) = self.session.try_borrow() else { return Ok((pos, Vec::new())) };
-        let items = session.complete(line, pos);
-        let start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).map_or(0, |i| i + 1);
-        // `-` belongs to the word only in operator names (project-away)
-        let start = match items.first() {
-            Some(c) if c.kind == CompletionKind::Operator => start,
-            _ => before.rfind('-').filter(|&i| i >= start).map_or(start, |i| i + 1),
-        };
-        let pairs = items
+        let completions = session.complete(line, pos);
+        let pairs = completions
+            .items
             .into_iter()
             .map(|c| {
                 let display = match c.kind {
@@ -126,7 +121,7 @@ impl Completer for ReplHelper {
                 Pair { display, replacement: c.text }
             })
             .collect();
-        Ok((start, pairs))
+        Ok((completions.start, pairs))
     }
 }
 

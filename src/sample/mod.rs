@@ -87,10 +87,7 @@ pub fn table_schema(name: &str) -> Option<&'static BuiltinTable> {
 /// Generates `rows` rows for each requested table, in table order; each row in the table's column order.
 pub fn generate(opts: &SampleOptions) -> Vec<(String, Vec<Map<String, Value>>)> {
     let sampler = Sampler::new(opts);
-    opts.tables
-        .iter()
-        .filter_map(|t| Some((t.clone(), sampler.rows(t)?.into_iter().map(|(_, r)| r).collect())))
-        .collect()
+    opts.tables.iter().filter_map(|t| Some((t.clone(), sampler.rows_as(t, |r| r)?))).collect()
 }
 
 /// One run of `sample`: the shared pools (devices, accounts, …) and the options; tables are generated one
@@ -106,37 +103,26 @@ impl<'o> Sampler<'o> {
         Sampler { world: World::new(&mut rng), opts }
     }
 
-    /// The rows of one table, newest first (as the portals list events), each with its time text.
-    fn rows(&self, t: &str) -> Option<Vec<(String, Map<String, Value>)>> {
+    /// The rows of one table, newest first (as the portals list events), each turned by `keep` as it is made
+    /// (a million rows as `Map`s would not fit in memory; as JSON text they do).
+    fn rows_as<T>(&self, t: &str, keep: impl Fn(Map<String, Value>) -> T) -> Option<Vec<T>> {
         let table = table_schema(t)?;
         let mut rng = Rng::new(self.opts.seed ^ fxhash(t));
         let cycle = action_type_cycle(t, table);
         let time = ["Timestamp", "TimeGenerated"].iter().find(|c| table.schema.find(c).is_some());
-        let mut rows: Vec<(String, Map<String, Value>)> = (0..self.opts.rows)
+        let mut rows: Vec<(String, T)> = (0..self.opts.rows)
             .map(|i| {
                 let r = row(&mut rng, &self.world, t, table, &cycle, self.opts, i);
-                (time_of(&r, time), r)
+                (time_of(&r, time), keep(r))
             })
             .collect();
         rows.sort_by(|a, b| b.0.cmp(&a.0));
-        Some(rows)
+        Some(rows.into_iter().map(|(_, r)| r).collect())
     }
 
-    /// The rows of one table as compact JSON text, newest first: what `kqlite sample` writes. Each row is
-    /// turned into text as it is made, so a million rows need about their text's size in memory.
+    /// The rows of one table as compact JSON text, newest first: what `kqlite sample` writes.
     pub fn json_lines(&self, t: &str) -> Option<Vec<String>> {
-        let table = table_schema(t)?;
-        let mut rng = Rng::new(self.opts.seed ^ fxhash(t));
-        let cycle = action_type_cycle(t, table);
-        let time = ["Timestamp", "TimeGenerated"].iter().find(|c| table.schema.find(c).is_some());
-        let mut rows: Vec<(String, String)> = (0..self.opts.rows)
-            .map(|i| {
-                let r = row(&mut rng, &self.world, t, table, &cycle, self.opts, i);
-                (time_of(&r, time), Value::Object(r).to_string())
-            })
-            .collect();
-        rows.sort_by(|a, b| b.0.cmp(&a.0));
-        Some(rows.into_iter().map(|(_, l)| l).collect())
+        self.rows_as(t, |r| Value::Object(r).to_string())
     }
 }
 

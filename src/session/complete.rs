@@ -25,6 +25,14 @@ pub struct Completion {
     pub detail: String,
 }
 
+/// What can be typed at a cursor: the items, and the byte offset where the word they replace starts (the
+/// text from `start` to the cursor is the partial word they were filtered by).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Completions {
+    pub start: usize,
+    pub items: Vec<Completion>,
+}
+
 /// Where the cursor is, as completion sees it.
 #[derive(Debug, PartialEq)]
 enum Context {
@@ -41,7 +49,7 @@ enum Context {
     ActionType { table: String, quoted: bool },
 }
 
-pub(super) fn complete(s: &Session, text: &str, cursor: usize) -> Vec<Completion> {
+pub(super) fn complete(s: &Session, text: &str, cursor: usize) -> Completions {
     let mut cursor = cursor.min(text.len());
     while !text.is_char_boundary(cursor) {
         cursor -= 1;
@@ -87,7 +95,7 @@ pub(super) fn complete(s: &Session, text: &str, cursor: usize) -> Vec<Completion
         (exact(a), a.kind, &a.text).cmp(&(exact(b), b.kind, &b.text))
     });
     items.dedup_by(|a, b| a.text == b.text && a.kind == b.kind);
-    items
+    Completions { start: cursor - word.len(), items }
 }
 
 fn item(text: &str, kind: CompletionKind, detail: &str) -> Completion {
@@ -286,7 +294,7 @@ mod tests {
     }
 
     fn names(s: &Session, text: &str) -> Vec<String> {
-        s.complete(text, text.len()).into_iter().map(|c| c.text).collect()
+        s.complete(text, text.len()).items.into_iter().map(|c| c.text).collect()
     }
 
     #[test]
@@ -304,6 +312,10 @@ mod tests {
         let got = names(&s, "DeviceEvents | su");
         assert_eq!(got, vec!["summarize"]);
         assert!(names(&s, "DeviceEvents | project-a").contains(&"project-away".to_string()));
+        // the word replaced starts at the operator's first letter, '-' included
+        assert_eq!(s.complete("T | project-a", 13).start, 4);
+        // elsewhere '-' is minus: only the part after it is replaced
+        assert_eq!(s.complete("T | extend x = 1-Tim", 20).start, 17);
     }
 
     #[test]
@@ -344,8 +356,9 @@ mod tests {
     #[test]
     fn action_type_values_from_the_catalog() {
         let s = session();
-        let got = names(&s, "DeviceLogonEvents | where ActionType == \"LogonF");
-        assert_eq!(got, vec!["LogonFailed"]);
+        let q = "DeviceLogonEvents | where ActionType == \"LogonF";
+        assert_eq!(names(&s, q), vec!["LogonFailed"]);
+        assert_eq!(s.complete(q, q.len()).start, q.len() - "LogonF".len(), "the opened string is kept");
         let got = names(&s, "DeviceLogonEvents | where ActionType == ");
         assert!(got.contains(&"\"LogonSuccess\"".to_string()), "{got:?}");
         let got =

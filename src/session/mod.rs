@@ -26,7 +26,7 @@
 //! ```
 
 mod complete;
-pub use complete::{Completion, CompletionKind};
+pub use complete::{Completion, CompletionKind, Completions};
 
 use crate::ast::{self, Statement};
 use crate::binder::{BoundQuery, Options};
@@ -250,8 +250,9 @@ impl Session {
     }
 
     /// What can be typed at byte offset `cursor` of `text`: tables at the start, operators after `|`, the
-    /// columns in scope at that pipe stage, functions, `kind=` values; filtered by the word being typed.
-    pub fn complete(&self, text: &str, cursor: usize) -> Vec<Completion> {
+    /// columns in scope at that pipe stage, functions, `kind=` values; filtered by the word being typed, whose
+    /// start the result gives (what an editor replaces).
+    pub fn complete(&self, text: &str, cursor: usize) -> Completions {
         complete::complete(self, text, cursor)
     }
 
