@@ -112,10 +112,24 @@ pub struct RunArgs {
     /// The query text itself, instead of a file.
     #[arg(short = 'e', long = "expr", value_name = "QUERY")]
     pub expr: Option<String>,
-    /// Data to load: a file or a folder of files (.json array of rows, .ndjson/.jsonl, Log Analytics or
-    /// Defender API responses). The table name is the file stem. Repeatable.
+    /// Data to load: a file, a folder (searched recursively) or a quoted glob. Shapes, found from the content:
+    /// JSON array of rows, NDJSON, Defender/Graph advanced-hunting and Log Analytics API responses, Defender
+    /// streaming records, CSV/TSV with a header, Parquet; each JSON or CSV shape may be gzip- or
+    /// zstd-compressed. The table name is the file stem (up to the first dot), the name inside the file, or
+    /// the folder's name for a folder of dated files. Repeatable.
     #[arg(long = "data", value_name = "PATH")]
     pub data: Vec<PathBuf>,
+    /// Load PATH (file, folder or glob) as table NAME. Repeatable.
+    #[arg(long = "table", value_name = "NAME=PATH")]
+    pub table: Vec<String>,
+    /// A data value that does not fit its column's type is an error naming file, line and column (default:
+    /// it becomes null and is counted in the load line on stderr).
+    #[arg(long)]
+    pub strict: bool,
+    /// Bound the memory a query may use (e.g. 2GB, 512MB): past it, operators spill where DataFusion can,
+    /// otherwise the query stops with "resources exhausted" (exit 5).
+    #[arg(long = "memory-limit", value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// Pin now() and ago() to this instant (ISO-8601, e.g. 2025-03-15T00:00:00Z). Default: the wall clock.
     #[arg(long, value_name = "DATETIME")]
     pub now: Option<String>,
@@ -201,6 +215,18 @@ fn query_source(args: &RunArgs) -> Result<Source, Error> {
     }
 }
 
+/// `512MB`, `2GB`, `1.5G`, `1000000` → bytes.
+pub fn parse_size(s: &str) -> Option<usize> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.strip_suffix("IB").map(|x| format!("{x}B")).unwrap_or(t);
+    let (num, mult) = [("KB", 1u64 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("TB", 1 << 40), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
+        .iter()
+        .find_map(|(suf, m)| t.strip_suffix(suf).map(|n| (n.trim().to_string(), *m)))
+        .unwrap_or((t.clone(), 1));
+    let v: f64 = num.parse().ok()?;
+    (v.is_finite() && v > 0.0).then(|| (v * mult as f64) as usize)
+}
+
 /// A session with `run`'s options and its `--data` registered (schemas only: no row is read here).
 fn run_session(args: &RunArgs) -> Result<Session, Error> {
     let Some(env) = Env::parse(&args.env) else {
@@ -210,10 +236,32 @@ fn run_session(args: &RunArgs) -> Result<Session, Error> {
         Some(t) => Some(parse_now(Some(t))?),
         None => None,
     };
-    let opts = SessionOptions { now_ns, sets: parse_sets(&args.set)?, env, ..SessionOptions::default() };
+    let memory_limit = match &args.memory_limit {
+        Some(s) => Some(parse_size(s).ok_or_else(|| {
+            usage(format!("--memory-limit: '{s}' is not a size (a number with KB, MB, GB or no unit for bytes)"))
+        })?),
+        None => None,
+    };
+    let opts = SessionOptions {
+        now_ns,
+        sets: parse_sets(&args.set)?,
+        env,
+        strict: args.strict,
+        memory_limit,
+        ..SessionOptions::default()
+    };
     let mut session = Session::new(opts)?;
     for d in &args.data {
         session.add_data(d)?;
+    }
+    for t in &args.table {
+        let Some((name, path)) = t.split_once('=').filter(|(n, p)| !n.trim().is_empty() && !p.is_empty()) else {
+            return Err(usage(format!("--table: '{t}' is not NAME=PATH")));
+        };
+        session.add_data_as(path, Some(name.trim()))?;
+    }
+    for n in session.take_notices() {
+        eprintln!("note: {n}");
     }
     Ok(session)
 }
@@ -242,7 +290,11 @@ fn run(args: RunArgs) -> ExitCode {
         for n in &result.notices {
             eprintln!("note: {n}");
         }
-        match print_result(result, format) {
+        let printed = print_result(result, format);
+        for line in crate::load::summary(&session.take_load_reports()) {
+            eprintln!("{line}");
+        }
+        match printed {
             Ok(n) if format == Format::Table => {
                 eprintln!("{n} row{} ({:.3} s)", if n == 1 { "" } else { "s" }, started.elapsed().as_secs_f64())
             }
@@ -286,6 +338,9 @@ fn repl(args: ReplArgs) -> ExitCode {
         format: "table".into(),
         set: args.set,
         env: args.env,
+        table: vec![],
+        strict: false,
+        memory_limit: None,
     };
     match run_session(&run_args) {
         Ok(session) => crate::repl::main(session),

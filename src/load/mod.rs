@@ -1,53 +1,94 @@
-//! Load stage: `--data` paths → typed tables. Formats: a JSON array of row objects, NDJSON (`.ndjson`,
-//! `.jsonl`), the Log Analytics query API response, and the Defender advanced-hunting API response. Column
-//! types come from the file's own declared types, else the built-in catalog, else the values. Errors name
-//! the file, line and column.
+//! Load stage: `--data` paths → named tables with Kusto schemas, read as streams when a query scans them.
+//!
+//! Shapes, found from each file's content (gzip and zstd are undone first): a JSON array of row objects,
+//! NDJSON, the Defender advanced-hunting and Graph `runHuntingQuery` responses, the Log Analytics query
+//! response (several tables a file), Defender streaming records (`{"records":[...]}` or one per line; each
+//! row goes to the table its `category` names), CSV/TSV with a header row, and Parquet. A table's name is
+//! the file's stem, the table name inside the file, or the folder's name for a folder of daily files; files of
+//! one name are one table. Column types come from the file's declared types, else the built-in catalog, else
+//! a sample of the rows (the head of the file and, for large NDJSON, slices across it). Errors name the file,
+//! line and column.
 
-mod build;
+mod convert;
+mod decode;
+mod delimited;
 mod provider;
-pub use provider::DataTable;
+mod scan;
+mod shape;
+
+pub use convert::compact_json;
+pub use decode::Tally;
+pub use provider::{DataTable, LoadReport};
+pub use shape::Shape;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::LoadError;
 use crate::types::{KqlColumn, KqlSchema, KqlType};
-use datafusion::arrow::record_batch::RecordBatch;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
-/// Rows of one table read from one file, before typing.
-struct RawTable {
-    name: String,
-    /// declared columns (API shapes), in order
-    declared: Vec<KqlColumn>,
-    rows: Vec<Map<String, Value>>,
-    origin: String,
+/// One file's share of a table: where its rows are and how to read them.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub path: PathBuf,
+    pub shape: Shape,
+    /// the Log Analytics table index inside the file
+    pub group: usize,
+    /// streaming records: the category of this table's rows
+    pub category: Option<String>,
+    /// columns in cell order: a Log Analytics table's declared columns, a CSV header
+    pub positional: Option<Vec<String>>,
 }
 
-const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl"];
+/// A table found in `--data` files: its name, its schema and the files that hold its rows. No row is loaded.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    pub name: String,
+    pub schema: KqlSchema,
+    pub parts: Vec<Part>,
+}
 
-/// The data files under `path` (a file, or a folder searched recursively), sorted.
-pub fn data_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// The tables of some `--data` paths, and notices about files that were skipped.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub tables: Vec<Discovered>,
+    pub notices: Vec<String>,
+}
+
+/// How many bytes at the head of a file are read to find its columns and their types.
+const SAMPLE_BYTES: usize = 1 << 20;
+
+/// A `--data` path: a file, a folder (searched recursively) or a glob (`dumps/*.json`). Files given by name
+/// must be readable data files; files found in folders that are not data are named in a notice.
+pub fn expand(path: &Path) -> Result<Vec<(PathBuf, bool)>, LoadError> {
+    let text = path.to_string_lossy();
+    if !path.exists() && text.contains(['*', '?', '[']) {
+        let paths = glob::glob(&text).map_err(|e| LoadError::Io { path: text.to_string(), message: e.to_string() })?;
+        let mut out = Vec::new();
+        for p in paths.flatten() {
+            out.extend(expand(&p)?);
+        }
+        if out.is_empty() {
+            return Err(LoadError::NotFound { path: format!("{text} (the pattern matches no file)") });
+        }
+        return Ok(out);
+    }
     if !path.exists() {
         return Err(LoadError::NotFound { path: path.display().to_string() });
     }
     if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
+        return Ok(vec![(path.to_path_buf(), true)]);
     }
     let mut out = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| LoadError::Io { path: dir.display().to_string(), message: e.to_string() })?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| shape::io_err(&dir, e))?;
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-            {
-                out.push(p);
+            } else {
+                out.push((p, false));
             }
         }
     }
@@ -55,300 +96,317 @@ pub fn data_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
-/// The table name of a file: its stem up to the first dot (`DeviceEvents.2024-03-01.json` → `DeviceEvents`).
-fn stem(path: &Path) -> String {
+/// The table name of a file: its stem up to the first dot (`DeviceEvents.2024-03-01.json` → `DeviceEvents`);
+/// a stem that is no name (`2025-03-14.json`, `PT1H.json` of a storage export) takes its folder's name.
+pub fn table_name(path: &Path) -> String {
     let s = path.file_name().and_then(|f| f.to_str()).unwrap_or("table");
-    s.split('.').next().unwrap_or(s).to_string()
+    let stem = s.split('.').next().unwrap_or(s);
+    let is_name = |n: &str| {
+        n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !n.eq_ignore_ascii_case("PT1H")
+    };
+    if is_name(stem) {
+        return stem.to_string();
+    }
+    for dir in path.ancestors().skip(1) {
+        if let Some(d) = dir.file_name().and_then(|f| f.to_str()) {
+            if is_name(d) {
+                return d.to_string();
+            }
+        }
+    }
+    stem.to_string()
 }
 
-/// A table found in `--data` files: its name, its schema (declared columns, then the catalog's, then types
-/// inferred from a sample of rows) and the files that hold its rows. No row is loaded.
-#[derive(Debug, Clone)]
-pub struct Discovered {
-    pub name: String,
-    pub schema: KqlSchema,
-    pub files: Vec<PathBuf>,
+/// What a sample of one file shows of one table.
+struct Sampled {
+    name: String,
+    declared: Vec<KqlColumn>,
+    rows: Vec<Map<String, Value>>,
+    part: Part,
 }
 
-/// How much of a large JSON-array or NDJSON file is read to find its columns and their types.
-const SAMPLE_BYTES: usize = 1 << 20;
-
-/// Finds the tables of every `--data` path and their schemas, reading at most [`SAMPLE_BYTES`] of each JSON
-/// array or NDJSON file (API response files are read whole). Tables of the same name from several files are
-/// one table.
-pub fn discover(catalog: &Catalog, paths: &[PathBuf]) -> Result<Vec<Discovered>, LoadError> {
-    let mut by_name: Vec<(String, Vec<RawTable>, Vec<PathBuf>)> = Vec::new();
+/// Finds the tables of every `--data` path and their schemas from a sample of each file. `name` gives every
+/// table found the one name (`--table NAME=PATH`).
+pub fn discover(catalog: &Catalog, paths: &[PathBuf], name: Option<&str>) -> Result<Discovery, LoadError> {
+    let mut found: Vec<Sampled> = Vec::new();
+    let mut notices = Vec::new();
     for p in paths {
-        for f in data_files(p)? {
-            for r in sample_file(&f)? {
-                match by_name.iter_mut().find(|(n, _, _)| *n == r.name) {
-                    Some((_, parts, files)) => {
-                        if !files.contains(&f) {
-                            files.push(f.clone());
-                        }
-                        parts.push(r);
-                    }
-                    None => by_name.push((r.name.clone(), vec![r], vec![f.clone()])),
+        for (f, by_name) in expand(p)? {
+            let (shape, _) = shape::detect(&f)?;
+            let Some(shape) = shape else {
+                let what = "not a data file kqlite reads (JSON, NDJSON, an API response, streaming records, CSV, TSV, Parquet)";
+                if by_name {
+                    return Err(LoadError::Format { path: f.display().to_string(), line: 1, col: 1, message: what.into() });
                 }
+                notices.push(format!("skipped {}: {what}", f.display()));
+                continue;
+            };
+            let mut parts = sample_file(&f, shape)?;
+            if parts.is_empty() {
+                notices.push(format!("{} holds no rows", f.display()));
             }
-        }
-    }
-    Ok(by_name
-        .into_iter()
-        .map(|(name, parts, files)| Discovered { schema: schema_of(catalog, &name, &parts), name, files })
-        .collect())
-}
-
-/// Reads the rows of table `name` from `files`, typed to `schema`, in batches of `batch_rows` rows.
-pub fn read_table(
-    name: &str,
-    schema: &KqlSchema,
-    files: &[PathBuf],
-    batch_rows: usize,
-) -> Result<Vec<RecordBatch>, LoadError> {
-    let mut out = Vec::new();
-    for f in files {
-        for part in read_file(f)?.into_iter().filter(|t| t.name == name) {
-            let rows: Vec<&Map<String, Value>> = part.rows.iter().collect();
-            for chunk in rows.chunks(batch_rows.max(1)) {
-                let batch = build::record_batch(schema, chunk).map_err(|m| LoadError::Format {
-                    path: part.origin.clone(),
-                    line: 1,
-                    col: 1,
-                    message: m,
-                })?;
-                out.push(batch);
+            if let Some(n) = name {
+                parts.iter_mut().for_each(|s| s.name = n.to_string());
             }
+            found.extend(parts);
         }
     }
-    Ok(out)
+    let mut tables: Vec<Discovered> = Vec::new();
+    let mut grouped: Vec<(String, Vec<Sampled>)> = Vec::new();
+    for s in found {
+        match grouped.iter_mut().find(|(n, _)| *n == s.name) {
+            Some((_, v)) => v.push(s),
+            None => grouped.push((s.name.clone(), vec![s])),
+        }
+    }
+    for (name, parts) in grouped {
+        let schema = schema_of(catalog, &name, &parts);
+        let parts = parts.into_iter().map(|s| s.part).collect();
+        tables.push(Discovered { name, schema, parts });
+    }
+    Ok(Discovery { tables, notices })
 }
 
-/// The tables of a file as far as a sample of it shows them: small files and API responses whole; of a large
-/// JSON array or NDJSON file, the complete rows in its first [`SAMPLE_BYTES`].
-fn sample_file(path: &Path) -> Result<Vec<RawTable>, LoadError> {
-    use std::io::Read;
-    let io = |e: std::io::Error| LoadError::Io { path: path.display().to_string(), message: e.to_string() };
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len <= SAMPLE_BYTES as u64 {
-        return read_file(path);
-    }
-    let mut head = Vec::with_capacity(SAMPLE_BYTES);
-    std::fs::File::open(path).map_err(io)?.take(SAMPLE_BYTES as u64).read_to_end(&mut head).map_err(io)?;
+fn part(path: &Path, shape: Shape) -> Part {
+    Part { path: path.to_path_buf(), shape, group: 0, category: None, positional: None }
+}
+
+/// Row objects of a chunk of JSON rows (for sampling: rows that do not parse are left to the real read).
+fn chunk_objects(c: &scan::Chunk) -> Vec<Map<String, Value>> {
+    c.rows.iter().filter_map(|r| serde_json::from_slice(c.data.get(r.start..r.end)?).ok()).collect()
+}
+
+fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
+    let name = table_name(path);
     let origin = path.display().to_string();
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let body = head.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&head);
-    let first = body.iter().position(|b| !b.is_ascii_whitespace());
-    let ndjson = ext == "ndjson" || ext == "jsonl" || looks_like_ndjson(body);
-    match first.and_then(|i| body.get(i)) {
-        _ if ndjson => Ok(vec![RawTable { name: stem(path), declared: vec![], rows: ndjson_prefix(body), origin }]),
-        Some(b'[') => Ok(vec![RawTable { name: stem(path), declared: vec![], rows: array_prefix(body), origin }]),
-        // an API response: its declared schema may be anywhere in the file
-        _ => read_file(path),
-    }
-}
-
-/// Does the text start with a complete JSON object on its first line, followed by a line starting with `{`?
-fn looks_like_ndjson(body: &[u8]) -> bool {
-    let mut lines = body.split(|b| *b == b'\n').filter(|l| !l.trim_ascii().is_empty());
-    let first_ok = lines.next().is_some_and(|l| serde_json::from_slice::<Map<String, Value>>(l).is_ok());
-    first_ok && lines.next().is_some_and(|l| l.trim_ascii_start().starts_with(b"{"))
-}
-
-/// The complete object lines of an NDJSON prefix (the last, cut, line is left out).
-fn ndjson_prefix(body: &[u8]) -> Vec<Map<String, Value>> {
-    let complete = body.iter().rposition(|b| *b == b'\n').map_or(&[][..], |i| body.get(..i).unwrap_or(&[]));
-    complete.split(|b| *b == b'\n').filter_map(|l| serde_json::from_slice::<Map<String, Value>>(l).ok()).collect()
-}
-
-/// The complete row objects at the start of a JSON array that is cut short.
-fn array_prefix(body: &[u8]) -> Vec<Map<String, Value>> {
-    let mut rows = Vec::new();
-    let Some(open) = body.iter().position(|b| *b == b'[') else { return rows };
-    let mut pos = open + 1;
-    loop {
-        let rest = body.get(pos..).unwrap_or(&[]);
-        let mut it = serde_json::Deserializer::from_slice(rest).into_iter::<Map<String, Value>>();
-        match it.next() {
-            Some(Ok(m)) => rows.push(m),
-            _ => return rows,
+    let scan_err = |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
+    match shape {
+        Shape::JsonArray | Shape::Ndjson => {
+            let (head, compression) = shape::head(path, SAMPLE_BYTES)?;
+            let full = head.len() < SAMPLE_BYTES;
+            let mut sc = scan::Scanner::new(head.as_slice(), shape);
+            if !full {
+                sc = sc.sampling();
+            }
+            sc.chunk_rows = usize::MAX;
+            sc.chunk_bytes = usize::MAX;
+            let mut rows = Vec::new();
+            while let Some(c) = sc.next_chunk().map_err(scan_err)? {
+                rows.extend(chunk_objects(&c));
+            }
+            if shape == Shape::Ndjson && !full && compression == shape::Compression::None {
+                rows.extend(ndjson_slices(path)?);
+            }
+            if rows.is_empty() && full && !head.iter().any(|b| !b.is_ascii_whitespace()) {
+                return Ok(vec![]);
+            }
+            Ok(vec![Sampled { name, declared: vec![], rows, part: part(path, shape) }])
         }
-        pos += it.byte_offset();
-        let after = body.get(pos..).unwrap_or(&[]);
-        match after.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(i) if after.get(i) == Some(&b',') => pos += i + 1,
-            _ => return rows,
+        Shape::HuntingApi | Shape::LogAnalytics => api_sample(path, shape, name),
+        Shape::Records | Shape::RecordLines => records_sample(path, shape),
+        Shape::Delimited(sep) => {
+            let (rd, _) = shape::open(path)?;
+            let (mut r, header) = delimited::reader(rd, sep, &origin)?;
+            let recs = delimited::read_records(&mut r, 1000, &origin)?;
+            let rows = recs
+                .iter()
+                .map(|rec| {
+                    header
+                        .iter()
+                        .zip(rec.iter())
+                        .filter(|(_, c)| !c.is_empty())
+                        .map(|(h, c)| (h.clone(), text_value(&String::from_utf8_lossy(c))))
+                        .collect()
+                })
+                .collect();
+            let declared = if recs.is_empty() {
+                header.iter().map(|h| KqlColumn { name: h.clone(), ty: KqlType::String }).collect()
+            } else {
+                vec![]
+            };
+            let mut p = part(path, shape);
+            p.positional = Some(header);
+            Ok(vec![Sampled { name, declared, rows, part: p }])
         }
-    }
-}
-
-fn read_file(path: &Path) -> Result<Vec<RawTable>, LoadError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| LoadError::Io { path: path.display().to_string(), message: e.to_string() })?;
-    let origin = path.display().to_string();
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if ext == "ndjson" || ext == "jsonl" {
-        return Ok(vec![read_ndjson(&text, &origin, stem(path))?]);
-    }
-    let trimmed = text.trim_start_matches('\u{feff}');
-    match serde_json::from_str::<Value>(trimmed) {
-        Ok(v) => from_value(v, &origin, stem(path)),
-        // a .json file holding one object per line
-        Err(e)
-            if e.is_data()
-                || (trimmed.trim_start().starts_with('{') && e.to_string().contains("trailing characters")) =>
-        {
-            read_ndjson(trimmed, &origin, stem(path)).map(|t| vec![t])
-        }
-        Err(e) => Err(LoadError::Json {
+        Shape::Parquet => Err(LoadError::Format {
             path: origin,
-            line: e.line(),
-            col: e.column(),
-            message: strip_position(&e.to_string()),
+            line: 1,
+            col: 1,
+            message: "Parquet files are not read yet".into(),
         }),
     }
 }
 
-fn strip_position(m: &str) -> String {
-    match m.find(" at line ") {
-        Some(i) => m.get(..i).unwrap_or(m).to_string(),
-        None => m.to_string(),
+/// A CSV cell as the JSON value it would be in a JSON export, for type inference: numbers, booleans and
+/// JSON objects/arrays become those values; other text stays text.
+fn text_value(s: &str) -> Value {
+    let t = s.trim();
+    if t.starts_with('{') || t.starts_with('[') {
+        if let Ok(v) = serde_json::from_str::<Value>(t) {
+            return v;
+        }
+    }
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::from(i);
+    }
+    if let Some(n) = t.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+        return Value::Number(n);
+    }
+    match t {
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ => Value::String(s.to_string()),
     }
 }
 
-fn read_ndjson(text: &str, origin: &str, name: String) -> Result<RawTable, LoadError> {
+/// Rows from slices across a large uncompressed NDJSON file (at a quarter, half, three quarters and the end),
+/// so that columns and types that only appear later are seen.
+fn ndjson_slices(path: &Path) -> Result<Vec<Map<String, Value>>, LoadError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).map_err(|e| shape::io_err(path, e))?;
+    let len = f.metadata().map_err(|e| shape::io_err(path, e))?.len();
+    let slice = (SAMPLE_BYTES / 4) as u64;
     let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Value>(l) {
-            Ok(Value::Object(m)) => rows.push(m),
-            Ok(_) => {
-                return Err(LoadError::Format {
-                    path: origin.into(),
-                    line: i + 1,
-                    col: 1,
-                    message: "each NDJSON line must be a JSON object".into(),
-                })
-            }
-            Err(e) => {
-                let indent = line.len() - line.trim_start().len();
-                return Err(LoadError::Json {
-                    path: origin.into(),
-                    line: i + 1,
-                    col: e.column() + indent,
-                    message: strip_position(&e.to_string()),
-                });
+    for at in [len / 4, len / 2, len / 4 * 3, len.saturating_sub(slice)] {
+        let mut buf = Vec::new();
+        f.seek(SeekFrom::Start(at)).map_err(|e| shape::io_err(path, e))?;
+        (&mut f).take(slice).read_to_end(&mut buf).map_err(|e| shape::io_err(path, e))?;
+        // whole lines only: after the first newline, before the last
+        let (Some(a), Some(b)) = (memchr::memchr(b'\n', &buf), memchr::memrchr(b'\n', &buf)) else { continue };
+        for line in buf.get(a + 1..b).unwrap_or_default().split(|c| *c == b'\n') {
+            if let Ok(m) = serde_json::from_slice::<Map<String, Value>>(line) {
+                rows.push(m);
             }
         }
     }
-    Ok(RawTable { name, declared: vec![], rows, origin: origin.into() })
+    Ok(rows)
 }
 
-fn shape_err(origin: &str, message: &str) -> LoadError {
-    LoadError::Format { path: origin.into(), line: 1, col: 1, message: message.into() }
-}
-
-/// Detects the shape of a parsed JSON file.
-fn from_value(v: Value, origin: &str, stem: String) -> Result<Vec<RawTable>, LoadError> {
-    match v {
-        Value::Array(items) => {
-            let mut rows = Vec::with_capacity(items.len());
-            for (i, it) in items.into_iter().enumerate() {
-                match it {
-                    Value::Object(m) => rows.push(m),
-                    _ => {
-                        return Err(shape_err(
-                            origin,
-                            &format!("element {i} of the array is not a JSON object (a row)"),
-                        ))
-                    }
-                }
-            }
-            Ok(vec![RawTable { name: stem, declared: vec![], rows, origin: origin.into() }])
+/// API responses: the declared schema (of each table), and the first rows.
+fn api_sample(path: &Path, shape: Shape, stem: String) -> Result<Vec<Sampled>, LoadError> {
+    let origin = path.display().to_string();
+    let (rd, _) = shape::open(path)?;
+    let mut sc = scan::Scanner::new(rd, shape);
+    let mut rows: Vec<(usize, Map<String, Value>)> = Vec::new();
+    let scan_err = |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
+    while let Some(c) = sc.next_chunk().map_err(scan_err)? {
+        if rows.len() < 1000 {
+            rows.extend(c.rows.iter().filter_map(|r| {
+                let v: Map<String, Value> = serde_json::from_slice(c.data.get(r.start..r.end)?).ok()?;
+                Some((r.group, v))
+            }));
         }
-        Value::Object(mut m) => {
-            if let Some(Value::Array(tables)) = m.remove("tables") {
-                return log_analytics(tables, origin, stem);
-            }
-            if let (Some(schema), Some(results)) = (m.remove("Schema"), m.remove("Results")) {
-                return defender_api(schema, results, origin, stem);
-            }
-            // a single row object
-            Ok(vec![RawTable { name: stem, declared: vec![], rows: vec![m], origin: origin.into() }])
+        if shape == Shape::HuntingApi && !sc.metas.is_empty() && rows.len() >= 1000 {
+            break;
         }
-        _ => Err(shape_err(origin, "expected a JSON array of rows, NDJSON, or an API response object")),
     }
-}
-
-/// `{"tables":[{"name","columns":[{"name","type"}],"rows":[[...]]}]}`
-fn log_analytics(tables: Vec<Value>, origin: &str, stem: String) -> Result<Vec<RawTable>, LoadError> {
+    let bad = |m: &str| LoadError::Format { path: origin.clone(), line: 1, col: 1, message: m.to_string() };
+    if shape == Shape::HuntingApi {
+        let Some(schema) = sc.metas.iter().find(|m| m.key.eq_ignore_ascii_case("schema")) else {
+            return Err(bad("the response has no \"Schema\" (or \"schema\") array of columns"));
+        };
+        let declared = declared_columns(&schema.value).map_err(|m| bad(&m))?;
+        let rows = rows.into_iter().map(|(_, r)| r).collect();
+        return Ok(vec![Sampled { name: stem, declared, rows, part: part(path, shape) }]);
+    }
+    // Log Analytics: one table per group; PrimaryResult takes the file's name
+    let mut groups: Vec<usize> = sc.metas.iter().map(|m| m.group).collect();
+    groups.dedup();
     let mut out = Vec::new();
-    let count = tables.len();
-    for (ti, t) in tables.into_iter().enumerate() {
-        let name = t.get("name").and_then(|n| n.as_str()).unwrap_or("PrimaryResult");
-        let name = if name == "PrimaryResult" || name.is_empty() {
-            if count == 1 || ti == 0 {
-                stem.clone()
-            } else {
-                format!("{stem}_{ti}")
-            }
-        } else {
-            name.to_string()
+    for g in groups {
+        let name = sc
+            .metas
+            .iter()
+            .find(|m| m.group == g && m.key.eq_ignore_ascii_case("name"))
+            .and_then(|m| serde_json::from_slice::<String>(&m.value).ok())
+            .unwrap_or_default();
+        let name = match name.as_str() {
+            "" | "PrimaryResult" if g == 0 => stem.clone(),
+            "" | "PrimaryResult" => format!("{stem}_{g}"),
+            n => n.to_string(),
         };
-        let Some(cols) = t.get("columns").and_then(|c| c.as_array()) else {
-            return Err(shape_err(origin, "a table of a Log Analytics response has no \"columns\" array"));
+        let Some(cols) = sc.metas.iter().find(|m| m.group == g && m.key.eq_ignore_ascii_case("columns")) else {
+            return Err(bad(&format!("table {g} of the Log Analytics response has no \"columns\" array")));
         };
-        let mut declared = Vec::new();
-        for c in cols {
-            let n = c.get("name").or_else(|| c.get("ColumnName")).and_then(|n| n.as_str()).unwrap_or("");
-            let ty = c
-                .get("type")
-                .or_else(|| c.get("DataType"))
-                .or_else(|| c.get("ColumnType"))
-                .and_then(|t| t.as_str())
-                .unwrap_or("string");
-            let ty = KqlType::parse(ty).unwrap_or(KqlType::String);
-            declared.push(KqlColumn { name: n.to_string(), ty });
-        }
-        let mut rows = Vec::new();
-        for (ri, r) in t.get("rows").and_then(|r| r.as_array()).cloned().unwrap_or_default().into_iter().enumerate() {
-            let Value::Array(cells) = r else {
-                return Err(shape_err(origin, &format!("row {ri} is not an array of cells")));
-            };
-            let mut m = Map::new();
-            for (c, v) in declared.iter().zip(cells) {
-                m.insert(c.name.clone(), v);
-            }
-            rows.push(m);
-        }
-        out.push(RawTable { name, declared, rows, origin: origin.into() });
+        let declared = declared_columns(&cols.value).map_err(|m| bad(&m))?;
+        let mut p = part(path, shape);
+        p.group = g;
+        p.positional = Some(declared.iter().map(|c| c.name.clone()).collect());
+        out.push(Sampled { name, declared, rows: vec![], part: p });
     }
     Ok(out)
 }
 
-/// `{"Schema":[{"Name","Type"}],"Results":[{...}]}`
-fn defender_api(schema: Value, results: Value, origin: &str, stem: String) -> Result<Vec<RawTable>, LoadError> {
-    let mut declared = Vec::new();
-    for c in schema.as_array().cloned().unwrap_or_default() {
-        let n = c.get("Name").and_then(|n| n.as_str()).unwrap_or("");
-        let ty = c.get("Type").and_then(|t| t.as_str()).unwrap_or("String");
-        declared.push(KqlColumn { name: n.to_string(), ty: KqlType::parse(ty).unwrap_or(KqlType::String) });
+/// `[{"Name","Type"}]`, `[{"name","type"}]` or `[{"ColumnName","DataType"}]` → columns.
+fn declared_columns(text: &[u8]) -> Result<Vec<KqlColumn>, String> {
+    let v: Vec<Map<String, Value>> =
+        serde_json::from_slice(text).map_err(|e| format!("the column list is not an array of objects: {e}"))?;
+    let get = |m: &Map<String, Value>, keys: &[&str]| {
+        m.iter().find(|(k, _)| keys.iter().any(|x| k.eq_ignore_ascii_case(x))).and_then(|(_, v)| v.as_str()).map(str::to_string)
+    };
+    Ok(v.iter()
+        .map(|m| {
+            let name = get(m, &["name", "ColumnName"]).unwrap_or_default();
+            let ty = get(m, &["type", "DataType", "ColumnType"]).unwrap_or_else(|| "string".into());
+            KqlColumn { name, ty: KqlType::parse(&ty).unwrap_or(KqlType::String) }
+        })
+        .collect())
+}
+
+/// Streaming records: the tables their categories name (the whole file is scanned for categories), with the
+/// first rows of each.
+fn records_sample(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
+    let origin = path.display().to_string();
+    let (rd, _) = shape::open(path)?;
+    let mut sc = scan::Scanner::new(rd, shape);
+    let scan_err = |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
+    let finder = memchr::memmem::Finder::new(b"\"category\"");
+    let mut out: Vec<Sampled> = Vec::new();
+    #[derive(serde::Deserialize)]
+    struct Rec {
+        properties: Option<Map<String, Value>>,
     }
-    let mut rows = Vec::new();
-    for (i, r) in results.as_array().cloned().unwrap_or_default().into_iter().enumerate() {
-        match r {
-            Value::Object(m) => rows.push(m),
-            _ => return Err(shape_err(origin, &format!("Results[{i}] is not an object"))),
+    while let Some(c) = sc.next_chunk().map_err(scan_err)? {
+        for r in &c.rows {
+            let text = c.data.get(r.start..r.end).unwrap_or_default();
+            let cat = finder.find(text).and_then(|i| {
+                let rest = text.get(i + 10..)?;
+                let q = memchr::memchr(b'"', rest)?;
+                let mut it = serde_json::Deserializer::from_slice(rest.get(q..)?).into_iter::<String>();
+                it.next()?.ok()
+            });
+            let Some(cat) = cat else { continue };
+            let name = decode::category_table(&cat).to_string();
+            let entry = match out.iter().position(|s| s.name == name) {
+                Some(i) => out.get_mut(i),
+                None => {
+                    let mut p = part(path, shape);
+                    p.category = Some(name.clone());
+                    out.push(Sampled { name, declared: vec![], rows: vec![], part: p });
+                    out.last_mut()
+                }
+            };
+            if let Some(s) = entry.filter(|s| s.rows.len() < 200) {
+                if let Ok(Rec { properties: Some(mut props) }) = serde_json::from_slice::<Rec>(text) {
+                    if !props.contains_key("Timestamp") {
+                        if let Ok(v) = serde_json::from_slice::<Map<String, Value>>(text) {
+                            if let Some(t) = v.get("time") {
+                                props.insert("Timestamp".into(), t.clone());
+                            }
+                        }
+                    }
+                    s.rows.push(props);
+                }
+            }
         }
     }
-    Ok(vec![RawTable { name: stem, declared, rows, origin: origin.into() }])
+    Ok(out)
 }
 
 /// The schema of a table: declared types, then the catalog's, then inference from values; catalog order first.
-fn schema_of(catalog: &Catalog, name: &str, parts: &[RawTable]) -> KqlSchema {
+fn schema_of(catalog: &Catalog, name: &str, parts: &[Sampled]) -> KqlSchema {
     let known = catalog.known_columns(name);
     let mut columns: Vec<KqlColumn> = Vec::new();
     let add = |c: KqlColumn, columns: &mut Vec<KqlColumn>| {
@@ -421,4 +479,80 @@ fn looks_like_datetime(s: &str) -> bool {
         && b.get(4) == Some(&b'-')
         && b.get(10) == Some(&b'T')
         && crate::parser::parse_datetime_text(s).is_some()
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.2} GB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / (1u64 << 10) as f64),
+        b => format!("{b} B"),
+    }
+}
+
+/// The one line that says what a query's scans read: rows, tables, files, bytes, seconds, coerced values;
+/// and, when rows had keys that are not columns of their table, which. `None` when nothing was read.
+pub fn summary(reports: &[LoadReport]) -> Vec<String> {
+    if reports.is_empty() {
+        return vec![];
+    }
+    let rows: u64 = reports.iter().map(|r| r.tally.rows).sum();
+    let files: usize = reports.iter().map(|r| r.files).sum();
+    let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
+    let secs = reports.iter().map(|r| r.elapsed.as_secs_f64()).fold(0.0, f64::max);
+    let tables = match reports {
+        [one] => one.table.clone(),
+        many => format!(
+            "{} tables ({})",
+            many.len(),
+            many.iter().map(|r| format!("{} {}", r.table, thousands(r.tally.rows))).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let mut line = format!(
+        "loaded {} row{} of {tables} from {files} file{} ({}) in {secs:.2} s",
+        thousands(rows),
+        if rows == 1 { "" } else { "s" },
+        if files == 1 { "" } else { "s" },
+        size(bytes)
+    );
+    let coerced: u64 = reports.iter().map(|r| r.tally.coerced_total()).sum();
+    if coerced > 0 {
+        let detail: Vec<String> = reports
+            .iter()
+            .flat_map(|r| r.tally.coerced.iter().map(move |(c, (n, ex))| format!("{}.{c}: {n}, first {ex}", r.table)))
+            .collect();
+        line.push_str(&format!(
+            "; {} value{} did not fit {} column and {} null ({}; --strict makes this an error)",
+            thousands(coerced),
+            if coerced == 1 { "" } else { "s" },
+            if coerced == 1 { "its" } else { "their" },
+            if coerced == 1 { "is" } else { "are" },
+            detail.join("; ")
+        ));
+    }
+    let mut out = vec![line];
+    for r in reports {
+        if !r.tally.unknown.is_empty() {
+            let keys: Vec<String> = r.tally.unknown.iter().map(|(k, n)| format!("{k} ({})", thousands(*n))).collect();
+            out.push(format!(
+                "{}: rows have keys that are not columns of the table (not seen in the sample its schema came from), skipped: {}",
+                r.table,
+                keys.join(", ")
+            ));
+        }
+    }
+    out
 }

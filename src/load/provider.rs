@@ -1,9 +1,14 @@
-//! The DataFusion `TableProvider` behind every loaded table name: the table's schema is known when it is
-//! registered (from the file's declared columns, the catalog and a sample of rows); its rows are read only when
-//! an executing plan pulls them, once per session (later scans reuse them). Planning, `check` and `explain`
-//! never read a row, and a query reads only the tables it names.
+//! The DataFusion `TableProvider` behind every loaded table name. Its schema is known when it is registered
+//! (declared columns, the catalog, a sample of rows); its rows are read only when an executing plan pulls them,
+//! streamed: one reader per scan cuts the files into chunks of whole rows (in file order, one file after the
+//! other), and every partition takes the next chunk and decodes it, so all cores decode while memory holds only
+//! the chunks in flight. Only the columns the plan reads are built. Each scan reads the files again (a table is
+//! never held in memory; `kqlite import` writes a Parquet cache for repeated queries over large dumps).
 
-use super::LoadError;
+use super::decode::{self, Tally, Target};
+use super::scan::{Chunk, Scanner};
+use super::shape::{self, Shape};
+use super::{delimited, LoadError, Part};
 use crate::types::KqlSchema;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -21,22 +26,30 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
 };
-use futures::StreamExt;
-use std::path::PathBuf;
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Where a table's rows come from.
 #[derive(Debug)]
 enum Content {
-    /// data files, read on the first scan
-    Files(Vec<PathBuf>),
+    /// data files, read by each scan
+    Files(Vec<Part>),
     /// rows already in memory (a `.set T <| datatable(...)` of the test harness, an API caller's batches)
     Batches(Vec<RecordBatch>),
 }
 
-/// The rows, split into partitions, once read.
-type Partitions = Arc<Vec<Vec<RecordBatch>>>;
+/// What the scans of a table read, for the one stderr line per load.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    pub table: String,
+    pub files: usize,
+    pub bytes: u64,
+    pub elapsed: Duration,
+    pub tally: Tally,
+}
 
 /// What a table and the plans scanning it share.
 #[derive(Debug)]
@@ -45,9 +58,10 @@ struct Shared {
     schema: KqlSchema,
     arrow: SchemaRef,
     content: Content,
-    cache: Mutex<Option<Partitions>>,
-    /// how many times the files were read (1 at most while the session lives; tests check it)
+    strict: bool,
+    /// how many scans have started reading the files
     loads: AtomicUsize,
+    report: Mutex<Option<LoadReport>>,
 }
 
 /// One named table of a session.
@@ -56,29 +70,27 @@ pub struct DataTable {
     shared: Arc<Shared>,
 }
 
-/// Rows per record batch when a table is read.
-const BATCH_ROWS: usize = 8192;
-
 impl DataTable {
-    /// A table whose rows are in `files`; nothing is read until a plan scanning it runs.
-    pub fn from_files(name: &str, schema: KqlSchema, files: Vec<PathBuf>) -> DataTable {
-        DataTable::new(name, schema, Content::Files(files))
+    /// A table whose rows are in `parts`; nothing is read until a plan scanning it runs.
+    pub fn from_parts(name: &str, schema: KqlSchema, parts: Vec<Part>, strict: bool) -> DataTable {
+        DataTable::new(name, schema, Content::Files(parts), strict)
     }
 
     /// A table over rows already in memory.
     pub fn from_batches(name: &str, schema: KqlSchema, batches: Vec<RecordBatch>) -> DataTable {
-        DataTable::new(name, schema, Content::Batches(batches))
+        DataTable::new(name, schema, Content::Batches(batches), false)
     }
 
-    fn new(name: &str, schema: KqlSchema, content: Content) -> DataTable {
+    fn new(name: &str, schema: KqlSchema, content: Content, strict: bool) -> DataTable {
         let arrow = schema.arrow();
         let shared = Shared {
             name: name.to_string(),
             schema,
             arrow,
             content,
-            cache: Mutex::new(None),
+            strict,
             loads: AtomicUsize::new(0),
+            report: Mutex::new(None),
         };
         DataTable { shared: Arc::new(shared) }
     }
@@ -91,49 +103,22 @@ impl DataTable {
         &self.shared.schema
     }
 
-    /// The files this table reads (empty for in-memory rows).
-    pub fn files(&self) -> &[PathBuf] {
+    /// The file parts this table reads (empty for in-memory rows).
+    pub fn parts(&self) -> &[Part] {
         match &self.shared.content {
             Content::Files(f) => f,
             Content::Batches(_) => &[],
         }
     }
 
-    /// How many times its files have been read so far.
+    /// How many scans have read its files so far.
     pub fn load_count(&self) -> usize {
         self.shared.loads.load(Ordering::Relaxed)
     }
-}
 
-impl Shared {
-    /// The rows in `partitions` partitions, read now if they were not yet.
-    fn partitions(&self, partitions: usize) -> Result<Partitions, LoadError> {
-        let mut cache = self.cache.lock().map_err(|_| LoadError::Io {
-            path: self.name.clone(),
-            message: "an earlier read of this table failed midway".into(),
-        })?;
-        if let Some(parts) = cache.as_ref().filter(|p| p.len() == partitions) {
-            return Ok(parts.clone());
-        }
-        let batches: Vec<RecordBatch> = match (&self.content, cache.as_ref()) {
-            // read once; a plan wanting another partition count gets the same batches dealt again
-            (_, Some(parts)) => parts.iter().flatten().cloned().collect(),
-            (Content::Batches(b), None) => b.clone(),
-            (Content::Files(files), None) => {
-                self.loads.fetch_add(1, Ordering::Relaxed);
-                super::read_table(&self.name, &self.schema, files, BATCH_ROWS)?
-            }
-        };
-        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions.max(1)];
-        let n = parts.len();
-        for (i, b) in batches.into_iter().enumerate() {
-            if let Some(p) = parts.get_mut(i % n) {
-                p.push(b);
-            }
-        }
-        let parts = Arc::new(parts);
-        *cache = Some(parts.clone());
-        Ok(parts)
+    /// What the scans since the last call read (rows, bytes, time, coerced values), if any scan ran.
+    pub fn take_report(&self) -> Option<LoadReport> {
+        self.shared.report.lock().ok().and_then(|mut r| r.take())
     }
 }
 
@@ -159,42 +144,199 @@ impl TableProvider for DataTable {
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let partitions = state.config().target_partitions().max(1);
-        // rows already in memory: DataFusion's own memory scan; files: read when the plan executes
-        if let Content::Batches(_) = &self.shared.content {
-            let parts = self.shared.partitions(partitions).map_err(external)?;
+        if let Content::Batches(b) = &self.shared.content {
+            let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
+            for (i, batch) in b.iter().enumerate() {
+                if let Some(p) = parts.get_mut(i % partitions) {
+                    p.push(batch.clone());
+                }
+            }
             return Ok(MemorySourceConfig::try_new_exec(&parts, self.shared.arrow.clone(), projection.cloned())?);
         }
         Ok(Arc::new(ScanExec::new(self.shared.clone(), projection.cloned(), partitions)?))
     }
 }
 
-/// The physical scan of a file-backed table: the first partition to execute reads the files (once per
-/// session); every partition then streams its share of the batches, projected to the columns the plan reads.
+/// One unit of decoding work: whole rows of one file part.
+enum Work {
+    Json(Arc<Target>, Shape, Arc<str>, Chunk),
+    Csv(Arc<Target>, Arc<str>, Vec<csv::ByteRecord>, usize),
+}
+
+enum Reader {
+    Json(Scanner<Box<dyn Read + Send>>),
+    Csv(delimited::CsvReader, usize),
+}
+
+/// The sequential half of a scan: opens the parts in order and cuts them into [`Work`].
+struct Feeder {
+    table: Arc<Shared>,
+    projection: Vec<usize>,
+    parts: VecDeque<Part>,
+    current: Option<(Arc<Target>, Shape, Arc<str>, Reader)>,
+    report: LoadReport,
+    started: Instant,
+    /// partitions that have asked for work in this run; a partition asking again starts a new run
+    done: bool,
+}
+
+impl Feeder {
+    fn new(table: Arc<Shared>, projection: Vec<usize>) -> Feeder {
+        let parts = match &table.content {
+            Content::Files(p) => p.iter().cloned().collect(),
+            Content::Batches(_) => VecDeque::new(),
+        };
+        table.loads.fetch_add(1, Ordering::Relaxed);
+        let report = LoadReport { table: table.name.clone(), ..LoadReport::default() };
+        Feeder { table, projection, parts, current: None, report, started: Instant::now(), done: false }
+    }
+
+    fn target(&self, part: &Part) -> Target {
+        let schema = &self.table.schema;
+        let columns: Vec<(String, crate::types::KqlType)> = self
+            .projection
+            .iter()
+            .filter_map(|i| schema.columns.get(*i).map(|c| (c.name.clone(), c.ty)))
+            .collect();
+        let mut keys: HashMap<String, Option<usize>> = schema.columns.iter().map(|c| (c.name.clone(), None)).collect();
+        for (i, (n, _)) in columns.iter().enumerate() {
+            keys.insert(n.clone(), Some(i));
+        }
+        let positional = part
+            .positional
+            .as_ref()
+            .map(|names| names.iter().map(|n| columns.iter().position(|(c, _)| c == n)).collect());
+        let arrow = Arc::new(self.table.arrow.project(&self.projection).unwrap_or_else(|_| (*self.table.arrow).clone()));
+        Target {
+            columns,
+            keys,
+            positional,
+            group: part.group,
+            category: part.category.clone(),
+            strict: self.table.strict,
+            arrow,
+        }
+    }
+
+    fn next(&mut self) -> Result<Option<Work>, LoadError> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            if let Some((target, shape, path, reader)) = &mut self.current {
+                match reader {
+                    Reader::Json(sc) => {
+                        let chunk = sc.next_chunk().map_err(|e| LoadError::Json {
+                            path: path.to_string(),
+                            line: e.line,
+                            col: e.col,
+                            message: e.message,
+                        })?;
+                        if let Some(c) = chunk {
+                            return Ok(Some(Work::Json(target.clone(), *shape, path.clone(), c)));
+                        }
+                    }
+                    Reader::Csv(r, width) => {
+                        let recs = delimited::read_records(r, 8192, path)?;
+                        if !recs.is_empty() {
+                            return Ok(Some(Work::Csv(target.clone(), path.clone(), recs, *width)));
+                        }
+                    }
+                }
+                self.current = None;
+            }
+            let Some(part) = self.parts.pop_front() else {
+                self.done = true;
+                self.report.elapsed = self.started.elapsed();
+                return Ok(None);
+            };
+            let path: Arc<str> = Arc::from(part.path.display().to_string());
+            self.report.files += 1;
+            self.report.bytes += std::fs::metadata(&part.path).map(|m| m.len()).unwrap_or(0);
+            let target = Arc::new(self.target(&part));
+            let (rd, _) = shape::open(&part.path)?;
+            let reader = match part.shape {
+                Shape::Delimited(sep) => {
+                    let (r, header) = delimited::reader(rd, sep, &path)?;
+                    let mut t = (*target).clone();
+                    t.positional = Some(header.iter().map(|n| t.columns.iter().position(|(c, _)| c == n)).collect());
+                    self.current = Some((Arc::new(t), part.shape, path, Reader::Csv(r, header.len())));
+                    continue;
+                }
+                Shape::Parquet => {
+                    return Err(LoadError::Format { path: path.to_string(), line: 1, col: 1, message: "Parquet files are not read yet".into() })
+                }
+                s => Reader::Json(Scanner::new(rd, s)),
+            };
+            self.current = Some((target, part.shape, path, reader));
+        }
+    }
+}
+
+fn decode_work(w: Work) -> Result<(RecordBatch, Tally), LoadError> {
+    match w {
+        Work::Json(t, shape, path, chunk) => decode::decode(&chunk, shape, &t, &path),
+        Work::Csv(t, path, recs, width) => delimited::decode(&recs, width, &t, &path),
+    }
+}
+
+/// The physical scan of a file-backed table: partitions share one [`Feeder`] per run.
 #[derive(Debug)]
 struct ScanExec {
     table: Arc<Shared>,
-    projection: Option<Vec<usize>>,
+    projection: Vec<usize>,
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
+    run: Arc<Mutex<Run>>,
+}
+
+#[derive(Default)]
+struct Run {
+    feeder: Option<Arc<Mutex<Feeder>>>,
+    started: Vec<bool>,
+    live: usize,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "Run({} live)", self.live)
+    }
 }
 
 impl ScanExec {
     fn new(table: Arc<Shared>, projection: Option<Vec<usize>>, partitions: usize) -> DfResult<ScanExec> {
-        let schema = match &projection {
-            Some(p) => Arc::new(table.arrow.project(p)?),
-            None => table.arrow.clone(),
-        };
+        let projection = projection.unwrap_or_else(|| (0..table.arrow.fields().len()).collect());
+        let schema = Arc::new(table.arrow.project(&projection)?);
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema.clone()),
             Partitioning::UnknownPartitioning(partitions),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
-        Ok(ScanExec { table, projection, schema, properties: Arc::new(properties) })
+        let run = Run { feeder: None, started: vec![false; partitions], live: 0 };
+        Ok(ScanExec { table, projection, schema, properties: Arc::new(properties), run: Arc::new(Mutex::new(run)) })
     }
 
-    fn partition_count(&self) -> usize {
-        self.properties.partitioning.partition_count()
+    /// The feeder of the current run; a partition executed a second time starts a new run.
+    fn feeder(&self, partition: usize) -> Arc<Mutex<Feeder>> {
+        let mut run = match self.run.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        let again = run.started.get(partition).copied().unwrap_or(false);
+        if again || run.feeder.is_none() {
+            run.started.iter_mut().for_each(|s| *s = false);
+            run.feeder = Some(Arc::new(Mutex::new(Feeder::new(self.table.clone(), self.projection.clone()))));
+            run.live = 0;
+        }
+        if let Some(s) = run.started.get_mut(partition) {
+            *s = true;
+        }
+        run.live += 1;
+        match &run.feeder {
+            Some(f) => f.clone(),
+            None => Arc::new(Mutex::new(Feeder::new(self.table.clone(), self.projection.clone()))),
+        }
     }
 }
 
@@ -206,6 +348,21 @@ impl DisplayAs for ScanExec {
             Content::Batches(_) => 0,
         };
         write!(f, "KqliteScan: table={}, files={files}, columns=[{}]", self.table.name, cols.join(", "))
+    }
+}
+
+/// Adds a finished decode to the feeder's report; at the end of the run, hands the report to the table.
+fn account(feeder: &Mutex<Feeder>, table: &Shared, tally: Option<&Tally>) {
+    let Ok(mut f) = feeder.lock() else { return };
+    if let Some(t) = tally {
+        f.report.tally.add(t);
+    }
+    if f.done {
+        if let Ok(mut r) = table.report.lock() {
+            let mut rep = f.report.clone();
+            rep.elapsed = f.started.elapsed();
+            *r = Some(rep);
+        }
     }
 }
 
@@ -234,26 +391,44 @@ impl ExecutionPlan for ScanExec {
     }
 
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+        let feeder = self.feeder(partition);
         let table = self.table.clone();
-        let projection = self.projection.clone();
-        let count = self.partition_count();
-        let rows = futures::stream::once(async move {
-            let parts = table.partitions(count).map_err(external)?;
-            let batches = parts.get(partition).cloned().unwrap_or_default();
-            let projected: Vec<DfResult<RecordBatch>> = batches
-                .into_iter()
-                .map(|b| match &projection {
-                    Some(p) => b.project(p).map_err(DataFusionError::from),
-                    None => Ok(b),
-                })
-                .collect();
-            Ok::<_, DataFusionError>(futures::stream::iter(projected))
-        })
-        .map(|r| match r {
-            Ok(s) => s.boxed(),
-            Err(e) => futures::stream::iter(vec![Err(e)]).boxed(),
-        })
-        .flatten();
-        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), rows)))
+        let stream = futures::stream::unfold(Some((feeder, table)), |state| async move {
+            let (feeder, table) = state?;
+            loop {
+                let work = match feeder.lock() {
+                    Ok(mut f) => f.next(),
+                    Err(_) => Ok(None),
+                };
+                match work {
+                    Ok(Some(w)) => match decode_work(w) {
+                        Ok((batch, tally)) => {
+                            account(&feeder, &table, Some(&tally));
+                            if batch.num_rows() == 0 {
+                                continue;
+                            }
+                            return Some((Ok(batch), Some((feeder, table))));
+                        }
+                        Err(e) => {
+                            if let Ok(mut f) = feeder.lock() {
+                                f.done = true;
+                            }
+                            return Some((Err(external(e)), None));
+                        }
+                    },
+                    Ok(None) => {
+                        account(&feeder, &table, None);
+                        return None;
+                    }
+                    Err(e) => {
+                        if let Ok(mut f) = feeder.lock() {
+                            f.done = true;
+                        }
+                        return Some((Err(external(e)), None));
+                    }
+                }
+            }
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream)))
     }
 }

@@ -53,6 +53,9 @@ pub struct SessionOptions {
     pub memory_limit: Option<usize>,
     /// Rows a front end shows at most (the REPL's cap); the library itself never truncates results.
     pub max_rows: Option<usize>,
+    /// A data value that does not fit its column's type is an error (file:line:column) instead of a counted
+    /// null.
+    pub strict: bool,
 }
 
 /// One result table of a query: its Kusto schema, notices for the user, and its rows as they are computed.
@@ -68,7 +71,7 @@ pub struct TableInfo {
     pub name: String,
     pub schema: KqlSchema,
     pub origin: String,
-    /// times its files were read in this session (0 until a query scans it; never more than 1)
+    /// times its files were read in this session (0 until a query scans it; once per scanning query)
     pub loads: usize,
 }
 
@@ -78,6 +81,8 @@ pub struct Session {
     exec: Executor,
     /// `let` statements kept by `define`, with the source each came from
     prelude: Vec<(Source, ast::Let)>,
+    /// notices of `add_data` (files skipped, empty files) not yet taken by the front end
+    notices: Vec<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -89,7 +94,7 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub fn new(opts: SessionOptions) -> Result<Session, Error> {
         let exec = Executor::new(opts.memory_limit)?;
-        Ok(Session { opts, catalog: Catalog::new(), exec, prelude: Vec::new() })
+        Ok(Session { opts, catalog: Catalog::new(), exec, prelude: Vec::new(), notices: Vec::new() })
     }
 
     pub fn options(&self) -> &SessionOptions {
@@ -121,34 +126,59 @@ impl Session {
         Ok(self.catalog.load_schema_file(path.as_ref())?)
     }
 
-    /// Registers the tables of a data file or folder: their names and schemas are found now (declared
-    /// columns, the catalog, a sample of rows); their rows are read when a query first scans them. Returns the
-    /// table names found. A table already registered gets the new files' rows appended.
+    /// Registers the tables of a data file, folder or glob: their names and schemas are found now (declared
+    /// columns, the catalog, a sample of rows); their rows are read when a query scans them. Returns the
+    /// table names found. A table already registered gets the new files' rows appended. Files in a folder
+    /// that are not data are skipped with a notice ([`Session::take_notices`]).
     pub fn add_data(&mut self, path: impl AsRef<Path>) -> Result<Vec<String>, Error> {
-        let found = crate::load::discover(&self.catalog, &[path.as_ref().to_path_buf()])?;
+        self.add_data_as(path, None)
+    }
+
+    /// [`Session::add_data`] with every table found named `name` (`--table NAME=PATH`).
+    pub fn add_data_as(&mut self, path: impl AsRef<Path>, name: Option<&str>) -> Result<Vec<String>, Error> {
+        let found = crate::load::discover(&self.catalog, &[path.as_ref().to_path_buf()], name)?;
+        self.notices.extend(found.notices);
         let mut names = Vec::new();
-        for d in found {
-            let (schema, files) = match self.catalog.loaded.get(&d.name).and_then(|t| data_table(&t.provider)) {
+        for d in found.tables {
+            let (schema, parts) = match self.catalog.loaded.get(&d.name).and_then(|t| data_table(&t.provider)) {
                 // same table from more files: one table over all of them, with the columns of both
-                Some(prev) if !prev.files().is_empty() => {
+                Some(prev) if !prev.parts().is_empty() => {
                     let mut schema = prev.kql_schema().clone();
                     for c in d.schema.columns {
                         if schema.find(&c.name).is_none() {
                             schema.columns.push(c);
                         }
                     }
-                    let mut files = prev.files().to_vec();
-                    files.extend(d.files.into_iter().filter(|f| !prev.files().contains(f)));
-                    (schema, files)
+                    let mut parts = prev.parts().to_vec();
+                    parts.extend(d.parts.into_iter().filter(|p| {
+                        !prev.parts().iter().any(|q| q.path == p.path && q.group == p.group && q.category == p.category)
+                    }));
+                    (schema, parts)
                 }
-                _ => (d.schema, d.files),
+                _ => (d.schema, d.parts),
             };
-            let origin = files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
-            let provider = Arc::new(DataTable::from_files(&d.name, schema.clone(), files));
+            let mut files: Vec<String> = parts.iter().map(|p| p.path.display().to_string()).collect();
+            files.dedup();
+            let origin = files.join(", ");
+            let provider = Arc::new(DataTable::from_parts(&d.name, schema.clone(), parts, self.opts.strict));
             self.catalog.loaded.insert(d.name.clone(), LoadedTable { schema, provider, origin });
             names.push(d.name);
         }
         Ok(names)
+    }
+
+    /// Notices of the data added since the last call: files skipped in folders, files without rows.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// What the scans since the last call read, one report per table: rows, files, bytes, seconds, values
+    /// coerced to null.
+    pub fn take_load_reports(&self) -> Vec<crate::load::LoadReport> {
+        let mut out: Vec<_> =
+            self.catalog.loaded.values().filter_map(|t| data_table(&t.provider).and_then(|d| d.take_report())).collect();
+        out.sort_by(|a, b| a.table.cmp(&b.table));
+        out
     }
 
     /// Registers rows already in memory as table `name` (replacing a table of that name).

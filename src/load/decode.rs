@@ -1,0 +1,336 @@
+//! Chunks of JSON rows → one record batch of the columns a query reads. Each row is parsed once by serde_json
+//! straight into the column builders (no tree): a projected key's value is taken as raw JSON text and
+//! converted by [`super::convert`]; every other value is skipped. Values that do not fit their column are null
+//! and counted ([`Tally`]); with `strict` the first one is an error at its line and column.
+
+use super::convert::ColumnBuilder;
+use super::scan::Chunk;
+use super::shape::Shape;
+use crate::diagnostics::LoadError;
+use crate::types::KqlType;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// What one scan of one file builds: the projected columns and where their values are.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// projected columns: name and type, in output order
+    pub columns: Vec<(String, KqlType)>,
+    /// every column of the table: key → projected index (None: in the table, not read by this query)
+    pub keys: HashMap<String, Option<usize>>,
+    /// Log Analytics rows are arrays: cell position → projected index, for the table's group
+    pub positional: Option<Vec<Option<usize>>>,
+    pub group: usize,
+    /// streaming records: the category of this table's rows (compared without case, `AdvancedHunting-` optional)
+    pub category: Option<String>,
+    pub strict: bool,
+    pub arrow: SchemaRef,
+}
+
+/// Counts of one decode, summed over a scan.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    pub rows: u64,
+    /// per column: values that did not fit (nulls instead), and the first such value with its position
+    pub coerced: BTreeMap<String, (u64, String)>,
+    /// keys of rows that are not columns of the table, with their counts
+    pub unknown: BTreeMap<String, u64>,
+    /// records of other categories skipped (streaming records)
+    pub other_rows: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, o: &Tally) {
+        self.rows += o.rows;
+        self.other_rows += o.other_rows;
+        for (k, (n, ex)) in &o.coerced {
+            let e = self.coerced.entry(k.clone()).or_insert((0, ex.clone()));
+            e.0 += n;
+        }
+        for (k, n) in &o.unknown {
+            *self.unknown.entry(k.clone()).or_default() += n;
+        }
+    }
+
+    pub fn coerced_total(&self) -> u64 {
+        self.coerced.values().map(|(n, _)| n).sum()
+    }
+}
+
+/// The table name a streaming record's category names: `AdvancedHunting-DeviceEvents` → `DeviceEvents`.
+pub fn category_table(category: &str) -> &str {
+    category
+        .strip_prefix("AdvancedHunting-")
+        .or_else(|| category.strip_prefix("advancedhunting-"))
+        .unwrap_or(category)
+}
+
+struct Bad {
+    col: usize,
+    offset: usize,
+}
+
+struct State<'t> {
+    t: &'t Target,
+    builders: Vec<ColumnBuilder>,
+    seen: Vec<bool>,
+    bad: Vec<Bad>,
+    tally: Tally,
+    base: usize,
+}
+
+impl State<'_> {
+    fn put(&mut self, i: usize, raw: &RawValue) {
+        let Some(seen) = self.seen.get_mut(i) else { return };
+        if *seen {
+            return; // a repeated key: the first value counts
+        }
+        *seen = true;
+        let Some(b) = self.builders.get_mut(i) else { return };
+        if !b.push_raw(raw.get()).unwrap_or(false) {
+            let offset = raw.get().as_ptr() as usize - self.base;
+            self.bad.push(Bad { col: i, offset });
+        }
+    }
+
+    fn end_row(&mut self) {
+        for (s, b) in self.seen.iter_mut().zip(self.builders.iter_mut()) {
+            if !*s {
+                b.push_null();
+            }
+            *s = false;
+        }
+        self.tally.rows += 1;
+    }
+}
+
+/// A key of a row object, looked up without allocating.
+enum Key {
+    Col(usize),
+    Skip,
+    Unknown(String),
+}
+
+struct KeySeed<'a>(&'a HashMap<String, Option<usize>>);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a column name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+        Ok(match self.0.get(v) {
+            Some(Some(i)) => Key::Col(*i),
+            Some(None) => Key::Skip,
+            None => Key::Unknown(v.to_string()),
+        })
+    }
+}
+
+/// A row object: projected keys into the builders.
+struct RowSeed<'s, 't>(&'s mut State<'t>);
+
+impl<'de: 's, 's> DeserializeSeed<'de> for RowSeed<'s, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de: 's, 's> Visitor<'de> for RowSeed<'s, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a row (a JSON object of column values)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.0;
+        while let Some(k) = map.next_key_seed(KeySeed(&st.t.keys))? {
+            match k {
+                Key::Col(i) => {
+                    let raw: &'de RawValue = map.next_value()?;
+                    st.put(i, raw);
+                }
+                Key::Skip => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Key::Unknown(name) => {
+                    map.next_value::<IgnoredAny>()?;
+                    *st.tally.unknown.entry(name).or_default() += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A Log Analytics row: an array of cells in the table's column order.
+struct CellsSeed<'s, 't>(&'s mut State<'t>);
+
+impl<'de: 's, 's> DeserializeSeed<'de> for CellsSeed<'s, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de: 's, 's> Visitor<'de> for CellsSeed<'s, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a row (a JSON array of cells)")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let st = self.0;
+        let pos = st.t.positional.clone().unwrap_or_default();
+        let mut i = 0;
+        loop {
+            match pos.get(i).copied().flatten() {
+                Some(c) => match seq.next_element::<&'de RawValue>()? {
+                    Some(raw) => st.put(c, raw),
+                    None => break,
+                },
+                None => {
+                    if seq.next_element::<IgnoredAny>()?.is_none() {
+                        break;
+                    }
+                }
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A streaming record: `category` picks the table, `properties` is the row, `time` fills a missing Timestamp.
+#[derive(serde::Deserialize)]
+struct Record<'a> {
+    #[serde(borrow, default)]
+    category: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    properties: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    time: Option<&'a RawValue>,
+}
+
+fn json_error(chunk: &Chunk, path: &str, row_start: usize, e: &serde_json::Error) -> LoadError {
+    // serde_json counts lines and columns from the start of the row's text
+    let (line, col) = chunk.position(row_start);
+    let (line, col) = if e.line() <= 1 { (line, col + e.column().saturating_sub(1)) } else { (line + e.line() - 1, e.column()) };
+    let m = e.to_string();
+    let message = m.find(" at line ").map_or(m.clone(), |i| m.get(..i).unwrap_or(&m).to_string());
+    LoadError::Json { path: path.to_string(), line, col, message }
+}
+
+/// Decodes the rows of `chunk` (from a file of `shape` at `path`) into one batch of `t`'s columns.
+pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(RecordBatch, Tally), LoadError> {
+    let n = chunk.rows.len();
+    let mut st = State {
+        t,
+        builders: t.columns.iter().map(|(_, ty)| ColumnBuilder::new(*ty, n)).collect(),
+        seen: vec![false; t.columns.len()],
+        bad: Vec::new(),
+        tally: Tally::default(),
+        base: chunk.data.as_ptr() as usize,
+    };
+    for r in &chunk.rows {
+        if shape == Shape::LogAnalytics && r.group != t.group {
+            continue;
+        }
+        let text = chunk.data.get(r.start..r.end).unwrap_or_default();
+        let result = match shape {
+            Shape::LogAnalytics => {
+                let mut de = serde_json::Deserializer::from_slice(text);
+                CellsSeed(&mut st).deserialize(&mut de).and_then(|_| de.end()).map(|_| true)
+            }
+            s if s.is_records() => record(&mut st, text, chunk, path)?,
+            _ => {
+                let mut de = serde_json::Deserializer::from_slice(text);
+                RowSeed(&mut st).deserialize(&mut de).and_then(|_| de.end()).map(|_| true)
+            }
+        };
+        match result {
+            Ok(true) => st.end_row(),
+            Ok(false) => {}
+            Err(e) => return Err(json_error(chunk, path, r.start, &e)),
+        }
+        if let Some(b) = st.bad.first() {
+            let (name, ty) = t.columns.get(b.col).cloned().unwrap_or((String::new(), KqlType::String));
+            let (line, col) = chunk.position(b.offset);
+            let value = cell_text(&chunk.data, b.offset);
+            if t.strict {
+                return Err(LoadError::Format {
+                    path: path.to_string(),
+                    line,
+                    col,
+                    message: format!("{value} does not fit column {name} of type {} (--strict)", ty.name()),
+                });
+            }
+            for b in std::mem::take(&mut st.bad) {
+                let name = t.columns.get(b.col).map(|c| c.0.clone()).unwrap_or_default();
+                let (line, col) = chunk.position(b.offset);
+                let e = st.tally.coerced.entry(name).or_insert_with(|| {
+                    (0, format!("{} at {path}:{line}:{col}", cell_text(&chunk.data, b.offset)))
+                });
+                e.0 += 1;
+            }
+        }
+    }
+    let rows = st.tally.rows as usize;
+    let arrays = st.builders.iter_mut().map(|b| b.finish()).collect();
+    let batch = RecordBatch::try_new_with_options(t.arrow.clone(), arrays, &RecordBatchOptions::new().with_row_count(Some(rows)))
+        .map_err(|e| LoadError::Format { path: path.to_string(), line: chunk.line, col: chunk.col, message: e.to_string() })?;
+    Ok((batch, st.tally))
+}
+
+/// One record: `Ok(Ok(true))` a row of this table was added.
+fn record(st: &mut State, text: &[u8], chunk: &Chunk, path: &str) -> Result<Result<bool, serde_json::Error>, LoadError> {
+    let rec: Record = match serde_json::from_slice(text) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let cat = rec.category.as_deref().map(category_table).unwrap_or_default();
+    if !st.t.category.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(cat)) {
+        st.tally.other_rows += 1;
+        return Ok(Ok(false));
+    }
+    let Some(props) = rec.properties else {
+        let (line, col) = chunk.position(text.as_ptr() as usize - chunk.data.as_ptr() as usize);
+        return Err(LoadError::Format { path: path.into(), line, col, message: "a record has no \"properties\" object".into() });
+    };
+    let mut de = serde_json::Deserializer::from_str(props.get());
+    if let Err(e) = RowSeed(st).deserialize(&mut de) {
+        let off = props.get().as_ptr() as usize - chunk.data.as_ptr() as usize;
+        return Err(json_error(chunk, path, off, &e));
+    }
+    if let (Some(time), Some(Some(i))) = (rec.time, st.t.keys.get("Timestamp")) {
+        if !st.seen.get(*i).copied().unwrap_or(true) {
+            st.put(*i, time);
+        }
+    }
+    Ok(Ok(true))
+}
+
+/// The JSON value text at `offset`, shortened for a message.
+fn cell_text(data: &[u8], offset: usize) -> String {
+    let rest = data.get(offset..).unwrap_or_default();
+    let mut de = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
+    let t = match de.next() {
+        Some(Ok(r)) => r.get().to_string(),
+        _ => String::from_utf8_lossy(rest.get(..rest.len().min(20)).unwrap_or_default()).into_owned(),
+    };
+    if t.chars().count() > 40 {
+        format!("{}…", t.chars().take(40).collect::<String>())
+    } else {
+        t
+    }
+}
