@@ -291,8 +291,11 @@ fn run(args: RunArgs) -> ExitCode {
             eprintln!("note: {n}");
         }
         let printed = print_result(result, format);
-        for line in crate::load::summary(&session.take_load_reports()) {
-            eprintln!("{line}");
+        let loaded = crate::load::summary(&session.take_load_reports());
+        if printed.is_ok() {
+            for line in loaded {
+                eprintln!("{line}");
+            }
         }
         match printed {
             Ok(n) if format == Format::Table => {
@@ -317,9 +320,16 @@ enum PrintError {
 
 /// Writes one result to stdout batch by batch as the rows are computed; the number of rows.
 fn print_result(result: crate::QueryResult, format: Format) -> Result<usize, PrintError> {
+    // nothing is printed before the first batch: a load error in it leaves stdout empty
+    let mut batches = result.batches.peekable();
+    if let Some(Err(_)) = batches.peek() {
+        if let Some(Err(e)) = batches.next() {
+            return Err(PrintError::Query(e));
+        }
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut w = ResultWriter::begin(&result.schema, format, &mut out).map_err(PrintError::Write)?;
-    for batch in result.batches {
+    for batch in batches {
         let batch = batch.map_err(PrintError::Query)?;
         w.write_batch(&batch).map_err(PrintError::Write)?;
     }

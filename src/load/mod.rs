@@ -12,6 +12,7 @@
 mod convert;
 mod decode;
 mod delimited;
+pub mod parquet;
 mod provider;
 mod scan;
 mod shape;
@@ -124,7 +125,8 @@ struct Sampled {
     name: String,
     declared: Vec<KqlColumn>,
     rows: Vec<Map<String, Value>>,
-    part: Part,
+    /// `None` for an empty file
+    part: Option<Part>,
 }
 
 /// Finds the tables of every `--data` path and their schemas from a sample of each file. `name` gives every
@@ -134,7 +136,19 @@ pub fn discover(catalog: &Catalog, paths: &[PathBuf], name: Option<&str>) -> Res
     let mut notices = Vec::new();
     for p in paths {
         for (f, by_name) in expand(p)? {
-            let (shape, _) = shape::detect(&f)?;
+            let (head, _) = shape::head(&f, 64 << 10)?;
+            if head.iter().all(|b| b.is_ascii_whitespace()) {
+                let name = name.map_or_else(|| table_name(&f), str::to_string);
+                match catalog.known_columns(&name) {
+                    Some(schema) => {
+                        notices.push(format!("{} is empty: table {name} has no rows from it", f.display()));
+                        found.push(Sampled { name, declared: schema.columns, rows: vec![], part: None });
+                    }
+                    None => notices.push(format!("{} is empty: no rows, no columns, no table", f.display())),
+                }
+                continue;
+            }
+            let shape = shape::sniff(&f, &head);
             let Some(shape) = shape else {
                 let what = "not a data file kqlite reads (JSON, NDJSON, an API response, streaming records, CSV, TSV, Parquet)";
                 if by_name {
@@ -163,7 +177,7 @@ pub fn discover(catalog: &Catalog, paths: &[PathBuf], name: Option<&str>) -> Res
     }
     for (name, parts) in grouped {
         let schema = schema_of(catalog, &name, &parts);
-        let parts = parts.into_iter().map(|s| s.part).collect();
+        let parts = parts.into_iter().filter_map(|s| s.part).collect();
         tables.push(Discovered { name, schema, parts });
     }
     Ok(Discovery { tables, notices })
@@ -175,7 +189,24 @@ fn part(path: &Path, shape: Shape) -> Part {
 
 /// Row objects of a chunk of JSON rows (for sampling: rows that do not parse are left to the real read).
 fn chunk_objects(c: &scan::Chunk) -> Vec<Map<String, Value>> {
-    c.rows.iter().filter_map(|r| serde_json::from_slice(c.data.get(r.start..r.end)?).ok()).collect()
+    c.rows.iter().filter_map(|r| row_map(c.data.get(r.start..r.end)?)).collect()
+}
+
+/// A row object for sampling. A value nested deeper than serde_json's recursion limit still shows its key,
+/// as an (empty) dynamic value.
+fn row_map(text: &[u8]) -> Option<Map<String, Value>> {
+    if let Ok(m) = serde_json::from_slice(text) {
+        return Some(m);
+    }
+    let raw: Map<String, Value> = serde_json::from_slice::<std::collections::BTreeMap<String, &serde_json::value::RawValue>>(text)
+        .ok()?
+        .into_iter()
+        .map(|(k, v)| {
+            let v = serde_json::from_str(v.get()).unwrap_or_else(|_| Value::Array(vec![]));
+            (k, v)
+        })
+        .collect();
+    Some(raw)
 }
 
 fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
@@ -184,8 +215,14 @@ fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
     let scan_err = |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
     match shape {
         Shape::JsonArray | Shape::Ndjson => {
-            let (head, compression) = shape::head(path, SAMPLE_BYTES)?;
-            let full = head.len() < SAMPLE_BYTES;
+            // the head of the file; longer when it does not yet hold one whole row (a 50 MB line)
+            let mut n = SAMPLE_BYTES;
+            let (mut head, mut compression) = shape::head(path, n)?;
+            while head.len() == n && !holds_a_row(&head, shape) {
+                n *= 4;
+                (head, compression) = shape::head(path, n)?;
+            }
+            let full = head.len() < n;
             let mut sc = scan::Scanner::new(head.as_slice(), shape);
             if !full {
                 sc = sc.sampling();
@@ -202,7 +239,7 @@ fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
             if rows.is_empty() && full && !head.iter().any(|b| !b.is_ascii_whitespace()) {
                 return Ok(vec![]);
             }
-            Ok(vec![Sampled { name, declared: vec![], rows, part: part(path, shape) }])
+            Ok(vec![Sampled { name, declared: vec![], rows, part: Some(part(path, shape)) }])
         }
         Shape::HuntingApi | Shape::LogAnalytics => api_sample(path, shape, name),
         Shape::Records | Shape::RecordLines => records_sample(path, shape),
@@ -228,14 +265,24 @@ fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
             };
             let mut p = part(path, shape);
             p.positional = Some(header);
-            Ok(vec![Sampled { name, declared, rows, part: p }])
+            Ok(vec![Sampled { name, declared, rows, part: Some(p) }])
         }
-        Shape::Parquet => Err(LoadError::Format {
-            path: origin,
-            line: 1,
-            col: 1,
-            message: "Parquet files are not read yet".into(),
-        }),
+        Shape::Parquet => {
+            let (declared, _) = parquet::columns(path)?;
+            Ok(vec![Sampled { name, declared, rows: vec![], part: Some(part(path, shape)) }])
+        }
+    }
+}
+
+/// Does a prefix of a JSON array or NDJSON file hold at least one complete row?
+fn holds_a_row(head: &[u8], shape: Shape) -> bool {
+    let mut sc = scan::Scanner::new(head, shape).sampling();
+    sc.chunk_rows = 1;
+    match sc.next_chunk() {
+        Ok(Some(c)) => !c.rows.is_empty(),
+        Ok(None) => false,
+        // the real read reports it
+        Err(_) => true,
     }
 }
 
@@ -309,7 +356,7 @@ fn api_sample(path: &Path, shape: Shape, stem: String) -> Result<Vec<Sampled>, L
         };
         let declared = declared_columns(&schema.value).map_err(|m| bad(&m))?;
         let rows = rows.into_iter().map(|(_, r)| r).collect();
-        return Ok(vec![Sampled { name: stem, declared, rows, part: part(path, shape) }]);
+        return Ok(vec![Sampled { name: stem, declared, rows, part: Some(part(path, shape)) }]);
     }
     // Log Analytics: one table per group; PrimaryResult takes the file's name
     let mut groups: Vec<usize> = sc.metas.iter().map(|m| m.group).collect();
@@ -334,7 +381,7 @@ fn api_sample(path: &Path, shape: Shape, stem: String) -> Result<Vec<Sampled>, L
         let mut p = part(path, shape);
         p.group = g;
         p.positional = Some(declared.iter().map(|c| c.name.clone()).collect());
-        out.push(Sampled { name, declared, rows: vec![], part: p });
+        out.push(Sampled { name, declared, rows: vec![], part: Some(p) });
     }
     Ok(out)
 }
@@ -384,7 +431,7 @@ fn records_sample(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> 
                 None => {
                     let mut p = part(path, shape);
                     p.category = Some(name.clone());
-                    out.push(Sampled { name, declared: vec![], rows: vec![], part: p });
+                    out.push(Sampled { name, declared: vec![], rows: vec![], part: Some(p) });
                     out.last_mut()
                 }
             };

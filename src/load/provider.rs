@@ -161,11 +161,14 @@ impl TableProvider for DataTable {
 enum Work {
     Json(Arc<Target>, Shape, Arc<str>, Chunk),
     Csv(Arc<Target>, Arc<str>, Vec<csv::ByteRecord>, usize),
+    Parquet(Arc<Target>, std::path::PathBuf, usize),
 }
 
 enum Reader {
     Json(Scanner<Box<dyn Read + Send>>),
     Csv(delimited::CsvReader, usize),
+    /// row groups: how many, the next to hand out
+    Parquet(std::path::PathBuf, usize, usize),
 }
 
 /// The sequential half of a scan: opens the parts in order and cuts them into [`Work`].
@@ -242,6 +245,12 @@ impl Feeder {
                             return Ok(Some(Work::Csv(target.clone(), path.clone(), recs, *width)));
                         }
                     }
+                    Reader::Parquet(p, groups, next) => {
+                        if *next < *groups {
+                            *next += 1;
+                            return Ok(Some(Work::Parquet(target.clone(), p.clone(), *next - 1)));
+                        }
+                    }
                 }
                 self.current = None;
             }
@@ -254,6 +263,11 @@ impl Feeder {
             self.report.files += 1;
             self.report.bytes += std::fs::metadata(&part.path).map(|m| m.len()).unwrap_or(0);
             let target = Arc::new(self.target(&part));
+            if part.shape == Shape::Parquet {
+                let (_, groups) = super::parquet::columns(&part.path)?;
+                self.current = Some((target, part.shape, path, Reader::Parquet(part.path.clone(), groups, 0)));
+                continue;
+            }
             let (rd, _) = shape::open(&part.path)?;
             let reader = match part.shape {
                 Shape::Delimited(sep) => {
@@ -262,9 +276,6 @@ impl Feeder {
                     t.positional = Some(header.iter().map(|n| t.columns.iter().position(|(c, _)| c == n)).collect());
                     self.current = Some((Arc::new(t), part.shape, path, Reader::Csv(r, header.len())));
                     continue;
-                }
-                Shape::Parquet => {
-                    return Err(LoadError::Format { path: path.to_string(), line: 1, col: 1, message: "Parquet files are not read yet".into() })
                 }
                 s => Reader::Json(Scanner::new(rd, s)),
             };
@@ -277,6 +288,7 @@ fn decode_work(w: Work) -> Result<(RecordBatch, Tally), LoadError> {
     match w {
         Work::Json(t, shape, path, chunk) => decode::decode(&chunk, shape, &t, &path),
         Work::Csv(t, path, recs, width) => delimited::decode(&recs, width, &t, &path),
+        Work::Parquet(t, path, group) => super::parquet::decode(&path, group, &t),
     }
 }
 

@@ -111,8 +111,12 @@ pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, Compression), LoadErro
 pub fn head(path: &Path, n: usize) -> Result<(Vec<u8>, Compression), LoadError> {
     let (rd, c) = open(path)?;
     let mut out = Vec::with_capacity(n.min(1 << 20));
-    // a stream cut short still gives its first bytes; the error surfaces when the rows are read
-    let _ = rd.take(n as u64).read_to_end(&mut out);
+    if let Err(e) = rd.take(n as u64).read_to_end(&mut out) {
+        // where the readable bytes end: a gzip stream cut short, a read error
+        let line = 1 + memchr::memchr_iter(b'\n', &out).count();
+        let col = 1 + memchr::memrchr(b'\n', &out).map_or(out.len(), |i| out.len() - i - 1);
+        return Err(LoadError::Format { path: path.display().to_string(), line, col, message: format!("read error: {e}") });
+    }
     Ok((out, c))
 }
 
@@ -237,12 +241,6 @@ fn delimited(body: &[u8]) -> Option<Shape> {
         }
     }
     None
-}
-
-/// Reads `head` bytes of the file and sniffs it.
-pub fn detect(path: &Path) -> Result<(Option<Shape>, Compression), LoadError> {
-    let (h, c) = head(path, 64 << 10)?;
-    Ok((sniff(path, &h), c))
 }
 
 #[cfg(test)]

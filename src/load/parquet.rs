@@ -1,0 +1,282 @@
+//! Parquet files: their schema comes from the footer (no row is read to bind a query); rows are read a row
+//! group at a time, only the projected columns, and row groups are decoded on all cores. Arrow types map to
+//! Kusto types as follows (a field's `kusto_type` metadata, written by `kqlite import`, wins):
+//!
+//! | Arrow | Kusto |
+//! |---|---|
+//! | Boolean | bool |
+//! | Int8, Int16, Int32, UInt8, UInt16 | int |
+//! | Int64, UInt32, UInt64 | long |
+//! | Float16, Float32, Float64 | real |
+//! | Decimal128/256 | decimal (scale 10) |
+//! | Utf8, LargeUtf8, Utf8View, Dictionary of strings | string |
+//! | Binary, LargeBinary, FixedSizeBinary | string (UTF-8 text; other bytes as lowercase hex) |
+//! | Timestamp (any unit, any zone), Date32, Date64 | datetime (UTC) |
+//! | Duration (any unit) | timespan |
+//! | List, LargeList, FixedSizeList, Struct, Map | dynamic (JSON text) |
+//! | anything else (Interval, Union, Time, …) | an error naming the file and column |
+
+use super::convert::compact_json;
+use super::decode::{Tally, Target};
+use super::shape::io_err;
+use crate::diagnostics::LoadError;
+use crate::types::{KqlColumn, KqlType};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use datafusion::arrow::compute::{cast_with_options, CastOptions};
+use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The metadata key holding a column's Kusto type in files `kqlite import` writes.
+pub const KUSTO_TYPE: &str = "kusto_type";
+
+/// The Kusto type of an Arrow field, or why it has none.
+pub fn kusto_type(f: &Field) -> Result<KqlType, String> {
+    if let Some(t) = f.metadata().get(KUSTO_TYPE).and_then(|t| KqlType::parse(t)) {
+        return Ok(t);
+    }
+    Ok(match f.data_type() {
+        DataType::Boolean => KqlType::Bool,
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => KqlType::Int,
+        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => KqlType::Long,
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => KqlType::Real,
+        DataType::Decimal128(..) | DataType::Decimal256(..) => KqlType::Decimal,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => KqlType::String,
+        DataType::Binary | DataType::LargeBinary | DataType::FixedSizeBinary(_) | DataType::BinaryView => KqlType::String,
+        DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => KqlType::String,
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => KqlType::Datetime,
+        DataType::Duration(_) => KqlType::Timespan,
+        DataType::List(_)
+        | DataType::LargeList(_)
+        | DataType::FixedSizeList(..)
+        | DataType::Struct(_)
+        | DataType::Map(..) => KqlType::Dynamic,
+        other => return Err(format!("column {} has type {other}, which has no Kusto type", f.name())),
+    })
+}
+
+fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, LoadError> {
+    let f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| format_err(path, &e.to_string()))
+}
+
+fn format_err(path: &Path, m: &str) -> LoadError {
+    LoadError::Format { path: path.display().to_string(), line: 1, col: 1, message: format!("Parquet: {m}") }
+}
+
+/// The columns of a Parquet file (from its footer) and its row-group count.
+pub fn columns(path: &Path) -> Result<(Vec<KqlColumn>, usize), LoadError> {
+    let b = builder(path)?;
+    let groups = b.metadata().num_row_groups();
+    let mut cols = Vec::new();
+    for f in b.schema().fields() {
+        let ty = kusto_type(f).map_err(|m| format_err(path, &m))?;
+        cols.push(KqlColumn { name: f.name().clone(), ty });
+    }
+    Ok((cols, groups))
+}
+
+/// Row group `group` of the file, as a batch of `t`'s columns.
+pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tally), LoadError> {
+    let b = builder(path)?;
+    let file_schema = b.schema().clone();
+    let wanted: Vec<usize> = t
+        .columns
+        .iter()
+        .filter_map(|(n, _)| file_schema.fields().iter().position(|f| f.name() == n))
+        .collect();
+    let mask = ProjectionMask::roots(b.parquet_schema(), wanted.iter().copied());
+    let reader = b
+        .with_row_groups(vec![group])
+        .with_projection(mask)
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(|e| format_err(path, &e.to_string()))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| format_err(path, &e.to_string()))?;
+        out.push(batch);
+    }
+    let rows: usize = out.iter().map(|b| b.num_rows()).sum();
+    let mut tally = Tally { rows: rows as u64, ..Tally::default() };
+    let mut arrays = Vec::with_capacity(t.columns.len());
+    for (name, ty) in &t.columns {
+        let parts: Vec<ArrayRef> = out.iter().filter_map(|b| b.column_by_name(name).cloned()).collect();
+        let target = ty.to_arrow();
+        let col = if parts.is_empty() {
+            // a column of the table this file does not have
+            let mut b = super::convert::ColumnBuilder::new(*ty, rows);
+            (0..rows).for_each(|_| b.push_null());
+            b.finish()
+        } else {
+            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+            let joined =
+                datafusion::arrow::compute::concat(&refs).map_err(|e| format_err(path, &e.to_string()))?;
+            let (c, bad) = to_kusto(&joined, *ty, &target).map_err(|m| format_err(path, &format!("column {name}: {m}")))?;
+            if bad > 0 {
+                if t.strict {
+                    return Err(format_err(path, &format!("{bad} values of column {name} do not fit type {} (--strict)", ty.name())));
+                }
+                tally.coerced.insert(name.clone(), (bad as u64, format!("in {} row group {group}", path.display())));
+            }
+            c
+        };
+        arrays.push(col);
+    }
+    let batch = RecordBatch::try_new_with_options(t.arrow.clone(), arrays, &RecordBatchOptions::new().with_row_count(Some(rows)))
+        .map_err(|e| format_err(path, &e.to_string()))?;
+    Ok((batch, tally))
+}
+
+/// One column converted to the Arrow type of its Kusto type; the count of values that became null.
+fn to_kusto(a: &ArrayRef, ty: KqlType, target: &DataType) -> Result<(ArrayRef, usize), String> {
+    if a.data_type() == target {
+        return Ok((a.clone(), 0));
+    }
+    let text = |a: &ArrayRef| -> ArrayRef {
+        let mut b = StringBuilder::with_capacity(a.len(), a.len() * 8);
+        for i in 0..a.len() {
+            if a.is_null(i) {
+                if ty == KqlType::String {
+                    b.append_value("");
+                } else {
+                    b.append_null();
+                }
+            } else {
+                b.append_value(cell_text(a, i, ty == KqlType::Dynamic));
+            }
+        }
+        Arc::new(b.finish())
+    };
+    match (ty, a.data_type()) {
+        (KqlType::Dynamic, _) | (KqlType::String | KqlType::Guid, DataType::List(_) | DataType::Struct(_) | DataType::Map(..) | DataType::LargeList(_) | DataType::FixedSizeList(..) | DataType::Binary | DataType::LargeBinary | DataType::FixedSizeBinary(_) | DataType::BinaryView) => {
+            return Ok((text(a), 0))
+        }
+        (KqlType::String, _) => {
+            let c = cast_with_options(a, target, &CastOptions::default()).map_err(|e| e.to_string())?;
+            // Kusto strings are never null
+            let s = c.as_string::<i32>();
+            let filled: datafusion::arrow::array::StringArray = s.iter().map(|v| Some(v.unwrap_or(""))).collect();
+            return Ok((Arc::new(filled), 0));
+        }
+        (KqlType::Datetime, DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64) => {
+            let naive = cast_with_options(a, &DataType::Timestamp(TimeUnit::Nanosecond, None), &CastOptions::default())
+                .map_err(|e| e.to_string())?;
+            let c = cast_with_options(&naive, target, &CastOptions::default()).map_err(|e| e.to_string())?;
+            let bad = c.null_count().saturating_sub(a.null_count());
+            return Ok((c, bad));
+        }
+        _ => {}
+    }
+    let opts = CastOptions { safe: true, ..CastOptions::default() };
+    let c = cast_with_options(a, target, &opts).map_err(|e| e.to_string())?;
+    let bad = c.null_count().saturating_sub(a.null_count());
+    Ok((c, bad))
+}
+
+/// A cell as text: nested values as compact JSON, bytes as UTF-8 text or hex.
+fn cell_text(a: &ArrayRef, i: usize, dynamic: bool) -> String {
+    let v = json_value(a.as_ref(), i);
+    match v {
+        Value::String(s) if !dynamic => s,
+        v => compact_json(&v.to_string()).into_owned(),
+    }
+}
+
+fn json_value(a: &dyn Array, i: usize) -> Value {
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+    if a.is_null(i) {
+        return Value::Null;
+    }
+    match a.data_type() {
+        DataType::List(_) => list(a.as_list::<i32>().value(i).as_ref()),
+        DataType::LargeList(_) => list(a.as_list::<i64>().value(i).as_ref()),
+        DataType::FixedSizeList(..) => list(a.as_fixed_size_list().value(i).as_ref()),
+        DataType::Struct(fields) => {
+            let s = a.as_struct();
+            Value::Object(
+                fields.iter().zip(s.columns()).map(|(f, c)| (f.name().clone(), json_value(c.as_ref(), i))).collect(),
+            )
+        }
+        DataType::Map(..) => {
+            let m = a.as_map();
+            let entries = m.value(i);
+            let (k, v) = (entries.column(0), entries.column(1));
+            Value::Object(
+                (0..entries.len())
+                    .map(|j| {
+                        let key = match json_value(k.as_ref(), j) {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        (key, json_value(v.as_ref(), j))
+                    })
+                    .collect(),
+            )
+        }
+        DataType::Binary | DataType::LargeBinary | DataType::FixedSizeBinary(_) | DataType::BinaryView => {
+            let bytes: &[u8] = match a.data_type() {
+                DataType::Binary => a.as_binary::<i32>().value(i),
+                DataType::LargeBinary => a.as_binary::<i64>().value(i),
+                DataType::BinaryView => a.as_binary_view().value(i),
+                _ => a.as_fixed_size_binary().value(i),
+            };
+            match std::str::from_utf8(bytes) {
+                Ok(s) => Value::String(s.to_string()),
+                Err(_) => Value::String(bytes.iter().map(|b| format!("{b:02x}")).collect()),
+            }
+        }
+        DataType::Boolean => Value::Bool(a.as_boolean().value(i)),
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 | DataType::Float32 | DataType::Float64 => {
+            let text = ArrayFormatter::try_new(a, &FormatOptions::default()).map(|f| f.value(i).to_string()).unwrap_or_default();
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        }
+        _ => Value::String(
+            ArrayFormatter::try_new(a, &FormatOptions::default()).map(|f| f.value(i).to_string()).unwrap_or_default(),
+        ),
+    }
+}
+
+fn list(a: &dyn Array) -> Value {
+    Value::Array((0..a.len()).map(|j| json_value(a, j)).collect())
+}
+
+/// Writes `batches` (of Kusto schema `columns`) to a new Parquet file at `path` (zstd-compressed), each field
+/// carrying its Kusto type in metadata. An existing file is never overwritten.
+pub fn write(
+    path: &Path,
+    columns: &[KqlColumn],
+    batches: impl Iterator<Item = Result<RecordBatch, crate::diagnostics::Error>>,
+) -> Result<u64, crate::diagnostics::Error> {
+    use datafusion::arrow::datatypes::Schema;
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|c| {
+            Field::new(&c.name, c.ty.to_arrow(), true)
+                .with_metadata([(KUSTO_TYPE.to_string(), c.ty.name().to_string())].into_iter().collect())
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| io_err(path, e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(128 * 1024))
+        .build();
+    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| format_err(path, &e.to_string()))?;
+    let mut rows = 0u64;
+    for b in batches {
+        let b = b?;
+        let b = RecordBatch::try_new(schema.clone(), b.columns().to_vec()).map_err(|e| format_err(path, &e.to_string()))?;
+        rows += b.num_rows() as u64;
+        w.write(&b).map_err(|e| format_err(path, &e.to_string()))?;
+    }
+    w.close().map_err(|e| format_err(path, &e.to_string()))?;
+    Ok(rows)
+}
