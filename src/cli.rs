@@ -43,6 +43,29 @@ pub enum Command {
     /// Interactive queries on one session (also `kqlite` with no command): multi-line editing, completion,
     /// history, `let`s kept between queries, dot commands (`.help`). End a query with a blank line or `;;`.
     Repl(ReplArgs),
+    /// Convert dumps once into a Parquet cache (one zstd-compressed `TABLE.parquet` a table, Kusto types kept in
+    /// the file's metadata); `run --data CACHE` then reads only the columns a query needs, on all cores.
+    /// Existing files in --out are never overwritten.
+    Import(ImportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// Data to convert: files, folders or quoted globs, as for `run`. Repeatable.
+    #[arg(long = "data", value_name = "PATH", required = true)]
+    pub data: Vec<PathBuf>,
+    /// Folder to write the Parquet files into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Load PATH as table NAME, as for `run`. Repeatable.
+    #[arg(long = "table", value_name = "NAME=PATH")]
+    pub table: Vec<String>,
+    /// A value that does not fit its column's type is an error instead of a counted null.
+    #[arg(long)]
+    pub strict: bool,
+    /// Schema environment: defender, sentinel, or auto.
+    #[arg(long, default_value = "auto", value_name = "ENV")]
+    pub env: String,
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -163,6 +186,7 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain(args),
         Some(Command::Sample(args)) => sample(args),
         Some(Command::Repl(args)) => repl(args),
+        Some(Command::Import(args)) => import(args),
         None => repl(ReplArgs { env: "auto".into(), ..ReplArgs::default() }),
     }
 }
@@ -336,6 +360,65 @@ fn print_result(result: crate::QueryResult, format: Format) -> Result<usize, Pri
     let n = w.finish().map_err(PrintError::Write)?;
     out.flush().map_err(PrintError::Write)?;
     Ok(n)
+}
+
+/// `kqlite import`: every loaded table to OUT/TABLE.parquet.
+fn import(args: ImportArgs) -> ExitCode {
+    let run_args = RunArgs {
+        file: None,
+        expr: None,
+        data: args.data,
+        table: args.table,
+        strict: args.strict,
+        memory_limit: None,
+        now: None,
+        format: "table".into(),
+        set: vec![],
+        env: args.env,
+    };
+    let session = match run_session(&run_args) {
+        Ok(s) => s,
+        Err(e) => return report(e, None),
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return report(Error::Cli(CliError::Io { path: args.out.display().to_string(), message: e.to_string() }), None);
+    }
+    let tables = session.tables();
+    // refuse before writing anything when a target exists
+    for t in &tables {
+        let path = args.out.join(format!("{}.parquet", t.name));
+        if path.exists() {
+            return report(
+                Error::Cli(CliError::Io { path: path.display().to_string(), message: "already exists (never overwritten)".into() }),
+                None,
+            );
+        }
+    }
+    for t in &tables {
+        let path = args.out.join(format!("{}.parquet", t.name));
+        let src = Source::query(format!("['{}']", t.name.replace('\\', "\\\\").replace('\'', "\\'")));
+        let started = Instant::now();
+        let result = match session.run(&src).map(|mut r| r.remove(0)) {
+            Ok(r) => r,
+            Err(e) => return report(e, Some(&src)),
+        };
+        match crate::load::parquet::write(&path, &result.schema.columns, result.batches) {
+            Ok(rows) => {
+                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                eprintln!(
+                    "wrote {} ({rows} rows, {:.1} MB) in {:.2} s",
+                    path.display(),
+                    size as f64 / 1048576.0,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Err(e) => return report(e, Some(&src)),
+        }
+        for line in crate::load::summary(&session.take_load_reports()).into_iter().skip(1) {
+            eprintln!("{line}");
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// The REPL on a session with `--data` registered.

@@ -528,7 +528,9 @@ fn catalog_types_beat_inference() {
 // An API response saved as DeviceNetworkEvents.json whose Schema says String where the catalog says
 // datetime/int (a query that projected tostring() columns): the declared types win over the catalog's.
 #[test]
-fn declared_types_beat_the_catalog() {
+fn catalog_tables_keep_the_portal_schema_over_declared_types() {
+    // a query sees a catalog table with the portal's column types, whatever the file declared, so that
+    // detection rules bind as they do in the portal; the declared text is converted by Kusto's rules
     let f = fixture("declared/DeviceNetworkEvents.json");
     let o = run(
         &f,
@@ -536,14 +538,18 @@ fn declared_types_beat_the_catalog() {
         &[],
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(o.stdout, "ColumnName,ColumnType\nTimestamp,string\nRemotePort,string\n", "{}", o.stderr);
+    assert_eq!(o.stdout, "ColumnName,ColumnType\nTimestamp,datetime\nRemotePort,int\n", "{}", o.stderr);
     let o = run(&f, "DeviceNetworkEvents | project Timestamp, RemotePort | sort by Timestamp asc", &[]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(
-        o.stdout, "Timestamp,RemotePort\n2025-03-14T10:00:00Z,443\n2025-03-14T10:01:00Z,https\n",
-        "{}",
-        o.stderr
+    assert_eq!(o.stdout, "Timestamp,RemotePort\n2025-03-14T10:00:00Z,443\n2025-03-14T10:01:00Z,\n", "{}", o.stderr);
+    // a table the catalog does not know keeps the declared types
+    let o = run(
+        &f,
+        "Net | project Timestamp, RemotePort | getschema | project ColumnName, ColumnType",
+        &["--table", &format!("Net={}", f.display())],
     );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout, "ColumnName,ColumnType\nTimestamp,string\nRemotePort,string\n", "{}", o.stderr);
 }
 
 // A hand-edited or script-mangled export: a port written as "https" in the int column RemotePort becomes

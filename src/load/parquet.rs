@@ -253,9 +253,6 @@ pub fn write(
     batches: impl Iterator<Item = Result<RecordBatch, crate::diagnostics::Error>>,
 ) -> Result<u64, crate::diagnostics::Error> {
     use datafusion::arrow::datatypes::Schema;
-    use parquet::arrow::ArrowWriter;
-    use parquet::basic::{Compression, ZstdLevel};
-    use parquet::file::properties::WriterProperties;
     let fields: Vec<Field> = columns
         .iter()
         .map(|c| {
@@ -265,6 +262,23 @@ pub fn write(
         .collect();
     let schema = Arc::new(Schema::new(fields));
     let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| io_err(path, e))?;
+    // the file is ours from here: a failure removes it, so the cache never holds a partial table
+    let written = write_into(file, path, schema, batches);
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    written
+}
+
+fn write_into(
+    file: std::fs::File,
+    path: &Path,
+    schema: Arc<datafusion::arrow::datatypes::Schema>,
+    batches: impl Iterator<Item = Result<RecordBatch, crate::diagnostics::Error>>,
+) -> Result<u64, crate::diagnostics::Error> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(128 * 1024))
