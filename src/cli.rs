@@ -314,7 +314,9 @@ fn run(args: RunArgs) -> ExitCode {
         for n in &result.notices {
             eprintln!("note: {n}");
         }
+        let progress = Progress::start(session.progress());
         let printed = print_result(result, format);
+        drop(progress);
         let loaded = crate::load::summary(&session.take_load_reports());
         if printed.is_ok() {
             for line in loaded {
@@ -335,6 +337,50 @@ fn run(args: RunArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// A progress line on stderr while a query reads data for more than a second (only on a terminal).
+struct Progress {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(read: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Progress {
+        use std::sync::atomic::Ordering;
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            return Progress { stop: None, thread: None };
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let base = read.load(Ordering::Relaxed);
+        let thread = std::thread::spawn(move || {
+            if rx.recv_timeout(std::time::Duration::from_secs(1)) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} reading: {bytes} ({bytes_per_sec}), {elapsed}") {
+                bar.set_style(style);
+            }
+            loop {
+                bar.set_position(read.load(Ordering::Relaxed).saturating_sub(base));
+                bar.tick();
+                if rx.recv_timeout(std::time::Duration::from_millis(100)) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                    break;
+                }
+            }
+            bar.finish_and_clear();
+        });
+        Progress { stop: Some(tx), thread: Some(thread) }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 enum PrintError {

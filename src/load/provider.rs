@@ -28,7 +28,7 @@ use datafusion::physical_plan::{
 };
 use std::collections::{HashMap, VecDeque};
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -62,6 +62,8 @@ struct Shared {
     /// how many scans have started reading the files
     loads: AtomicUsize,
     report: Mutex<Option<LoadReport>>,
+    /// bytes of input cut into work so far, shared by the session's tables (the progress line reads it)
+    progress: Arc<AtomicU64>,
 }
 
 /// One named table of a session.
@@ -74,6 +76,14 @@ impl DataTable {
     /// A table whose rows are in `parts`; nothing is read until a plan scanning it runs.
     pub fn from_parts(name: &str, schema: KqlSchema, parts: Vec<Part>, strict: bool) -> DataTable {
         DataTable::new(name, schema, Content::Files(parts), strict)
+    }
+
+    /// Counts the bytes its scans read into `counter` (a session shares one among its tables).
+    pub fn with_progress(mut self, counter: Arc<AtomicU64>) -> DataTable {
+        if let Some(s) = Arc::get_mut(&mut self.shared) {
+            s.progress = counter;
+        }
+        self
     }
 
     /// A table over rows already in memory.
@@ -91,6 +101,7 @@ impl DataTable {
             strict,
             loads: AtomicUsize::new(0),
             report: Mutex::new(None),
+            progress: Arc::new(AtomicU64::new(0)),
         };
         DataTable { shared: Arc::new(shared) }
     }
@@ -236,12 +247,15 @@ impl Feeder {
                             message: e.message,
                         })?;
                         if let Some(c) = chunk {
+                            self.table.progress.fetch_add(c.data.len() as u64, Ordering::Relaxed);
                             return Ok(Some(Work::Json(target.clone(), *shape, path.clone(), c)));
                         }
                     }
                     Reader::Csv(r, width) => {
                         let recs = delimited::read_records(r, 8192, path)?;
                         if !recs.is_empty() {
+                            let bytes: usize = recs.iter().map(|r| r.as_slice().len() + r.len()).sum();
+                            self.table.progress.fetch_add(bytes as u64, Ordering::Relaxed);
                             return Ok(Some(Work::Csv(target.clone(), path.clone(), recs, *width)));
                         }
                     }

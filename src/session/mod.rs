@@ -83,6 +83,8 @@ pub struct Session {
     prelude: Vec<(Source, ast::Let)>,
     /// notices of `add_data` (files skipped, empty files) not yet taken by the front end
     notices: Vec<String>,
+    /// bytes the scans of this session's tables have read
+    progress: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Session {
@@ -94,7 +96,7 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub fn new(opts: SessionOptions) -> Result<Session, Error> {
         let exec = Executor::new(opts.memory_limit)?;
-        Ok(Session { opts, catalog: Catalog::new(), exec, prelude: Vec::new(), notices: Vec::new() })
+        Ok(Session { opts, catalog: Catalog::new(), exec, prelude: Vec::new(), notices: Vec::new(), progress: Arc::default() })
     }
 
     pub fn options(&self) -> &SessionOptions {
@@ -160,11 +162,18 @@ impl Session {
             let mut files: Vec<String> = parts.iter().map(|p| p.path.display().to_string()).collect();
             files.dedup();
             let origin = files.join(", ");
-            let provider = Arc::new(DataTable::from_parts(&d.name, schema.clone(), parts, self.opts.strict));
+            let provider = Arc::new(
+                DataTable::from_parts(&d.name, schema.clone(), parts, self.opts.strict).with_progress(self.progress.clone()),
+            );
             self.catalog.loaded.insert(d.name.clone(), LoadedTable { schema, provider, origin });
             names.push(d.name);
         }
         Ok(names)
+    }
+
+    /// A counter of the bytes this session's scans have read so far (for a progress line while a query runs).
+    pub fn progress(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        self.progress.clone()
     }
 
     /// Notices of the data added since the last call: files skipped in folders, files without rows.
