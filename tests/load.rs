@@ -817,3 +817,21 @@ fn foreign_parquet_types_map_to_kusto_types() {
     assert_eq!(o.code, 6, "{}", o.stderr);
     assert!(o.stderr.contains("Odd.parquet") && o.stderr.contains("column span"), "{}", o.stderr);
 }
+
+// A query that needs more memory than --memory-limit allows stops with "resources exhausted" (exit 5), never an
+// out-of-memory kill; without the limit the same query runs.
+#[test]
+fn memory_limit_stops_a_query_with_exit_5() {
+    let s = Scratch::new("memlimit");
+    let dir = s.0.join("data");
+    let o = kqlite(&["sample", "--out", dir.to_str().unwrap(), "--rows", "3000", "--tables", "DeviceProcessEvents", "--end", "2025-03-15T00:00:00Z"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let q = "DeviceProcessEvents | project DeviceId, P=ProcessCommandLine | join kind=inner (DeviceProcessEvents | project DeviceId) on DeviceId | summarize max(strlen(P))";
+    let o = run(&dir, q, &["--memory-limit", "256KB"]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("Resources exhausted"), "{}", o.stderr);
+    let o = run(&dir, q, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(&dir, "print 1", &["--memory-limit", "lots"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+}

@@ -13,6 +13,9 @@ use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
+
+/// Column names → projected index, hashed fast (every key of every row is looked up).
+pub type Keys = HashMap<String, Option<usize>, foldhash::fast::FixedState>;
 use std::fmt;
 
 /// What one scan of one file builds: the projected columns and where their values are.
@@ -21,7 +24,7 @@ pub struct Target {
     /// projected columns: name and type, in output order
     pub columns: Vec<(String, KqlType)>,
     /// every column of the table: key → projected index (None: in the table, not read by this query)
-    pub keys: HashMap<String, Option<usize>>,
+    pub keys: Keys,
     /// Log Analytics rows are arrays: cell position → projected index, for the table's group
     pub positional: Option<Vec<Option<usize>>>,
     pub group: usize,
@@ -115,7 +118,7 @@ enum Key {
     Unknown(String),
 }
 
-struct KeySeed<'a>(&'a HashMap<String, Option<usize>>);
+struct KeySeed<'a>(&'a Keys);
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Key;
@@ -171,6 +174,26 @@ impl<'de: 's, 's> Visitor<'de> for RowSeed<'s, '_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A JSON object whose content is skipped.
+struct ObjectOnly;
+
+impl<'de> serde::Deserialize<'de> for ObjectOnly {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ObjectOnly;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a row (a JSON object of column values)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ObjectOnly, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(ObjectOnly)
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -253,6 +276,8 @@ pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(Re
                 CellsSeed(&mut st).deserialize(&mut de).and_then(|_| de.end()).map(|_| true)
             }
             s if s.is_records() => record(&mut st, text, chunk, path)?,
+            // no column read (`count`): the row is only checked to be a JSON object
+            _ if t.columns.is_empty() => serde_json::from_slice::<ObjectOnly>(text).map(|_| true),
             _ => {
                 let mut de = serde_json::Deserializer::from_slice(text);
                 RowSeed(&mut st).deserialize(&mut de).and_then(|_| de.end()).map(|_| true)

@@ -26,7 +26,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
 };
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -212,7 +212,7 @@ impl Feeder {
             .iter()
             .filter_map(|i| schema.columns.get(*i).map(|c| (c.name.clone(), c.ty)))
             .collect();
-        let mut keys: HashMap<String, Option<usize>> = schema.columns.iter().map(|c| (c.name.clone(), None)).collect();
+        let mut keys: decode::Keys = schema.columns.iter().map(|c| (c.name.clone(), None)).collect();
         for (i, (n, _)) in columns.iter().enumerate() {
             keys.insert(n.clone(), Some(i));
         }
