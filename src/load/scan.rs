@@ -209,6 +209,9 @@ impl<R: Read> Scanner<R> {
 
     /// The next chunk of complete rows, `None` at the end of the file.
     pub fn next_chunk(&mut self) -> Result<Option<Chunk>, ScanError> {
+        if self.shape.is_lines() {
+            return self.next_lines_chunk();
+        }
         loop {
             if self.ready() {
                 return Ok(Some(self.take_chunk()));
@@ -216,10 +219,54 @@ impl<R: Read> Scanner<R> {
             if self.pos >= self.buf.len() && !self.refill()? {
                 return self.finish();
             }
-            if self.shape.is_lines() {
-                self.step_lines();
-            } else {
-                self.step()?;
+            self.step()?;
+        }
+    }
+
+    /// NDJSON: reads a block straight into the chunk's own buffer (no zero-fill, no copy), cuts it after its
+    /// last newline (the rest starts the next block) and lists its non-blank lines.
+    fn next_lines_chunk(&mut self) -> Result<Option<Chunk>, ScanError> {
+        loop {
+            let mut data = std::mem::take(&mut self.buf);
+            let target = self.chunk_bytes.clamp(1, 4 << 20);
+            while !self.eof && (data.len() < target || memchr::memrchr(b'\n', &data).is_none()) {
+                let before = data.len();
+                let want = target.max(before / 2) as u64;
+                match (&mut self.rd).take(want).read_to_end(&mut data) {
+                    Ok(0) => self.eof = true,
+                    Ok(_) => {}
+                    Err(e) => {
+                        let got = data.get(..data.len().max(before)).unwrap_or_default();
+                        let line = self.line + memchr::memchr_iter(b'\n', got).count();
+                        let col = 1 + memchr::memrchr(b'\n', got).map_or(got.len(), |i| got.len() - i - 1);
+                        return Err(ScanError { line, col, message: format!("read error: {e}") });
+                    }
+                }
+            }
+            let cut = if self.eof && !self.sample { data.len() } else { memchr::memrchr(b'\n', &data).map_or(0, |i| i + 1) };
+            self.buf = data.get(cut..).unwrap_or_default().to_vec();
+            data.truncate(cut);
+            if data.is_empty() {
+                return Ok(None);
+            }
+            let mut rows = Vec::new();
+            let mut start = 0;
+            let mut lines = 0;
+            for end in memchr::memchr_iter(b'\n', &data).chain(std::iter::once(data.len())) {
+                if end < data.len() {
+                    lines += 1;
+                }
+                if let Some(r) = line_ref(&data, start, end) {
+                    if !self.skip_rows {
+                        rows.push(r);
+                    }
+                }
+                start = end + 1;
+            }
+            let chunk = Chunk { data, rows, line: self.line, col: 1 };
+            self.line += lines;
+            if !chunk.rows.is_empty() || self.eof {
+                return Ok(if chunk.rows.is_empty() { None } else { Some(chunk) });
             }
         }
     }
@@ -248,13 +295,7 @@ impl<R: Read> Scanner<R> {
     fn finish(&mut self) -> Result<Option<Chunk>, ScanError> {
         if !self.sample {
             let end = self.buf.len();
-            if self.shape.is_lines() {
-                // the last line has no newline
-                if let Some(start) = self.key_start.take() {
-                    self.push_line(start, end);
-                    self.pos = end;
-                }
-            } else if self.in_str || self.cap.is_some() || !self.stack.is_empty() {
+            if self.in_str || self.cap.is_some() || !self.stack.is_empty() {
                 let what = if self.in_str { "a string" } else { "the JSON value" };
                 return Err(self.err(end, format!("unexpected end of file inside {what}: the file is cut short")));
             } else if !self.top_done {
@@ -265,39 +306,6 @@ impl<R: Read> Scanner<R> {
             Ok(None)
         } else {
             Ok(Some(self.take_chunk()))
-        }
-    }
-
-    fn push_line(&mut self, start: usize, end: usize) {
-        let line = self.buf.get(start..end).unwrap_or_default();
-        let t = line.trim_ascii();
-        let t = t.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(t);
-        if t.is_empty() {
-            return;
-        }
-        let lead = line.trim_ascii_end().len() - t.len();
-        if !self.skip_rows {
-            self.rows.push(RowRef { start: start + lead, end: start + lead + t.len(), group: 0 });
-        }
-    }
-
-    /// NDJSON: every complete line in the buffer is a row.
-    fn step_lines(&mut self) {
-        if let Some(start) = self.key_start.take() {
-            self.pos = start;
-        }
-        let rest = self.buf.get(self.pos..).unwrap_or_default();
-        match memchr::memchr(b'\n', rest) {
-            Some(i) => {
-                let (s, e) = (self.pos, self.pos + i);
-                self.push_line(s, e);
-                self.pos = e + 1;
-            }
-            // the line goes on past the buffer: keep it and read more (the buffer grows for a long line)
-            None => {
-                self.key_start = Some(self.pos);
-                self.pos = self.buf.len();
-            }
         }
     }
 
@@ -461,6 +469,18 @@ impl<R: Read> Scanner<R> {
         }
         Ok(())
     }
+}
+
+/// The row of a line: trimmed, without a byte-order mark; `None` for a blank line.
+fn line_ref(data: &[u8], start: usize, end: usize) -> Option<RowRef> {
+    let line = data.get(start..end)?;
+    let t = line.trim_ascii();
+    let t = t.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(t);
+    if t.is_empty() {
+        return None;
+    }
+    let lead = line.trim_ascii_end().len() - t.len();
+    Some(RowRef { start: start + lead, end: start + lead + t.len(), group: 0 })
 }
 
 #[cfg(test)]
