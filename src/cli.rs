@@ -243,12 +243,21 @@ fn query_source(args: &RunArgs) -> Result<Source, Error> {
 pub fn parse_size(s: &str) -> Option<usize> {
     let t = s.trim().to_ascii_uppercase();
     let t = t.strip_suffix("IB").map(|x| format!("{x}B")).unwrap_or(t);
-    let (num, mult) = [("KB", 1u64 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("TB", 1 << 40), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
-        .iter()
-        .find_map(|(suf, m)| t.strip_suffix(suf).map(|n| (n.trim().to_string(), *m)))
-        .unwrap_or((t.clone(), 1));
+    let (num, mult) = [
+        ("KB", 1u64 << 10),
+        ("MB", 1 << 20),
+        ("GB", 1 << 30),
+        ("TB", 1 << 40),
+        ("K", 1 << 10),
+        ("M", 1 << 20),
+        ("G", 1 << 30),
+        ("B", 1),
+    ]
+    .iter()
+    .find_map(|(suf, m)| t.strip_suffix(suf).map(|n| (n.trim().to_string(), *m)))
+    .unwrap_or((t.clone(), 1));
     let v: f64 = num.parse().ok()?;
-    (v.is_finite() && v > 0.0).then(|| (v * mult as f64) as usize)
+    (v.is_finite() && v > 0.0).then_some((v * mult as f64) as usize)
 }
 
 /// A session with `run`'s options and its `--data` registered (schemas only: no row is read here).
@@ -358,13 +367,17 @@ impl Progress {
                 return;
             }
             let bar = indicatif::ProgressBar::new_spinner();
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} reading: {bytes} ({bytes_per_sec}), {elapsed}") {
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} reading: {bytes} ({bytes_per_sec}), {elapsed}")
+            {
                 bar.set_style(style);
             }
             loop {
                 bar.set_position(read.load(Ordering::Relaxed).saturating_sub(base));
                 bar.tick();
-                if rx.recv_timeout(std::time::Duration::from_millis(100)) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                if rx.recv_timeout(std::time::Duration::from_millis(100))
+                    != Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                {
                     break;
                 }
             }
@@ -435,7 +448,10 @@ fn import(args: ImportArgs) -> ExitCode {
         let path = args.out.join(format!("{}.parquet", t.name));
         if path.exists() {
             return report(
-                Error::Cli(CliError::Io { path: path.display().to_string(), message: "already exists (never overwritten)".into() }),
+                Error::Cli(CliError::Io {
+                    path: path.display().to_string(),
+                    message: "already exists (never overwritten)".into(),
+                }),
                 None,
             );
         }

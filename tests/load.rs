@@ -748,12 +748,20 @@ fn import_writes_a_parquet_cache_that_answers_like_the_dump() {
     let from_cache = run(&out, q, &[]);
     assert_eq!(from_cache.code, 0, "{}", from_cache.stderr);
     assert_eq!(from_cache.stdout, from_dump.stdout);
-    assert_eq!(from_cache.stdout, "Timestamp,DeviceName,k\n2025-03-14T10:00:00.1234567Z,pc1,\"[1,2]\"\n2025-03-14T11:00:00Z,pc2,\n");
-    let o = run(&out, "Custom | extend h = totimespan(d) / 1h | project d, h, n, b | getschema | project ColumnName, ColumnType", &[]);
+    assert_eq!(
+        from_cache.stdout,
+        "Timestamp,DeviceName,k\n2025-03-14T10:00:00.1234567Z,pc1,\"[1,2]\"\n2025-03-14T11:00:00Z,pc2,\n"
+    );
+    let o = run(
+        &out,
+        "Custom | extend h = totimespan(d) / 1h | project d, h, n, b | getschema | project ColumnName, ColumnType",
+        &[],
+    );
     assert_eq!(o.stdout, "ColumnName,ColumnType\nd,string\nh,real\nn,real\nb,bool\n", "{}", o.stderr);
     // a second import into the same cache is refused and leaves the files as they were
     let before = std::fs::read(out.join("Custom.parquet")).unwrap();
-    let again = kqlite(&["import", "--data", s.0.join("Custom.json").to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let again =
+        kqlite(&["import", "--data", s.0.join("Custom.json").to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_ne!(again.code, 0);
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
     assert_eq!(std::fs::read(out.join("Custom.parquet")).unwrap(), before);
@@ -801,18 +809,28 @@ fn foreign_parquet_types_map_to_kusto_types() {
     );
     let o = run(&p, "Export | getschema | project ColumnName, ColumnType", &[]);
     assert_eq!(
-        o.stdout,
-        "ColumnName,ColumnType\nTimestamp,datetime\nPort,int\nBytes,long\nTags,dynamic\nWho,dynamic\n",
+        o.stdout, "ColumnName,ColumnType\nTimestamp,datetime\nPort,int\nBytes,long\nTags,dynamic\nWho,dynamic\n",
         "{}",
         o.stderr
     );
-    let o = run(&p, "Export | extend u = tostring(Who.user), t0 = Tags[0] | project Timestamp, Port, Bytes, u, t0", &[]);
+    let o =
+        run(&p, "Export | extend u = tostring(Who.user), t0 = Tags[0] | project Timestamp, Port, Bytes, u, t0", &[]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(o.stdout, "Timestamp,Port,Bytes,u,t0\n2025-03-14T10:00:00Z,443,10,ann,1\n2025-03-14T11:00:00.123Z,22,,bob,\n", "{}", o.stderr);
+    assert_eq!(
+        o.stdout, "Timestamp,Port,Bytes,u,t0\n2025-03-14T10:00:00Z,443,10,ann,1\n2025-03-14T11:00:00.123Z,22,,bob,\n",
+        "{}",
+        o.stderr
+    );
     // projection: a query reading one column of a file with an unmappable one elsewhere still fails at bind,
     // because the schema of the whole file is known before any row is read
     let bad = s.0.join("Odd.parquet");
-    write_parquet(&bad, vec![("ok", Arc::new(Int32Array::from(vec![1])) as ArrayRef), ("span", Arc::new(IntervalDayTimeArray::from(vec![None])) as ArrayRef)]);
+    write_parquet(
+        &bad,
+        vec![
+            ("ok", Arc::new(Int32Array::from(vec![1])) as ArrayRef),
+            ("span", Arc::new(IntervalDayTimeArray::from(vec![None])) as ArrayRef),
+        ],
+    );
     let o = run(&bad, "Odd | count", &[]);
     assert_eq!(o.code, 6, "{}", o.stderr);
     assert!(o.stderr.contains("Odd.parquet") && o.stderr.contains("column span"), "{}", o.stderr);
@@ -824,7 +842,17 @@ fn foreign_parquet_types_map_to_kusto_types() {
 fn memory_limit_stops_a_query_with_exit_5() {
     let s = Scratch::new("memlimit");
     let dir = s.0.join("data");
-    let o = kqlite(&["sample", "--out", dir.to_str().unwrap(), "--rows", "3000", "--tables", "DeviceProcessEvents", "--end", "2025-03-15T00:00:00Z"]);
+    let o = kqlite(&[
+        "sample",
+        "--out",
+        dir.to_str().unwrap(),
+        "--rows",
+        "3000",
+        "--tables",
+        "DeviceProcessEvents",
+        "--end",
+        "2025-03-15T00:00:00Z",
+    ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let q = "DeviceProcessEvents | project DeviceId, P=ProcessCommandLine | join kind=inner (DeviceProcessEvents | project DeviceId) on DeviceId | summarize max(strlen(P))";
     let o = run(&dir, q, &["--memory-limit", "256KB"]);

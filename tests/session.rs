@@ -61,7 +61,10 @@ fn a_query_reads_only_the_tables_it_names_streamed_per_scan() {
     scalar(&s, "DeviceNetworkEvents | join kind=inner (DeviceNetworkEvents) on DeviceId | count");
     assert_eq!(loads(&s, "DeviceNetworkEvents"), 2);
     let reports = s.take_load_reports();
-    assert!(reports.iter().any(|r| r.table == "DeviceNetworkEvents" && r.tally.rows > 0 && r.files == 1), "{reports:?}");
+    assert!(
+        reports.iter().any(|r| r.table == "DeviceNetworkEvents" && r.tally.rows > 0 && r.files == 1),
+        "{reports:?}"
+    );
 }
 
 #[test]

@@ -18,8 +18,8 @@
 
 use crate::types::{KqlType, DECIMAL_SCALE};
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Decimal128Builder, DurationNanosecondBuilder, Float64Builder, Int32Builder,
-    Int64Builder, StringBuilder, TimestampNanosecondBuilder,
+    ArrayRef, BooleanBuilder, Decimal128Builder, DurationNanosecondBuilder, Float64Builder, Int32Builder, Int64Builder,
+    StringBuilder, TimestampNanosecondBuilder,
 };
 use std::sync::Arc;
 
@@ -287,10 +287,8 @@ impl ColumnBuilder {
             ColumnBuilder::Real(_) => self.opt(f64_text(s), |s, v| s.put_f64(v)),
             ColumnBuilder::Decimal(_) => self.opt(f64_text(s).and_then(decimal), |s, v| s.put_decimal(v)),
             ColumnBuilder::Datetime(_) => self.opt(crate::parser::parse_datetime_text(s), |s, v| s.put_datetime(v)),
-            ColumnBuilder::Timespan(_) => self.opt(
-                crate::parser::parse_timespan_text(s).and_then(|t| t.checked_mul(100)),
-                |s, v| s.put_duration(v),
-            ),
+            ColumnBuilder::Timespan(_) => self
+                .opt(crate::parser::parse_timespan_text(s).and_then(|t| t.checked_mul(100)), |s, v| s.put_duration(v)),
         }
     }
 

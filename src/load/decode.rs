@@ -66,10 +66,7 @@ impl Tally {
 
 /// The table name a streaming record's category names: `AdvancedHunting-DeviceEvents` → `DeviceEvents`.
 pub fn category_table(category: &str) -> &str {
-    category
-        .strip_prefix("AdvancedHunting-")
-        .or_else(|| category.strip_prefix("advancedhunting-"))
-        .unwrap_or(category)
+    category.strip_prefix("AdvancedHunting-").or_else(|| category.strip_prefix("advancedhunting-")).unwrap_or(category)
 }
 
 struct Bad {
@@ -248,7 +245,8 @@ struct Record<'a> {
 fn json_error(chunk: &Chunk, path: &str, row_start: usize, e: &serde_json::Error) -> LoadError {
     // serde_json counts lines and columns from the start of the row's text
     let (line, col) = chunk.position(row_start);
-    let (line, col) = if e.line() <= 1 { (line, col + e.column().saturating_sub(1)) } else { (line + e.line() - 1, e.column()) };
+    let (line, col) =
+        if e.line() <= 1 { (line, col + e.column().saturating_sub(1)) } else { (line + e.line() - 1, e.column()) };
     let m = e.to_string();
     let message = m.find(" at line ").map_or(m.clone(), |i| m.get(..i).unwrap_or(&m).to_string());
     LoadError::Json { path: path.to_string(), line, col, message }
@@ -303,22 +301,38 @@ pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(Re
             for b in std::mem::take(&mut st.bad) {
                 let name = t.columns.get(b.col).map(|c| c.0.clone()).unwrap_or_default();
                 let (line, col) = chunk.position(b.offset);
-                let e = st.tally.coerced.entry(name).or_insert_with(|| {
-                    (0, format!("{} at {path}:{line}:{col}", cell_text(&chunk.data, b.offset)))
-                });
+                let e = st
+                    .tally
+                    .coerced
+                    .entry(name)
+                    .or_insert_with(|| (0, format!("{} at {path}:{line}:{col}", cell_text(&chunk.data, b.offset))));
                 e.0 += 1;
             }
         }
     }
     let rows = st.tally.rows as usize;
     let arrays = st.builders.iter_mut().map(|b| b.finish()).collect();
-    let batch = RecordBatch::try_new_with_options(t.arrow.clone(), arrays, &RecordBatchOptions::new().with_row_count(Some(rows)))
-        .map_err(|e| LoadError::Format { path: path.to_string(), line: chunk.line, col: chunk.col, message: e.to_string() })?;
+    let batch = RecordBatch::try_new_with_options(
+        t.arrow.clone(),
+        arrays,
+        &RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
+    .map_err(|e| LoadError::Format {
+        path: path.to_string(),
+        line: chunk.line,
+        col: chunk.col,
+        message: e.to_string(),
+    })?;
     Ok((batch, st.tally))
 }
 
 /// One record: `Ok(Ok(true))` a row of this table was added.
-fn record(st: &mut State, text: &[u8], chunk: &Chunk, path: &str) -> Result<Result<bool, serde_json::Error>, LoadError> {
+fn record(
+    st: &mut State,
+    text: &[u8],
+    chunk: &Chunk,
+    path: &str,
+) -> Result<Result<bool, serde_json::Error>, LoadError> {
     let rec: Record = match serde_json::from_slice(text) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
@@ -330,7 +344,12 @@ fn record(st: &mut State, text: &[u8], chunk: &Chunk, path: &str) -> Result<Resu
     }
     let Some(props) = rec.properties else {
         let (line, col) = chunk.position(text.as_ptr() as usize - chunk.data.as_ptr() as usize);
-        return Err(LoadError::Format { path: path.into(), line, col, message: "a record has no \"properties\" object".into() });
+        return Err(LoadError::Format {
+            path: path.into(),
+            line,
+            col,
+            message: "a record has no \"properties\" object".into(),
+        });
     };
     let mut de = serde_json::Deserializer::from_str(props.get());
     if let Err(e) = RowSeed(st).deserialize(&mut de) {

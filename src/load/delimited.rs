@@ -27,7 +27,12 @@ pub fn reader(rd: Box<dyn Read + Send>, sep: u8, path: &str) -> Result<(CsvReade
         names.push(name.trim().to_string());
     }
     if names.iter().all(|n| n.is_empty()) {
-        return Err(LoadError::Format { path: path.into(), line: 1, col: 1, message: "the header row is empty".into() });
+        return Err(LoadError::Format {
+            path: path.into(),
+            line: 1,
+            col: 1,
+            message: "the header row is empty".into(),
+        });
     }
     Ok((r, names))
 }
@@ -56,7 +61,8 @@ pub fn read_records(r: &mut CsvReader, n: usize, path: &str) -> Result<Vec<ByteR
 
 /// The records as one batch of `t`'s columns (`t.positional` maps header positions to projected columns).
 pub fn decode(records: &[ByteRecord], width: usize, t: &Target, path: &str) -> Result<(RecordBatch, Tally), LoadError> {
-    let mut builders: Vec<ColumnBuilder> = t.columns.iter().map(|(_, ty)| ColumnBuilder::new(*ty, records.len())).collect();
+    let mut builders: Vec<ColumnBuilder> =
+        t.columns.iter().map(|(_, ty)| ColumnBuilder::new(*ty, records.len())).collect();
     let pos = t.positional.clone().unwrap_or_default();
     let mut tally = Tally::default();
     for rec in records {
@@ -95,7 +101,10 @@ pub fn decode(records: &[ByteRecord], width: usize, t: &Target, path: &str) -> R
                                 message: format!("\"{text}\" does not fit column {name} of type {ty} (--strict)"),
                             });
                         }
-                        let e = tally.coerced.entry(name).or_insert_with(|| (0, format!("\"{text}\" at {path}:{line}:{col}")));
+                        let e = tally
+                            .coerced
+                            .entry(name)
+                            .or_insert_with(|| (0, format!("\"{text}\" at {path}:{line}:{col}")));
                         e.0 += 1;
                     }
                 }
@@ -106,7 +115,11 @@ pub fn decode(records: &[ByteRecord], width: usize, t: &Target, path: &str) -> R
     }
     let rows = tally.rows as usize;
     let arrays = builders.iter_mut().map(|b| b.finish()).collect();
-    let batch = RecordBatch::try_new_with_options(t.arrow.clone(), arrays, &RecordBatchOptions::new().with_row_count(Some(rows)))
-        .map_err(|e| LoadError::Format { path: path.into(), line: 1, col: 1, message: e.to_string() })?;
+    let batch = RecordBatch::try_new_with_options(
+        t.arrow.clone(),
+        arrays,
+        &RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
+    .map_err(|e| LoadError::Format { path: path.into(), line: 1, col: 1, message: e.to_string() })?;
     Ok((batch, tally))
 }

@@ -152,7 +152,12 @@ pub fn discover(catalog: &Catalog, paths: &[PathBuf], name: Option<&str>) -> Res
             let Some(shape) = shape else {
                 let what = "not a data file kqlite reads (JSON, NDJSON, an API response, streaming records, CSV, TSV, Parquet)";
                 if by_name {
-                    return Err(LoadError::Format { path: f.display().to_string(), line: 1, col: 1, message: what.into() });
+                    return Err(LoadError::Format {
+                        path: f.display().to_string(),
+                        line: 1,
+                        col: 1,
+                        message: what.into(),
+                    });
                 }
                 notices.push(format!("skipped {}: {what}", f.display()));
                 continue;
@@ -198,21 +203,23 @@ fn row_map(text: &[u8]) -> Option<Map<String, Value>> {
     if let Ok(m) = serde_json::from_slice(text) {
         return Some(m);
     }
-    let raw: Map<String, Value> = serde_json::from_slice::<std::collections::BTreeMap<String, &serde_json::value::RawValue>>(text)
-        .ok()?
-        .into_iter()
-        .map(|(k, v)| {
-            let v = serde_json::from_str(v.get()).unwrap_or_else(|_| Value::Array(vec![]));
-            (k, v)
-        })
-        .collect();
+    let raw: Map<String, Value> =
+        serde_json::from_slice::<std::collections::BTreeMap<String, &serde_json::value::RawValue>>(text)
+            .ok()?
+            .into_iter()
+            .map(|(k, v)| {
+                let v = serde_json::from_str(v.get()).unwrap_or_else(|_| Value::Array(vec![]));
+                (k, v)
+            })
+            .collect();
     Some(raw)
 }
 
 fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
     let name = table_name(path);
     let origin = path.display().to_string();
-    let scan_err = |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
+    let scan_err =
+        |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
     match shape {
         Shape::JsonArray | Shape::Ndjson => {
             // the head of the file; longer when it does not yet hold one whole row (a 50 MB line)
@@ -337,7 +344,8 @@ fn api_sample(path: &Path, shape: Shape, stem: String) -> Result<Vec<Sampled>, L
     let (rd, _) = shape::open(path)?;
     let mut sc = scan::Scanner::new(rd, shape);
     let mut rows: Vec<(usize, Map<String, Value>)> = Vec::new();
-    let scan_err = |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
+    let scan_err =
+        |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
     while let Some(c) = sc.next_chunk().map_err(scan_err)? {
         if rows.len() < 1000 {
             rows.extend(c.rows.iter().filter_map(|r| {
@@ -391,7 +399,10 @@ fn declared_columns(text: &[u8]) -> Result<Vec<KqlColumn>, String> {
     let v: Vec<Map<String, Value>> =
         serde_json::from_slice(text).map_err(|e| format!("the column list is not an array of objects: {e}"))?;
     let get = |m: &Map<String, Value>, keys: &[&str]| {
-        m.iter().find(|(k, _)| keys.iter().any(|x| k.eq_ignore_ascii_case(x))).and_then(|(_, v)| v.as_str()).map(str::to_string)
+        m.iter()
+            .find(|(k, _)| keys.iter().any(|x| k.eq_ignore_ascii_case(x)))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_string)
     };
     Ok(v.iter()
         .map(|m| {
@@ -408,7 +419,8 @@ fn records_sample(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> 
     let origin = path.display().to_string();
     let (rd, _) = shape::open(path)?;
     let mut sc = scan::Scanner::new(rd, shape);
-    let scan_err = |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
+    let scan_err =
+        |e: scan::ScanError| LoadError::Json { path: origin.clone(), line: e.line, col: e.col, message: e.message };
     let finder = memchr::memmem::Finder::new(b"\"category\"");
     let mut out: Vec<Sampled> = Vec::new();
     #[derive(serde::Deserialize)]
@@ -533,7 +545,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -46,7 +46,9 @@ pub fn kusto_type(f: &Field) -> Result<KqlType, String> {
         DataType::Float16 | DataType::Float32 | DataType::Float64 => KqlType::Real,
         DataType::Decimal128(..) | DataType::Decimal256(..) => KqlType::Decimal,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => KqlType::String,
-        DataType::Binary | DataType::LargeBinary | DataType::FixedSizeBinary(_) | DataType::BinaryView => KqlType::String,
+        DataType::Binary | DataType::LargeBinary | DataType::FixedSizeBinary(_) | DataType::BinaryView => {
+            KqlType::String
+        }
         DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => KqlType::String,
         DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => KqlType::Datetime,
         DataType::Duration(_) => KqlType::Timespan,
@@ -84,11 +86,8 @@ pub fn columns(path: &Path) -> Result<(Vec<KqlColumn>, usize), LoadError> {
 pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tally), LoadError> {
     let b = builder(path)?;
     let file_schema = b.schema().clone();
-    let wanted: Vec<usize> = t
-        .columns
-        .iter()
-        .filter_map(|(n, _)| file_schema.fields().iter().position(|f| f.name() == n))
-        .collect();
+    let wanted: Vec<usize> =
+        t.columns.iter().filter_map(|(n, _)| file_schema.fields().iter().position(|f| f.name() == n)).collect();
     let mask = ProjectionMask::roots(b.parquet_schema(), wanted.iter().copied());
     let reader = b
         .with_row_groups(vec![group])
@@ -114,12 +113,15 @@ pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tal
             b.finish()
         } else {
             let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-            let joined =
-                datafusion::arrow::compute::concat(&refs).map_err(|e| format_err(path, &e.to_string()))?;
-            let (c, bad) = to_kusto(&joined, *ty, &target).map_err(|m| format_err(path, &format!("column {name}: {m}")))?;
+            let joined = datafusion::arrow::compute::concat(&refs).map_err(|e| format_err(path, &e.to_string()))?;
+            let (c, bad) =
+                to_kusto(&joined, *ty, &target).map_err(|m| format_err(path, &format!("column {name}: {m}")))?;
             if bad > 0 {
                 if t.strict {
-                    return Err(format_err(path, &format!("{bad} values of column {name} do not fit type {} (--strict)", ty.name())));
+                    return Err(format_err(
+                        path,
+                        &format!("{bad} values of column {name} do not fit type {} (--strict)", ty.name()),
+                    ));
                 }
                 tally.coerced.insert(name.clone(), (bad as u64, format!("in {} row group {group}", path.display())));
             }
@@ -127,8 +129,12 @@ pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tal
         };
         arrays.push(col);
     }
-    let batch = RecordBatch::try_new_with_options(t.arrow.clone(), arrays, &RecordBatchOptions::new().with_row_count(Some(rows)))
-        .map_err(|e| format_err(path, &e.to_string()))?;
+    let batch = RecordBatch::try_new_with_options(
+        t.arrow.clone(),
+        arrays,
+        &RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
+    .map_err(|e| format_err(path, &e.to_string()))?;
     Ok((batch, tally))
 }
 
@@ -153,9 +159,19 @@ fn to_kusto(a: &ArrayRef, ty: KqlType, target: &DataType) -> Result<(ArrayRef, u
         Arc::new(b.finish())
     };
     match (ty, a.data_type()) {
-        (KqlType::Dynamic, _) | (KqlType::String | KqlType::Guid, DataType::List(_) | DataType::Struct(_) | DataType::Map(..) | DataType::LargeList(_) | DataType::FixedSizeList(..) | DataType::Binary | DataType::LargeBinary | DataType::FixedSizeBinary(_) | DataType::BinaryView) => {
-            return Ok((text(a), 0))
-        }
+        (KqlType::Dynamic, _)
+        | (
+            KqlType::String | KqlType::Guid,
+            DataType::List(_)
+            | DataType::Struct(_)
+            | DataType::Map(..)
+            | DataType::LargeList(_)
+            | DataType::FixedSizeList(..)
+            | DataType::Binary
+            | DataType::LargeBinary
+            | DataType::FixedSizeBinary(_)
+            | DataType::BinaryView,
+        ) => return Ok((text(a), 0)),
         (KqlType::String, _) => {
             let c = cast_with_options(a, target, &CastOptions::default()).map_err(|e| e.to_string())?;
             // Kusto strings are never null
@@ -231,8 +247,19 @@ fn json_value(a: &dyn Array, i: usize) -> Value {
             }
         }
         DataType::Boolean => Value::Bool(a.as_boolean().value(i)),
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 | DataType::Float32 | DataType::Float64 => {
-            let text = ArrayFormatter::try_new(a, &FormatOptions::default()).map(|f| f.value(i).to_string()).unwrap_or_default();
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float32
+        | DataType::Float64 => {
+            let text = ArrayFormatter::try_new(a, &FormatOptions::default())
+                .map(|f| f.value(i).to_string())
+                .unwrap_or_default();
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         }
         _ => Value::String(
@@ -283,11 +310,13 @@ fn write_into(
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(128 * 1024))
         .build();
-    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| format_err(path, &e.to_string()))?;
+    let mut w =
+        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| format_err(path, &e.to_string()))?;
     let mut rows = 0u64;
     for b in batches {
         let b = b?;
-        let b = RecordBatch::try_new(schema.clone(), b.columns().to_vec()).map_err(|e| format_err(path, &e.to_string()))?;
+        let b =
+            RecordBatch::try_new(schema.clone(), b.columns().to_vec()).map_err(|e| format_err(path, &e.to_string()))?;
         rows += b.num_rows() as u64;
         w.write(&b).map_err(|e| format_err(path, &e.to_string()))?;
     }

@@ -207,11 +207,8 @@ impl Feeder {
 
     fn target(&self, part: &Part) -> Target {
         let schema = &self.table.schema;
-        let columns: Vec<(String, crate::types::KqlType)> = self
-            .projection
-            .iter()
-            .filter_map(|i| schema.columns.get(*i).map(|c| (c.name.clone(), c.ty)))
-            .collect();
+        let columns: Vec<(String, crate::types::KqlType)> =
+            self.projection.iter().filter_map(|i| schema.columns.get(*i).map(|c| (c.name.clone(), c.ty))).collect();
         let mut keys: decode::Keys = schema.columns.iter().map(|c| (c.name.clone(), None)).collect();
         for (i, (n, _)) in columns.iter().enumerate() {
             keys.insert(n.clone(), Some(i));
@@ -220,7 +217,8 @@ impl Feeder {
             .positional
             .as_ref()
             .map(|names| names.iter().map(|n| columns.iter().position(|(c, _)| c == n)).collect());
-        let arrow = Arc::new(self.table.arrow.project(&self.projection).unwrap_or_else(|_| (*self.table.arrow).clone()));
+        let arrow =
+            Arc::new(self.table.arrow.project(&self.projection).unwrap_or_else(|_| (*self.table.arrow).clone()));
         Target {
             columns,
             keys,

@@ -243,7 +243,8 @@ impl<R: Read> Scanner<R> {
                     }
                 }
             }
-            let cut = if self.eof && !self.sample { data.len() } else { memchr::memrchr(b'\n', &data).map_or(0, |i| i + 1) };
+            let cut =
+                if self.eof && !self.sample { data.len() } else { memchr::memrchr(b'\n', &data).map_or(0, |i| i + 1) };
             self.buf = data.get(cut..).unwrap_or_default().to_vec();
             data.truncate(cut);
             if data.is_empty() {
@@ -351,7 +352,13 @@ impl<R: Read> Scanner<R> {
             return Ok(());
         }
         if container {
-            self.stack.push(Frame { obj: c == b'{', key: Vec::new(), index: 0, expect_key: c == b'{', need_sep: false });
+            self.stack.push(Frame {
+                obj: c == b'{',
+                key: Vec::new(),
+                index: 0,
+                expect_key: c == b'{',
+                need_sep: false,
+            });
         } else if c == b'"' {
             self.in_str = true;
         }
@@ -493,7 +500,11 @@ mod tests {
         let mut out = Vec::new();
         while let Some(c) = s.next_chunk()? {
             for r in &c.rows {
-                out.push(format!("{}:{}", r.group, String::from_utf8_lossy(c.data.get(r.start..r.end).unwrap_or_default())));
+                out.push(format!(
+                    "{}:{}",
+                    r.group,
+                    String::from_utf8_lossy(c.data.get(r.start..r.end).unwrap_or_default())
+                ));
             }
         }
         Ok((out, s.metas))
@@ -507,7 +518,8 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(r.len(), 2);
         assert_eq!(m.first().map(|m| m.key.as_str()), Some("Schema"));
-        let la = "{\"tables\":[{\"name\":\"T\",\"columns\":[],\"rows\":[[1,\"a\"],[2]]},{\"name\":\"U\",\"rows\":[[3]]}]}";
+        let la =
+            "{\"tables\":[{\"name\":\"T\",\"columns\":[],\"rows\":[[1,\"a\"],[2]]},{\"name\":\"U\",\"rows\":[[3]]}]}";
         let (r, m) = rows(Shape::LogAnalytics, la).unwrap_or_default();
         assert_eq!(r, vec!["0:[1,\"a\"]", "0:[2]", "1:[3]"]);
         assert_eq!(m.len(), 3);

@@ -102,7 +102,9 @@ pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, Compression), LoadErro
     let rd: Box<dyn Read + Send> = match c {
         Compression::None => Box::new(r),
         Compression::Gzip => Box::new(Decoded(flate2::bufread::MultiGzDecoder::new(r), c)),
-        Compression::Zstd => Box::new(Decoded(zstd::stream::read::Decoder::with_buffer(r).map_err(|e| io_err(path, e))?, c)),
+        Compression::Zstd => {
+            Box::new(Decoded(zstd::stream::read::Decoder::with_buffer(r).map_err(|e| io_err(path, e))?, c))
+        }
     };
     Ok((rd, c))
 }
@@ -115,7 +117,12 @@ pub fn head(path: &Path, n: usize) -> Result<(Vec<u8>, Compression), LoadError> 
         // where the readable bytes end: a gzip stream cut short, a read error
         let line = 1 + memchr::memchr_iter(b'\n', &out).count();
         let col = 1 + memchr::memrchr(b'\n', &out).map_or(out.len(), |i| out.len() - i - 1);
-        return Err(LoadError::Format { path: path.display().to_string(), line, col, message: format!("read error: {e}") });
+        return Err(LoadError::Format {
+            path: path.display().to_string(),
+            line,
+            col,
+            message: format!("read error: {e}"),
+        });
     }
     Ok((out, c))
 }
@@ -231,7 +238,7 @@ fn delimited(body: &[u8]) -> Option<Shape> {
     }
     let lines: Vec<&[u8]> = body.split(|b| *b == b'\n').take(3).filter(|l| !l.is_empty()).collect();
     let header = lines.first()?;
-    if header.iter().any(|b| *b == 0) {
+    if header.contains(&0) {
         return None;
     }
     for sep in [b'\t', b','] {

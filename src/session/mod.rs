@@ -96,7 +96,14 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub fn new(opts: SessionOptions) -> Result<Session, Error> {
         let exec = Executor::new(opts.memory_limit)?;
-        Ok(Session { opts, catalog: Catalog::new(), exec, prelude: Vec::new(), notices: Vec::new(), progress: Arc::default() })
+        Ok(Session {
+            opts,
+            catalog: Catalog::new(),
+            exec,
+            prelude: Vec::new(),
+            notices: Vec::new(),
+            progress: Arc::default(),
+        })
     }
 
     pub fn options(&self) -> &SessionOptions {
@@ -163,7 +170,8 @@ impl Session {
             files.dedup();
             let origin = files.join(", ");
             let provider = Arc::new(
-                DataTable::from_parts(&d.name, schema.clone(), parts, self.opts.strict).with_progress(self.progress.clone()),
+                DataTable::from_parts(&d.name, schema.clone(), parts, self.opts.strict)
+                    .with_progress(self.progress.clone()),
             );
             self.catalog.loaded.insert(d.name.clone(), LoadedTable { schema, provider, origin });
             names.push(d.name);
@@ -184,8 +192,12 @@ impl Session {
     /// What the scans since the last call read, one report per table: rows, files, bytes, seconds, values
     /// coerced to null.
     pub fn take_load_reports(&self) -> Vec<crate::load::LoadReport> {
-        let mut out: Vec<_> =
-            self.catalog.loaded.values().filter_map(|t| data_table(&t.provider).and_then(|d| d.take_report())).collect();
+        let mut out: Vec<_> = self
+            .catalog
+            .loaded
+            .values()
+            .filter_map(|t| data_table(&t.provider).and_then(|d| d.take_report()))
+            .collect();
         out.sort_by(|a, b| a.table.cmp(&b.table));
         out
     }
