@@ -526,7 +526,7 @@ fn catalog_types_beat_inference() {
 }
 
 // An API response saved as DeviceNetworkEvents.json whose Schema says String where the catalog says
-// datetime/int (a query that projected tostring() columns): the declared types win over the catalog's.
+// datetime/int (a query that projected tostring() columns): the query still sees the catalog's types.
 #[test]
 fn catalog_tables_keep_the_portal_schema_over_declared_types() {
     // a query sees a catalog table with the portal's column types, whatever the file declared, so that
@@ -862,4 +862,24 @@ fn memory_limit_stops_a_query_with_exit_5() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let o = run(&dir, "print 1", &["--memory-limit", "lots"]);
     assert_eq!(o.code, 2, "{}", o.stderr);
+}
+
+// A script that wrote epoch seconds instead of ISO text: a number where the schema says datetime is null and
+// counted with its position; --strict makes it exit 6 at that line and column.
+#[test]
+fn a_number_where_the_schema_says_datetime() {
+    let s = Scratch::new("epoch");
+    let f = s.write(
+        "DeviceEvents.json",
+        b"[{\"Timestamp\":\"2025-03-14T10:00:00Z\",\"DeviceName\":\"a\"},\n{\"Timestamp\":1741946400,\"DeviceName\":\"b\"}]",
+    );
+    let o = run(&f, "DeviceEvents | project Timestamp, DeviceName", &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout, "Timestamp,DeviceName\n2025-03-14T10:00:00Z,a\n,b\n", "{}", o.stderr);
+    assert!(o.stderr.contains("DeviceEvents.Timestamp: 1, first 1741946400 at"), "{}", o.stderr);
+    assert!(o.stderr.contains("DeviceEvents.json:2:14"), "{}", o.stderr);
+    let o = run(&f, "DeviceEvents | project Timestamp, DeviceName", &["--strict"]);
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(o.stderr.contains("DeviceEvents.json:2:14") && o.stderr.contains("does not fit column Timestamp"), "{}", o.stderr);
+    assert_eq!(o.stdout, "", "nothing is printed before the error");
 }
