@@ -880,6 +880,10 @@ fn a_number_where_the_schema_says_datetime() {
     assert!(o.stderr.contains("DeviceEvents.json:2:14"), "{}", o.stderr);
     let o = run(&f, "DeviceEvents | project Timestamp, DeviceName", &["--strict"]);
     assert_eq!(o.code, 6, "{}", o.stderr);
-    assert!(o.stderr.contains("DeviceEvents.json:2:14") && o.stderr.contains("does not fit column Timestamp"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("DeviceEvents.json:2:14") && o.stderr.contains("does not fit column Timestamp"),
+        "{}",
+        o.stderr
+    );
     assert_eq!(o.stdout, "", "nothing is printed before the error");
 }

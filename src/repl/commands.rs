@@ -161,9 +161,13 @@ impl Repl {
         if arg.is_empty() {
             return println!("usage: .load PATH (a data file or folder)");
         }
-        match self.session.borrow_mut().add_data(arg) {
+        let added = self.session.borrow_mut().add_data(arg);
+        for n in self.session.borrow_mut().take_notices() {
+            println!("note: {n}");
+        }
+        match added {
             Ok(names) if names.is_empty() => println!("no data files found in {arg}"),
-            Ok(names) => println!("loaded {} tables: {}", names.len(), names.join(", ")),
+            Ok(names) => println!("found {} tables: {}", names.len(), names.join(", ")),
             Err(e) => show_error(e, None),
         }
     }

@@ -383,6 +383,12 @@ impl Repl {
             if let Some(kib) = peak_memory_kib() {
                 line.push_str(&format!(", peak memory {:.1} MiB", kib as f64 / 1024.0));
             }
+            // what the query read: rows, files, bytes, seconds, coerced values
+            for l in crate::load::summary(&self.session.borrow().take_load_reports()) {
+                line.push_str(&format!("\n{l}"));
+            }
+        } else {
+            let _ = self.session.borrow().take_load_reports();
         }
         eprintln!("{line}");
     }
