@@ -240,8 +240,9 @@ fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
             while let Some(c) = sc.next_chunk().map_err(scan_err)? {
                 rows.extend(chunk_objects(&c));
             }
-            if shape == Shape::Ndjson && !full && compression == shape::Compression::None {
-                rows.extend(ndjson_slices(path)?);
+            if !full && compression == shape::Compression::None {
+                let head_keys = rows.first().map_or(0, |r| r.len());
+                rows.extend(slices(path, shape, head_keys)?);
             }
             if rows.is_empty() && full && !head.iter().any(|b| !b.is_ascii_whitespace()) {
                 return Ok(vec![]);
@@ -315,9 +316,11 @@ fn text_value(s: &str) -> Value {
     }
 }
 
-/// Rows from slices across a large uncompressed NDJSON file (at a quarter, half, three quarters and the end),
-/// so that columns and types that only appear later are seen.
-fn ndjson_slices(path: &Path) -> Result<Vec<Map<String, Value>>, LoadError> {
+/// Rows from slices across a large uncompressed NDJSON file or JSON array (at a quarter, half, three quarters
+/// and the end), so that columns and types that only appear later are seen. In an array, a row starts at a
+/// `{` after `},`; a candidate counts when it parses as an object followed by `,` or `]` and has at least half
+/// as many keys as the first row (an object nested in a dynamic value rarely does).
+fn slices(path: &Path, shape: Shape, head_keys: usize) -> Result<Vec<Map<String, Value>>, LoadError> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = std::fs::File::open(path).map_err(|e| shape::io_err(path, e))?;
     let len = f.metadata().map_err(|e| shape::io_err(path, e))?.len();
@@ -327,6 +330,10 @@ fn ndjson_slices(path: &Path) -> Result<Vec<Map<String, Value>>, LoadError> {
         let mut buf = Vec::new();
         f.seek(SeekFrom::Start(at)).map_err(|e| shape::io_err(path, e))?;
         (&mut f).take(slice).read_to_end(&mut buf).map_err(|e| shape::io_err(path, e))?;
+        if shape == Shape::JsonArray {
+            rows.extend(array_rows(&buf, head_keys));
+            continue;
+        }
         // whole lines only: after the first newline, before the last
         let (Some(a), Some(b)) = (memchr::memchr(b'\n', &buf), memchr::memrchr(b'\n', &buf)) else { continue };
         for line in buf.get(a + 1..b).unwrap_or_default().split(|c| *c == b'\n') {
@@ -336,6 +343,38 @@ fn ndjson_slices(path: &Path) -> Result<Vec<Map<String, Value>>, LoadError> {
         }
     }
     Ok(rows)
+}
+
+/// Row objects of a JSON array found in a slice cut from its middle.
+fn array_rows(buf: &[u8], min_keys: usize) -> Vec<Map<String, Value>> {
+    let mut rows = Vec::new();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'}', buf.get(i..).unwrap_or_default()) {
+        let close = i + off;
+        i = close + 1;
+        let rest = buf.get(i..).unwrap_or_default();
+        let Some(comma) = rest.iter().position(|b| !b.is_ascii_whitespace()).filter(|p| rest.get(*p) == Some(&b','))
+        else {
+            continue;
+        };
+        let after = rest.get(comma + 1..).unwrap_or_default();
+        let Some(open) = after.iter().position(|b| !b.is_ascii_whitespace()).filter(|p| after.get(*p) == Some(&b'{'))
+        else {
+            continue;
+        };
+        let start = i + comma + 1 + open;
+        let mut de = serde_json::Deserializer::from_slice(buf.get(start..).unwrap_or_default())
+            .into_iter::<Map<String, Value>>();
+        let Some(Ok(row)) = de.next() else { continue };
+        let end = start + de.byte_offset();
+        let next = buf.get(end..).unwrap_or_default().iter().find(|b| !b.is_ascii_whitespace());
+        if matches!(next, Some(b',') | Some(b']')) && row.len() * 2 >= min_keys {
+            rows.push(row);
+            // the row's own closing brace starts the search for the next
+            i = end.saturating_sub(1).max(i);
+        }
+    }
+    rows
 }
 
 /// API responses: the declared schema (of each table), and the first rows.
@@ -614,4 +653,41 @@ pub fn summary(reports: &[LoadReport]) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_found_in_a_slice_cut_from_the_middle_of_an_array() {
+        let slice = br#""x": 1, "d": {"k": 2}},
+  {"a": 1, "b": [{"n": 1}, {"n": 2}], "c": "}, {"},
+  {"a": 2, "b": [], "c": "z"},
+  {"a": 3, "#;
+        let rows = array_rows(slice, 3);
+        let a: Vec<i64> = rows.iter().filter_map(|r| r.get("a").and_then(Value::as_i64)).collect();
+        assert_eq!(a, vec![1, 2], "{rows:?}");
+    }
+
+    #[test]
+    fn a_column_that_appears_only_late_in_a_large_array_is_found() {
+        let dir = std::env::temp_dir().join(format!("kqlite-slices-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let f = dir.join("Late.json");
+        let mut text = String::from("[\n");
+        for i in 0..40_000 {
+            text.push_str(&format!("{{\"i\": {i}, \"pad\": \"{}\"}},\n", "p".repeat(40)));
+        }
+        text.push_str("{\"i\": 40000, \"pad\": \"\", \"late\": \"2025-03-14T10:00:00Z\"}\n]");
+        std::fs::write(&f, text).ok();
+        let d = discover(&Catalog::new(), &[f.clone()], None).ok().unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        let cols: Vec<String> = d
+            .tables
+            .first()
+            .map(|t| t.schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect())
+            .unwrap_or_default();
+        assert_eq!(cols, vec!["i:long", "pad:string", "late:datetime"]);
+    }
 }
