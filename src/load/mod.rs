@@ -681,7 +681,7 @@ mod tests {
         }
         text.push_str("{\"i\": 40000, \"pad\": \"\", \"late\": \"2025-03-14T10:00:00Z\"}\n]");
         std::fs::write(&f, text).ok();
-        let d = discover(&Catalog::new(), &[f.clone()], None).ok().unwrap_or_default();
+        let d = discover(&Catalog::new(), std::slice::from_ref(&f), None).ok().unwrap_or_default();
         let _ = std::fs::remove_dir_all(&dir);
         let cols: Vec<String> = d
             .tables
