@@ -72,6 +72,24 @@ impl Executor {
         }
     }
 
+    /// The physical plan DataFusion makes of a logical plan (to ship it, or to run it with [`Executor::run_physical`]).
+    pub fn physical_plan(&self, plan: LogicalPlan) -> Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>, Error> {
+        let ctx = self.ctx.clone();
+        self.rt
+            .block_on(async move { ctx.execute_logical_plan(plan).await?.create_physical_plan().await })
+            .map_err(df_error)
+    }
+
+    /// Runs a physical plan (one decoded from bytes, say) to the end and collects its rows.
+    pub fn run_physical(
+        &self,
+        plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    ) -> Result<Vec<RecordBatch>, Error> {
+        let task = self.ctx.task_ctx();
+        let stream = datafusion::physical_plan::execute_stream(plan, task).map_err(df_error)?;
+        BatchStream { stream: Some(stream), rt: self.rt.clone() }.collect()
+    }
+
     /// Runs a plan to the end and collects its rows.
     pub fn collect(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>, Error> {
         self.stream(plan)?.collect()

@@ -19,7 +19,7 @@ mod shape;
 
 pub use convert::compact_json;
 pub use decode::Tally;
-pub use provider::{DataTable, LoadReport};
+pub use provider::{scan_of, DataTable, LoadReport};
 pub use shape::Shape;
 
 use crate::catalog::Catalog;

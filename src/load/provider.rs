@@ -127,6 +127,12 @@ impl DataTable {
         self.shared.loads.load(Ordering::Relaxed)
     }
 
+    /// The physical scan of this table's files reading the columns `projection` (all when `None`) in
+    /// `partitions` partitions: what a receiving side rebuilds from [`scan_of`]'s description of a shipped scan.
+    pub fn scan_exec(&self, projection: Option<Vec<usize>>, partitions: usize) -> DfResult<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(ScanExec::new(self.shared.clone(), projection, partitions.max(1))?))
+    }
+
     /// What the scans since the last call read (rows, bytes, time, coerced values), if any scan ran.
     pub fn take_report(&self) -> Option<LoadReport> {
         self.shared.report.lock().ok().and_then(|mut r| r.take())
@@ -302,6 +308,13 @@ fn decode_work(w: Work) -> Result<(RecordBatch, Tally), LoadError> {
         Work::Csv(t, path, recs, width) => delimited::decode(&recs, width, &t, &path),
         Work::Parquet(t, path, group) => super::parquet::decode(&path, group, &t),
     }
+}
+
+/// A kqlite scan node's table name, projected columns and partition count: all a physical-plan codec needs
+/// to ship it (the receiving side has the same files registered under the same name).
+pub fn scan_of(plan: &dyn ExecutionPlan) -> Option<(&str, &[usize], usize)> {
+    let s = plan.downcast_ref::<ScanExec>()?;
+    Some((&s.table.name, &s.projection, s.properties.partitioning.partition_count()))
 }
 
 /// The physical scan of a file-backed table: partitions share one [`Feeder`] per run.
