@@ -887,3 +887,44 @@ fn a_number_where_the_schema_says_datetime() {
     );
     assert_eq!(o.stdout, "", "nothing is printed before the error");
 }
+
+// A Parquet cache of several days in row groups: a time-window filter skips the row groups whose min/max
+// statistics rule it out (the load line counts only the rows read) and the answer is the same.
+#[test]
+fn parquet_row_groups_outside_a_time_filter_are_skipped() {
+    use datafusion::arrow::array::{Array, ArrayRef, Int64Array, TimestampNanosecondArray};
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::arrow::record_batch::RecordBatch;
+    use std::sync::Arc;
+    let s = Scratch::new("prune");
+    let day = 86_400_000_000_000i64;
+    let start = 1_741_910_400_000_000_000i64; // 2025-03-14T00:00:00Z
+    let ts: Vec<i64> = (0..4000).map(|i| start + (i / 1000) * day + (i % 1000) * 1_000_000_000).collect();
+    let ts = TimestampNanosecondArray::from(ts).with_timezone("UTC");
+    let n = Int64Array::from((0..4000).collect::<Vec<i64>>());
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("Timestamp", ts.data_type().clone(), true),
+        Field::new("N", n.data_type().clone(), true),
+    ]));
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(ts) as ArrayRef, Arc::new(n) as ArrayRef]).unwrap();
+    let path = s.0.join("Days.parquet");
+    let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(1000)).build();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let o = run(&path, "Days | where Timestamp >= datetime(2025-03-17) | summarize count(), min(N)", &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout, "count_,min_N\n1000,3000\n", "{}", o.stderr);
+    assert!(o.stderr.contains("loaded 1,000 rows of Days"), "only the last row group is read: {}", o.stderr);
+    let o = run(&path, "Days | where N > 10 and Timestamp < datetime(2025-03-15) | count", &[]);
+    assert_eq!(o.stdout, "Count\n989\n", "{}", o.stderr);
+    assert!(o.stderr.contains("loaded 1,000 rows of Days"), "{}", o.stderr);
+    let o = run(&path, "Days | where N == 2500 | count", &[]);
+    assert_eq!(o.stdout, "Count\n1\n", "{}", o.stderr);
+    assert!(o.stderr.contains("loaded 1,000 rows of Days"), "{}", o.stderr);
+    // a filter statistics cannot decide reads everything and still answers right
+    let o = run(&path, "Days | where N % 1000 == 0 | count", &[]);
+    assert_eq!(o.stdout, "Count\n4\n", "{}", o.stderr);
+    assert!(o.stderr.contains("loaded 4,000 rows of Days"), "{}", o.stderr);
+}

@@ -323,3 +323,110 @@ fn write_into(
     w.close().map_err(|e| format_err(path, &e.to_string()))?;
     Ok(rows)
 }
+
+/// A comparison of a column with a constant (`Timestamp > datetime(...)`, `RemotePort == 3389`) that a row
+/// group's min/max statistics can rule out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prune {
+    pub column: String,
+    pub op: datafusion::logical_expr::Operator,
+    pub value: Num,
+}
+
+/// A constant or statistic as a number: integers, datetimes (ns) and timespans (ns) exactly, reals as reals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Num {
+    I(i128),
+    F(f64),
+}
+
+impl std::fmt::Display for Prune {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self.value {
+            Num::I(v) => write!(f, "{} {} {v}", self.column, self.op),
+            Num::F(v) => write!(f, "{} {} {v}", self.column, self.op),
+        }
+    }
+}
+
+impl Prune {
+    /// `column op constant` (either way round) from a filter DataFusion offers the scan.
+    pub fn of(e: &datafusion::logical_expr::Expr) -> Option<Prune> {
+        use datafusion::common::ScalarValue as S;
+        use datafusion::logical_expr::{Expr, Operator};
+        let Expr::BinaryExpr(b) = e else { return None };
+        let (col, lit, op) = match (b.left.as_ref(), b.right.as_ref()) {
+            (Expr::Column(c), Expr::Literal(v, _)) => (c, v, b.op),
+            (Expr::Literal(v, _), Expr::Column(c)) => (c, v, b.op.swap()?),
+            _ => return None,
+        };
+        if !matches!(op, Operator::Eq | Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq) {
+            return None;
+        }
+        let value = match lit {
+            S::Int32(Some(v)) => Num::I(*v as i128),
+            S::Int64(Some(v)) => Num::I(*v as i128),
+            S::TimestampNanosecond(Some(v), _) => Num::I(*v as i128),
+            S::DurationNanosecond(Some(v)) => Num::I(*v as i128),
+            S::Float64(Some(v)) if v.is_finite() => Num::F(*v),
+            _ => return None,
+        };
+        Some(Prune { column: col.name.clone(), op, value })
+    }
+
+    /// Can no value in `[min, max]` satisfy this comparison?
+    fn excludes(&self, min: Num, max: Num) -> bool {
+        use datafusion::logical_expr::Operator;
+        use std::cmp::Ordering::*;
+        let cmp = |a: Num, b: Num| match (a, b) {
+            (Num::I(x), Num::I(y)) => Some(x.cmp(&y)),
+            (Num::F(x), Num::F(y)) => x.partial_cmp(&y),
+            _ => None,
+        };
+        let (Some(v_min), Some(v_max)) = (cmp(self.value, min), cmp(self.value, max)) else { return false };
+        match self.op {
+            Operator::Eq => v_min == Less || v_max == Greater,
+            Operator::Gt => v_max != Less,
+            Operator::GtEq => v_max == Greater,
+            Operator::Lt => v_min != Greater,
+            Operator::LtEq => v_min == Less,
+            _ => false,
+        }
+    }
+}
+
+/// The row groups of a file that may hold rows passing every comparison in `prunes` (by the min/max
+/// statistics of columns whose stored type is the Kusto type's own; any doubt keeps the group).
+pub fn row_groups(path: &Path, prunes: &[Prune]) -> Result<Vec<usize>, LoadError> {
+    use parquet::file::statistics::Statistics as St;
+    let b = builder(path)?;
+    let meta = b.metadata().clone();
+    let schema = b.schema().clone();
+    let mut keep = Vec::new();
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        let excluded = prunes.iter().any(|p| {
+            let Some((i, field)) = schema.fields().iter().enumerate().find(|(_, f)| f.name() == &p.column) else {
+                return false;
+            };
+            let native = kusto_type(field).is_ok_and(|t| &t.to_arrow() == field.data_type());
+            // the parquet leaf of a top-level primitive column has the same index as the field
+            let stats =
+                if native && rg.num_columns() == schema.fields().len() { rg.column(i).statistics() } else { None };
+            let bounds = match stats {
+                Some(St::Int32(s)) => {
+                    s.min_opt().zip(s.max_opt()).map(|(a, b)| (Num::I(*a as i128), Num::I(*b as i128)))
+                }
+                Some(St::Int64(s)) => {
+                    s.min_opt().zip(s.max_opt()).map(|(a, b)| (Num::I(*a as i128), Num::I(*b as i128)))
+                }
+                Some(St::Double(s)) => s.min_opt().zip(s.max_opt()).map(|(a, b)| (Num::F(*a), Num::F(*b))),
+                _ => None,
+            };
+            bounds.is_some_and(|(min, max)| p.excludes(min, max))
+        });
+        if !excluded {
+            keep.push(g);
+        }
+    }
+    Ok(keep)
+}

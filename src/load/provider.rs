@@ -6,6 +6,7 @@
 //! never held in memory; `kqlite import` writes a Parquet cache for repeated queries over large dumps).
 
 use super::decode::{self, Tally, Target};
+use super::parquet::Prune;
 use super::scan::{Chunk, Scanner};
 use super::shape::{self, Shape};
 use super::{delimited, LoadError, Part};
@@ -19,7 +20,7 @@ use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::DataFusionError;
 use datafusion::execution::TaskContext;
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -153,11 +154,23 @@ impl TableProvider for DataTable {
         TableType::Base
     }
 
+    /// `column op constant` filters reach the scan, which skips Parquet row groups whose statistics rule them
+    /// out; DataFusion still applies every filter to the rows (Inexact).
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| match Prune::of(f) {
+                Some(_) => TableProviderFilterPushDown::Inexact,
+                None => TableProviderFilterPushDown::Unsupported,
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
         state: &dyn DfSession,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let partitions = state.config().target_partitions().max(1);
@@ -170,7 +183,9 @@ impl TableProvider for DataTable {
             }
             return Ok(MemorySourceConfig::try_new_exec(&parts, self.shared.arrow.clone(), projection.cloned())?);
         }
-        Ok(Arc::new(ScanExec::new(self.shared.clone(), projection.cloned(), partitions)?))
+        let mut scan = ScanExec::new(self.shared.clone(), projection.cloned(), partitions)?;
+        scan.prunes = Arc::new(filters.iter().filter_map(Prune::of).collect());
+        Ok(Arc::new(scan))
     }
 }
 
@@ -184,14 +199,15 @@ enum Work {
 enum Reader {
     Json(Scanner<Box<dyn Read + Send>>),
     Csv(delimited::CsvReader, usize),
-    /// row groups: how many, the next to hand out
-    Parquet(std::path::PathBuf, usize, usize),
+    /// the row groups still to hand out
+    Parquet(std::path::PathBuf, VecDeque<usize>),
 }
 
 /// The sequential half of a scan: opens the parts in order and cuts them into [`Work`].
 struct Feeder {
     table: Arc<Shared>,
     projection: Vec<usize>,
+    prunes: Arc<Vec<Prune>>,
     parts: VecDeque<Part>,
     current: Option<(Arc<Target>, Shape, Arc<str>, Reader)>,
     report: LoadReport,
@@ -201,14 +217,14 @@ struct Feeder {
 }
 
 impl Feeder {
-    fn new(table: Arc<Shared>, projection: Vec<usize>) -> Feeder {
+    fn new(table: Arc<Shared>, projection: Vec<usize>, prunes: Arc<Vec<Prune>>) -> Feeder {
         let parts = match &table.content {
             Content::Files(p) => p.iter().cloned().collect(),
             Content::Batches(_) => VecDeque::new(),
         };
         table.loads.fetch_add(1, Ordering::Relaxed);
         let report = LoadReport { table: table.name.clone(), ..LoadReport::default() };
-        Feeder { table, projection, parts, current: None, report, started: Instant::now(), done: false }
+        Feeder { table, projection, prunes, parts, current: None, report, started: Instant::now(), done: false }
     }
 
     fn target(&self, part: &Part) -> Target {
@@ -263,10 +279,9 @@ impl Feeder {
                             return Ok(Some(Work::Csv(target.clone(), path.clone(), recs, *width)));
                         }
                     }
-                    Reader::Parquet(p, groups, next) => {
-                        if *next < *groups {
-                            *next += 1;
-                            return Ok(Some(Work::Parquet(target.clone(), p.clone(), *next - 1)));
+                    Reader::Parquet(p, groups) => {
+                        if let Some(g) = groups.pop_front() {
+                            return Ok(Some(Work::Parquet(target.clone(), p.clone(), g)));
                         }
                     }
                 }
@@ -282,8 +297,8 @@ impl Feeder {
             self.report.bytes += std::fs::metadata(&part.path).map(|m| m.len()).unwrap_or(0);
             let target = Arc::new(self.target(&part));
             if part.shape == Shape::Parquet {
-                let (_, groups) = super::parquet::columns(&part.path)?;
-                self.current = Some((target, part.shape, path, Reader::Parquet(part.path.clone(), groups, 0)));
+                let groups = super::parquet::row_groups(&part.path, &self.prunes)?;
+                self.current = Some((target, part.shape, path, Reader::Parquet(part.path.clone(), groups.into())));
                 continue;
             }
             let (rd, _) = shape::open(&part.path)?;
@@ -325,6 +340,8 @@ struct ScanExec {
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
     run: Arc<Mutex<Run>>,
+    /// comparisons Parquet row-group statistics may use to skip groups
+    prunes: Arc<Vec<Prune>>,
 }
 
 #[derive(Default)]
@@ -351,7 +368,14 @@ impl ScanExec {
             Boundedness::Bounded,
         );
         let run = Run { feeder: None, started: vec![false; partitions], live: 0 };
-        Ok(ScanExec { table, projection, schema, properties: Arc::new(properties), run: Arc::new(Mutex::new(run)) })
+        Ok(ScanExec {
+            table,
+            projection,
+            schema,
+            properties: Arc::new(properties),
+            run: Arc::new(Mutex::new(run)),
+            prunes: Arc::new(Vec::new()),
+        })
     }
 
     /// The feeder of the current run; a partition executed a second time starts a new run.
@@ -363,7 +387,11 @@ impl ScanExec {
         let again = run.started.get(partition).copied().unwrap_or(false);
         if again || run.feeder.is_none() {
             run.started.iter_mut().for_each(|s| *s = false);
-            run.feeder = Some(Arc::new(Mutex::new(Feeder::new(self.table.clone(), self.projection.clone()))));
+            run.feeder = Some(Arc::new(Mutex::new(Feeder::new(
+                self.table.clone(),
+                self.projection.clone(),
+                self.prunes.clone(),
+            ))));
             run.live = 0;
         }
         if let Some(s) = run.started.get_mut(partition) {
@@ -372,7 +400,7 @@ impl ScanExec {
         run.live += 1;
         match &run.feeder {
             Some(f) => f.clone(),
-            None => Arc::new(Mutex::new(Feeder::new(self.table.clone(), self.projection.clone()))),
+            None => Arc::new(Mutex::new(Feeder::new(self.table.clone(), self.projection.clone(), self.prunes.clone()))),
         }
     }
 }
@@ -384,7 +412,12 @@ impl DisplayAs for ScanExec {
             Content::Files(f) => f.len(),
             Content::Batches(_) => 0,
         };
-        write!(f, "KqliteScan: table={}, files={files}, columns=[{}]", self.table.name, cols.join(", "))
+        write!(f, "KqliteScan: table={}, files={files}, columns=[{}]", self.table.name, cols.join(", "))?;
+        if !self.prunes.is_empty() {
+            let p: Vec<String> = self.prunes.iter().map(|p| p.to_string()).collect();
+            write!(f, ", row_group_pruning=[{}]", p.join(", "))?;
+        }
+        Ok(())
     }
 }
 
