@@ -82,6 +82,11 @@ pub fn columns(path: &Path) -> Result<(Vec<KqlColumn>, usize), LoadError> {
     Ok((cols, groups))
 }
 
+/// The number of rows of a Parquet file, from its footer.
+pub fn num_rows(path: &Path) -> Result<u64, LoadError> {
+    Ok(builder(path)?.metadata().file_metadata().num_rows().max(0) as u64)
+}
+
 /// Row group `group` of the file, as a batch of `t`'s columns.
 pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tally), LoadError> {
     let b = builder(path)?;

@@ -460,6 +460,35 @@ impl ExecutionPlan for ScanExec {
         Ok(self)
     }
 
+    /// A table of Parquet files only knows its exact row count from their footers (so `T | count` reads no
+    /// row); with row-group pruning that count is an upper bound.
+    fn statistics_from_inputs(
+        &self,
+        _input_stats: &[Arc<datafusion::common::Statistics>],
+        args: &datafusion::physical_plan::statistics::StatisticsArgs,
+    ) -> DfResult<Arc<datafusion::common::Statistics>> {
+        use datafusion::common::stats::Precision;
+        let unknown = datafusion::common::Statistics::new_unknown(&self.schema);
+        let parts = match &self.table.content {
+            Content::Files(p)
+                if args.partition().is_none() && !p.is_empty() && p.iter().all(|x| x.shape == Shape::Parquet) =>
+            {
+                p
+            }
+            _ => return Ok(Arc::new(unknown)),
+        };
+        let mut rows = 0u64;
+        for p in parts {
+            match super::parquet::num_rows(&p.path) {
+                Ok(n) => rows += n,
+                Err(_) => return Ok(Arc::new(unknown)),
+            }
+        }
+        let n = rows as usize;
+        let precision = if self.prunes.is_empty() { Precision::Exact(n) } else { Precision::Inexact(n) };
+        Ok(Arc::new(unknown.with_num_rows(precision)))
+    }
+
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
         let feeder = self.feeder(partition);
         let table = self.table.clone();
