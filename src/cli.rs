@@ -445,6 +445,16 @@ fn import(args: ImportArgs) -> ExitCode {
     let tables = session.tables();
     // refuse before writing anything when a target exists
     for t in &tables {
+        // a table name from the data never leads outside --out
+        if t.name.is_empty() || t.name.contains(['/', '\\']) || t.name.starts_with('.') {
+            return report(
+                Error::Cli(CliError::Io {
+                    path: t.name.clone(),
+                    message: "a table name that is not a plain file name".into(),
+                }),
+                None,
+            );
+        }
         let path = args.out.join(format!("{}.parquet", t.name));
         if path.exists() {
             return report(

@@ -932,3 +932,53 @@ fn parquet_row_groups_outside_a_time_filter_are_skipped() {
     assert_eq!(o.stdout, "Count\n4\n", "{}", o.stderr);
     assert!(o.stderr.contains("loaded 4,000 rows of Days"), "{}", o.stderr);
 }
+
+// Review findings, each a real export that must load: the Defender API response with its "Stats" block and a
+// Log Analytics response with "statistics" (numbers beside the rows), a Sentinel NDJSON export whose rows have
+// Category/Properties columns (not the streaming envelope), a record whose properties mention "category",
+// values serde cannot convert (1e400, a lone surrogate), a CSV header naming a column twice, one
+// pretty-printed row object, a folder with a symlink loop, and a union reading a table twice.
+#[test]
+fn review_findings_load() {
+    let s = Scratch::new("review");
+    let api = s.write(
+        "Hunt.json",
+        br#"{"Stats":{"ExecutionTime":0.5,"resource_usage":{"cache":null,"ok":true}},"Schema":[{"Name":"a","Type":"Int64"}],"Results":[{"a":1},{"a":2}]}"#,
+    );
+    assert_eq!(run(&api, "Hunt | summarize sum(a)", &[]).stdout, "sum_a\n3\n");
+    let la = s.write(
+        "La.json",
+        br#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"a","type":"long"}],"rows":[[5]]}],"statistics":{"query":{"executionTime":0.09}}}"#,
+    );
+    assert_eq!(run(&la, "La", &[]).stdout, "a\n5\n");
+    let act = s.write(
+        "AzureActivity.json",
+        b"{\"TimeGenerated\":\"2025-03-14T10:00:00Z\",\"Category\":\"Administrative\",\"Properties\":\"{}\"}\n{\"TimeGenerated\":\"2025-03-14T11:00:00Z\",\"Category\":\"Policy\",\"Properties\":\"{}\"}\n",
+    );
+    assert_eq!(run(&act, "AzureActivity | count", &[]).stdout, "Count\n2\n");
+    let rec = s.write(
+        "PT1H.json",
+        br#"{"records":[{"properties":{"note":"category","DeviceName":"a"},"category":"AdvancedHunting-DeviceEvents"}]}"#,
+    );
+    assert_eq!(run(&rec, "DeviceEvents | project DeviceName", &[]).stdout, "DeviceName\na\n");
+    let odd = s.write("Odd.json", b"[{\"a\":1,\"b\":\"x\"},{\"a\":1e400,\"b\":\"\\ud800\"}]");
+    let o = run(&odd, "Odd | project a, n = strlen(b)", &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("did not fit"), "{}", o.stderr);
+    let dup = s.write("Dup.csv", b"a,b,a\n1,2,3\n4,5,6\n");
+    assert_eq!(run(&dup, "Dup | project a, b", &[]).stdout, "a,b\n1,2\n4,5\n");
+    let pretty = s.write("Pretty.json", b"{\n  \"a\": 1,\n  \"b\": \"x\"\n}\n");
+    assert_eq!(run(&pretty, "Pretty", &[]).stdout, "a,b\n1,x\n");
+    #[cfg(unix)]
+    {
+        let dir = s.0.join("loop");
+        std::fs::create_dir_all(dir.join("a")).unwrap();
+        std::fs::write(dir.join("a/T.json"), b"[{\"x\":1}]").unwrap();
+        std::os::unix::fs::symlink("..", dir.join("a/up")).unwrap();
+        let o = run(&dir, "T | count", &[]);
+        assert_eq!(o.stdout, "Count\n1\n", "{}", o.stderr);
+    }
+    let o = run(&api, "union Hunt, Hunt | count", &[]);
+    assert_eq!(o.stdout, "Count\n4\n");
+    assert!(o.stderr.contains("loaded 4 rows of Hunt"), "both scans are counted: {}", o.stderr);
+}

@@ -62,7 +62,8 @@ fn a_query_reads_only_the_tables_it_names_streamed_per_scan() {
     assert_eq!(loads(&s, "DeviceNetworkEvents"), 2);
     let reports = s.take_load_reports();
     assert!(
-        reports.iter().any(|r| r.table == "DeviceNetworkEvents" && r.tally.rows > 0 && r.files == 1),
+        // both scans of the self-join are in the report: its one file read twice
+        reports.iter().any(|r| r.table == "DeviceNetworkEvents" && r.tally.rows > 0 && r.files == 2),
         "{reports:?}"
     );
 }

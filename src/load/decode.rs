@@ -91,7 +91,15 @@ impl State<'_> {
         }
         *seen = true;
         let Some(b) = self.builders.get_mut(i) else { return };
-        if !b.push_raw(raw.get()).unwrap_or(false) {
+        let fits = match b.push_raw(raw.get()) {
+            Ok(f) => f,
+            // valid JSON serde cannot convert (1e400, a lone surrogate "\ud800"): null, counted
+            Err(_) => {
+                b.push_null();
+                false
+            }
+        };
+        if !fits {
             let offset = raw.get().as_ptr() as usize - self.base;
             self.bad.push(Bad { col: i, offset });
         }

@@ -82,7 +82,12 @@ pub fn expand(path: &Path) -> Result<Vec<(PathBuf, bool)>, LoadError> {
     }
     let mut out = Vec::new();
     let mut stack = vec![path.to_path_buf()];
+    // folders by their real path: a symlink loop is walked once
+    let mut seen = std::collections::HashSet::new();
     while let Some(dir) = stack.pop() {
+        if !seen.insert(std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
+            continue;
+        }
         let entries = std::fs::read_dir(&dir).map_err(|e| shape::io_err(&dir, e))?;
         for entry in entries.flatten() {
             let p = entry.path();
@@ -463,21 +468,25 @@ fn records_sample(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> 
     let finder = memchr::memmem::Finder::new(b"\"category\"");
     let mut out: Vec<Sampled> = Vec::new();
     #[derive(serde::Deserialize)]
+    struct Cat<'a> {
+        #[serde(borrow, default)]
+        category: Option<std::borrow::Cow<'a, str>>,
+    }
+    #[derive(serde::Deserialize)]
     struct Rec {
         properties: Option<Map<String, Value>>,
     }
     while let Some(c) = sc.next_chunk().map_err(scan_err)? {
         for r in &c.rows {
             let text = c.data.get(r.start..r.end).unwrap_or_default();
-            let cat = finder.find(text).and_then(|i| {
-                let rest = text.get(i + 10..)?;
-                let q = memchr::memchr(b'"', rest)?;
-                let mut it = serde_json::Deserializer::from_slice(rest.get(q..)?).into_iter::<String>();
-                it.next()?.ok()
-            });
+            // the record's own top-level category (a "category" inside properties is not it)
+            let cat = finder
+                .find(text)
+                .and_then(|_| serde_json::from_slice::<Cat>(text).ok())
+                .and_then(|c| c.category.map(|c| c.into_owned()));
             let Some(cat) = cat else { continue };
             let name = decode::category_table(&cat).to_string();
-            let entry = match out.iter().position(|s| s.name == name) {
+            let entry = match out.iter().position(|s| s.name.eq_ignore_ascii_case(&name)) {
                 Some(i) => out.get_mut(i),
                 None => {
                     let mut p = part(path, shape);

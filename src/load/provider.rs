@@ -62,7 +62,9 @@ struct Shared {
     strict: bool,
     /// how many scans have started reading the files
     loads: AtomicUsize,
-    report: Mutex<Option<LoadReport>>,
+    /// the report of each scan run since the last take, by run number
+    report: Mutex<Vec<(u64, LoadReport)>>,
+    runs: AtomicU64,
     /// bytes of input cut into work so far, shared by the session's tables (the progress line reads it)
     progress: Arc<AtomicU64>,
 }
@@ -101,7 +103,8 @@ impl DataTable {
             content,
             strict,
             loads: AtomicUsize::new(0),
-            report: Mutex::new(None),
+            report: Mutex::new(Vec::new()),
+            runs: AtomicU64::new(0),
             progress: Arc::new(AtomicU64::new(0)),
         };
         DataTable { shared: Arc::new(shared) }
@@ -136,7 +139,16 @@ impl DataTable {
 
     /// What the scans since the last call read (rows, bytes, time, coerced values), if any scan ran.
     pub fn take_report(&self) -> Option<LoadReport> {
-        self.shared.report.lock().ok().and_then(|mut r| r.take())
+        let runs = std::mem::take(&mut *self.shared.report.lock().ok()?);
+        let mut it = runs.into_iter().map(|(_, r)| r);
+        let mut total = it.next()?;
+        for r in it {
+            total.files += r.files;
+            total.bytes += r.bytes;
+            total.elapsed = total.elapsed.max(r.elapsed);
+            total.tally.add(&r.tally);
+        }
+        Some(total)
     }
 }
 
@@ -211,6 +223,7 @@ struct Feeder {
     parts: VecDeque<Part>,
     current: Option<(Arc<Target>, Shape, Arc<str>, Reader)>,
     report: LoadReport,
+    run: u64,
     started: Instant,
     /// partitions that have asked for work in this run; a partition asking again starts a new run
     done: bool,
@@ -224,7 +237,8 @@ impl Feeder {
         };
         table.loads.fetch_add(1, Ordering::Relaxed);
         let report = LoadReport { table: table.name.clone(), ..LoadReport::default() };
-        Feeder { table, projection, prunes, parts, current: None, report, started: Instant::now(), done: false }
+        let run = table.runs.fetch_add(1, Ordering::Relaxed);
+        Feeder { table, projection, prunes, parts, current: None, report, run, started: Instant::now(), done: false }
     }
 
     fn target(&self, part: &Part) -> Target {
@@ -235,10 +249,7 @@ impl Feeder {
         for (i, (n, _)) in columns.iter().enumerate() {
             keys.insert(n.clone(), Some(i));
         }
-        let positional = part
-            .positional
-            .as_ref()
-            .map(|names| names.iter().map(|n| columns.iter().position(|(c, _)| c == n)).collect());
+        let positional = part.positional.as_ref().map(|names| positions(names, &columns));
         let arrow =
             Arc::new(self.table.arrow.project(&self.projection).unwrap_or_else(|_| (*self.table.arrow).clone()));
         Target {
@@ -306,7 +317,7 @@ impl Feeder {
                 Shape::Delimited(sep) => {
                     let (r, header) = delimited::reader(rd, sep, &path)?;
                     let mut t = (*target).clone();
-                    t.positional = Some(header.iter().map(|n| t.columns.iter().position(|(c, _)| c == n)).collect());
+                    t.positional = Some(positions(&header, &t.columns));
                     self.current = Some((Arc::new(t), part.shape, path, Reader::Csv(r, header.len())));
                     continue;
                 }
@@ -315,6 +326,19 @@ impl Feeder {
             self.current = Some((target, part.shape, path, reader));
         }
     }
+}
+
+/// Cell position → projected column, for rows that are arrays of cells (a CSV header, a Log Analytics table's
+/// columns). A name repeated in the header counts at its first position only.
+fn positions(names: &[String], columns: &[(String, crate::types::KqlType)]) -> Vec<Option<usize>> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let first = names.iter().position(|m| m == n) == Some(i);
+            first.then(|| columns.iter().position(|(c, _)| c == n)).flatten()
+        })
+        .collect()
 }
 
 fn decode_work(w: Work) -> Result<(RecordBatch, Tally), LoadError> {
@@ -427,11 +451,13 @@ fn account(feeder: &Mutex<Feeder>, table: &Shared, tally: Option<&Tally>) {
     if let Some(t) = tally {
         f.report.tally.add(t);
     }
-    if f.done {
-        if let Ok(mut r) = table.report.lock() {
-            let mut rep = f.report.clone();
-            rep.elapsed = f.started.elapsed();
-            *r = Some(rep);
+    // the run's report so far (a scan cut short by `take` still says what it read)
+    if let Ok(mut r) = table.report.lock() {
+        let mut rep = f.report.clone();
+        rep.elapsed = f.started.elapsed();
+        match r.iter_mut().find(|(run, _)| *run == f.run) {
+            Some(slot) => slot.1 = rep,
+            None => r.push((f.run, rep)),
         }
     }
 }

@@ -94,6 +94,8 @@ pub struct Scanner<R: Read> {
     esc: bool,
     key_start: Option<usize>,
     cap: Option<Capture>,
+    /// inside a bare number, `true`, `false` or `null` outside any row (an API response's statistics)
+    in_scalar: bool,
     /// completed rows not yet handed out
     rows: Vec<RowRef>,
     pub metas: Vec<Meta>,
@@ -121,6 +123,7 @@ impl<R: Read> Scanner<R> {
             esc: false,
             key_start: None,
             cap: None,
+            in_scalar: false,
             rows: Vec::new(),
             metas: Vec::new(),
             top_done: false,
@@ -316,6 +319,8 @@ impl<R: Read> Scanner<R> {
         let key_is = |f: &Frame, k: &str| f.obj && f.key.eq_ignore_ascii_case(k.as_bytes());
         match (self.shape, s.as_slice()) {
             (Shape::JsonArray, [a]) if !a.obj => Some(Cap::Row(0)),
+            // a file holding one (pretty-printed) row object
+            (Shape::JsonArray, []) if self.buf.get(self.pos) == Some(&b'{') => Some(Cap::Row(0)),
             (Shape::HuntingApi, [o, a]) if key_is(o, "Results") && !a.obj => Some(Cap::Row(0)),
             (Shape::HuntingApi, [o]) if key_is(o, "Schema") => Some(Cap::Meta(0)),
             (Shape::Records, [o, a]) if key_is(o, "records") && !a.obj => Some(Cap::Row(0)),
@@ -344,7 +349,7 @@ impl<R: Read> Scanner<R> {
             f.need_sep = true;
         }
         let container = c == b'{' || c == b'[';
-        if let Some(kind) = self.capture_here() {
+        if let Some(kind) = self.capture_here().filter(|_| !(self.stack.is_empty() && c == b'[')) {
             self.cap = Some(Capture { start: self.pos, depth: usize::from(container), scalar: !container, kind });
             if c == b'"' {
                 self.in_str = true;
@@ -361,6 +366,11 @@ impl<R: Read> Scanner<R> {
             });
         } else if c == b'"' {
             self.in_str = true;
+        } else {
+            self.in_scalar = true;
+            if self.stack.is_empty() {
+                self.top_done = true;
+            }
         }
         Ok(())
     }
@@ -423,6 +433,14 @@ impl<R: Read> Scanner<R> {
                 continue;
             }
             let c = self.buf.get(self.pos).copied().unwrap_or(b' ');
+            if self.in_scalar {
+                if matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+                    self.in_scalar = false;
+                } else {
+                    self.pos += 1;
+                    continue;
+                }
+            }
             // inside a captured row or meta value: only brackets and strings matter
             if let Some(cap) = &mut self.cap {
                 match c {

@@ -205,8 +205,10 @@ pub fn sniff(path: &Path, head: &[u8]) -> Option<Shape> {
             let lines = e == "ndjson" || e == "jsonl" || (complete_line && more_lines);
             let keys = top_keys(if lines { first_line } else { body });
             let has = |k: &str| keys.iter().any(|x| x.eq_ignore_ascii_case(k));
+            // the streaming envelope's keys are lower-case (Sentinel tables have Category/Properties columns)
+            let exact = |k: &str| keys.iter().any(|x| x == k);
             if lines {
-                if has("category") && has("properties") {
+                if exact("category") && exact("properties") {
                     return Some(Shape::RecordLines);
                 }
                 return Some(Shape::Ndjson);
@@ -215,13 +217,16 @@ pub fn sniff(path: &Path, head: &[u8]) -> Option<Shape> {
                 Some(Shape::LogAnalytics)
             } else if has("results") || has("schema") {
                 Some(Shape::HuntingApi)
-            } else if has("records") {
+            } else if exact("records") {
                 Some(Shape::Records)
-            } else if has("category") && has("properties") {
+            } else if exact("category") && exact("properties") {
                 Some(Shape::RecordLines)
-            } else {
-                // one row object
+            } else if complete_line {
+                // one row object on one line
                 Some(Shape::Ndjson)
+            } else {
+                // one row object written over several lines: the structural scanner takes it as a row
+                Some(Shape::JsonArray)
             }
         }
         _ if e == "csv" => Some(Shape::Delimited(b',')),
