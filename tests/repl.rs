@@ -184,3 +184,20 @@ fn ctrl_c_cancels_a_long_query_and_keeps_the_session() {
     r.expect("42");
     r.quit();
 }
+
+#[test]
+fn once_to_parquet_writes_one_result_that_loads_back() {
+    let mut r = Repl::start("parquet");
+    let out = r.dir.join("alerts.parquet");
+    r.line(&format!(".once {}", out.display()));
+    r.expect("the next result goes to");
+    r.line("AlertInfo | project AlertId, Severity | take 2;;");
+    r.expect("wrote 2 rows to");
+    r.line(&format!(".load {}", out.display()));
+    r.expect("found 1 tables: alerts");
+    r.line("alerts | summarize c = count() | extend t = strcat('n=', c);;");
+    r.expect("n=2");
+    r.line(&format!(".once {}", out.display()));
+    r.expect("already exists; not overwriting it");
+    r.quit();
+}

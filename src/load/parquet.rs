@@ -277,56 +277,92 @@ fn list(a: &dyn Array) -> Value {
     Value::Array((0..a.len()).map(|j| json_value(a, j)).collect())
 }
 
-/// Writes `batches` (of Kusto schema `columns`) to a new Parquet file at `path` (zstd-compressed), each field
-/// carrying its Kusto type in metadata. An existing file is never overwritten.
+/// A new Parquet file being written batch by batch (zstd-compressed), each field carrying its Kusto type in
+/// metadata. It is created with `create_new`: an existing file is never overwritten; a sink dropped without
+/// [`ParquetSink::finish`] removes its partial file.
+pub struct ParquetSink {
+    writer: Option<parquet::arrow::ArrowWriter<std::fs::File>>,
+    schema: Arc<datafusion::arrow::datatypes::Schema>,
+    path: std::path::PathBuf,
+    rows: u64,
+}
+
+impl ParquetSink {
+    pub fn create(path: &Path, columns: &[KqlColumn]) -> Result<ParquetSink, crate::diagnostics::Error> {
+        use datafusion::arrow::datatypes::Schema;
+        use parquet::arrow::ArrowWriter;
+        use parquet::basic::{Compression, ZstdLevel};
+        use parquet::file::properties::WriterProperties;
+        let fields: Vec<Field> = columns
+            .iter()
+            .map(|c| {
+                Field::new(&c.name, c.ty.to_arrow(), true)
+                    .with_metadata([(KUSTO_TYPE.to_string(), c.ty.name().to_string())].into_iter().collect())
+            })
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| io_err(path, e))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(128 * 1024))
+            .build();
+        match ArrowWriter::try_new(file, schema.clone(), Some(props)) {
+            Ok(w) => Ok(ParquetSink { writer: Some(w), schema, path: path.to_path_buf(), rows: 0 }),
+            Err(e) => {
+                let _ = std::fs::remove_file(path);
+                Err(format_err(path, &e.to_string()).into())
+            }
+        }
+    }
+
+    pub fn write(&mut self, b: &RecordBatch) -> Result<(), crate::diagnostics::Error> {
+        let path = self.path.clone();
+        let b = RecordBatch::try_new(self.schema.clone(), b.columns().to_vec())
+            .map_err(|e| format_err(&path, &e.to_string()))?;
+        self.rows += b.num_rows() as u64;
+        match self.writer.as_mut() {
+            Some(w) => w.write(&b).map_err(|e| format_err(&path, &e.to_string()).into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Closes the file; the rows written.
+    pub fn finish(mut self) -> Result<u64, crate::diagnostics::Error> {
+        let path = self.path.clone();
+        match self.writer.take() {
+            Some(w) => {
+                if let Err(e) = w.close() {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(format_err(&path, &e.to_string()).into());
+                }
+                Ok(self.rows)
+            }
+            None => Ok(self.rows),
+        }
+    }
+}
+
+impl Drop for ParquetSink {
+    fn drop(&mut self) {
+        // not finished: the file is partial
+        if self.writer.take().is_some() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Writes `batches` (of Kusto schema `columns`) to a new Parquet file at `path`. An existing file is never
+/// overwritten; a failure leaves no file.
 pub fn write(
     path: &Path,
     columns: &[KqlColumn],
     batches: impl Iterator<Item = Result<RecordBatch, crate::diagnostics::Error>>,
 ) -> Result<u64, crate::diagnostics::Error> {
-    use datafusion::arrow::datatypes::Schema;
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|c| {
-            Field::new(&c.name, c.ty.to_arrow(), true)
-                .with_metadata([(KUSTO_TYPE.to_string(), c.ty.name().to_string())].into_iter().collect())
-        })
-        .collect();
-    let schema = Arc::new(Schema::new(fields));
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| io_err(path, e))?;
-    // the file is ours from here: a failure removes it, so the cache never holds a partial table
-    let written = write_into(file, path, schema, batches);
-    if written.is_err() {
-        let _ = std::fs::remove_file(path);
-    }
-    written
-}
-
-fn write_into(
-    file: std::fs::File,
-    path: &Path,
-    schema: Arc<datafusion::arrow::datatypes::Schema>,
-    batches: impl Iterator<Item = Result<RecordBatch, crate::diagnostics::Error>>,
-) -> Result<u64, crate::diagnostics::Error> {
-    use parquet::arrow::ArrowWriter;
-    use parquet::basic::{Compression, ZstdLevel};
-    use parquet::file::properties::WriterProperties;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(128 * 1024))
-        .build();
-    let mut w =
-        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| format_err(path, &e.to_string()))?;
-    let mut rows = 0u64;
+    let mut sink = ParquetSink::create(path, columns)?;
     for b in batches {
-        let b = b?;
-        let b =
-            RecordBatch::try_new(schema.clone(), b.columns().to_vec()).map_err(|e| format_err(path, &e.to_string()))?;
-        rows += b.num_rows() as u64;
-        w.write(&b).map_err(|e| format_err(path, &e.to_string()))?;
+        sink.write(&b?)?;
     }
-    w.close().map_err(|e| format_err(path, &e.to_string()))?;
-    Ok(rows)
+    sink.finish()
 }
 
 /// A comparison of a column with a constant (`Timestamp > datetime(...)`, `RemotePort == 3389`) that a row

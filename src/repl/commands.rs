@@ -219,7 +219,7 @@ impl Repl {
     fn output(&mut self, arg: &str, once: bool) {
         if arg.is_empty() {
             if once {
-                return println!("usage: .once FILE (.csv, .json or .ndjson)");
+                return println!("usage: .once FILE (.csv, .json, .ndjson or .parquet)");
             }
             if let Some(t) = self.output.take() {
                 println!("results go to the screen again (were going to {})", t.path.display());
@@ -232,16 +232,23 @@ impl Repl {
             "csv" => Format::Csv,
             "json" => Format::Json,
             "ndjson" | "jsonl" => Format::Ndjson,
-            _ => return println!("{arg}: give a file ending in .csv, .json or .ndjson (parquet is not supported yet)"),
+            "parquet" => Format::Csv,
+            _ => return println!("{arg}: give a file ending in .csv, .json, .ndjson or .parquet"),
         };
         if path.exists() {
             return println!("{arg} already exists; not overwriting it (remove it or choose another name)");
+        }
+        if ext == "parquet" {
+            // created when the next result's schema is known; it holds that one result
+            println!("the next result goes to {arg}");
+            self.output = Some(FileTarget { path, format, once: true, file: None });
+            return;
         }
         match std::fs::File::create_new(&path) {
             Ok(f) => {
                 let file = std::io::BufWriter::new(f);
                 println!("{} result{} go to {arg}", if once { "the next" } else { "" }, if once { "" } else { "s" });
-                self.output = Some(FileTarget { path, format, once, file });
+                self.output = Some(FileTarget { path, format, once, file: Some(file) });
             }
             Err(e) => println!("cannot create {arg}: {e}"),
         }

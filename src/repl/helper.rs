@@ -25,7 +25,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (".now [DATETIME|clock]", "pin now() and ago(), or show it"),
     (".set NAME=VALUE", "maxrows=N (the row cap), else a query parameter like --set"),
     (".mode table|vertical|csv|json|ndjson", "how results are shown (also .format)"),
-    (".output [FILE]", "results to FILE (.csv .json .ndjson) until .output alone"),
+    (".output [FILE]", "results to FILE (.csv .json .ndjson) until .output alone; .parquet takes one result"),
     (".once FILE", "the next result to FILE"),
     (".timer on|off", "wall time, rows and peak memory after each query"),
     (".inspect N", "row N of the last result, every column, dynamic pretty-printed"),

@@ -47,7 +47,8 @@ struct FileTarget {
     path: PathBuf,
     format: Format,
     once: bool,
-    file: std::io::BufWriter<std::fs::File>,
+    /// the text file (csv, json, ndjson); `None` for Parquet, created when the result's schema is known
+    file: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 /// The rows of the last result (at most the row cap) and the query that gave them.
@@ -208,8 +209,8 @@ impl Repl {
                 break;
             }
         }
-        if let Some(mut t) = self.output.take() {
-            let _ = t.file.flush();
+        if let Some(t) = self.output.as_mut().and_then(|t| t.file.as_mut()) {
+            let _ = t.flush();
         }
     }
 
@@ -301,10 +302,17 @@ impl Repl {
         let mut more = false;
         let mut target = self.output.take();
         let path = target.as_ref().map(|t| t.path.clone()).unwrap_or_default();
-        let mut writer = match &mut target {
-            Some(t) => {
-                Some(ResultWriter::begin(schema, t.format, &mut t.file).map_err(|e| Stop::Write(t.path.clone(), e))?)
-            }
+        // a Parquet file holds one result, written as it comes
+        let mut sink = match &target {
+            Some(t) if t.file.is_none() => Some(
+                crate::load::parquet::ParquetSink::create(&t.path, &schema.columns)
+                    .map_err(|e| Stop::Write(t.path.clone(), std::io::Error::other(e.to_string())))?,
+            ),
+            _ => None,
+        };
+        let format = format_of(&target);
+        let mut writer = match target.as_mut().and_then(|t| t.file.as_mut()) {
+            Some(f) => Some(ResultWriter::begin(schema, format, f).map_err(|e| Stop::Write(path.clone(), e))?),
             None => None,
         };
         let started = Instant::now();
@@ -327,6 +335,9 @@ impl Repl {
             if let Some(w) = writer.as_mut() {
                 w.write_batch(&batch).map_err(|e| Stop::Write(path.clone(), e))?;
             }
+            if let Some(s) = sink.as_mut() {
+                s.write(&batch).map_err(|e| Stop::Write(path.clone(), std::io::Error::other(e.to_string())))?;
+            }
             let room = self.max_rows.saturating_sub(rows);
             if batch.num_rows() > room {
                 more = true;
@@ -334,7 +345,7 @@ impl Repl {
                     kept.push(batch.slice(0, room));
                     rows += room;
                 }
-                if writer.is_none() {
+                if writer.is_none() && sink.is_none() {
                     break; // dropping the stream stops the query
                 }
             } else {
@@ -347,9 +358,18 @@ impl Repl {
             let n = w.finish().map_err(|e| Stop::Write(path.clone(), e))?;
             eprintln!("wrote {n} rows to {}", path.display());
         }
+        if let Some(s) = sink {
+            let n = s.finish().map_err(|e| Stop::Write(path.clone(), std::io::Error::other(e.to_string())))?;
+            eprintln!(
+                "wrote {n} rows to {} (a Parquet file holds one result; results go to the screen again)",
+                path.display()
+            );
+        }
         if let Some(mut t) = target {
-            let _ = t.file.flush();
-            if !t.once {
+            if let Some(f) = t.file.as_mut() {
+                let _ = f.flush();
+            }
+            if !t.once && t.file.is_some() {
                 self.output = Some(t);
             }
         }
@@ -392,6 +412,11 @@ impl Repl {
         }
         eprintln!("{line}");
     }
+}
+
+/// The text format of a file target.
+fn format_of(t: &Option<FileTarget>) -> Format {
+    t.as_ref().map_or(Format::Csv, |t| t.format)
 }
 
 /// Why pulling rows stopped early.
