@@ -201,3 +201,17 @@ fn once_to_parquet_writes_one_result_that_loads_back() {
     r.expect("already exists; not overwriting it");
     r.quit();
 }
+
+#[test]
+fn action_types_complete_and_list_with_their_counts() {
+    let mut r = Repl::start("actiontypes");
+    r.send("DeviceLogonEvents | where ActionType == \"LogonF\t");
+    r.expect("LogonFailed");
+    r.send("\" | count;;");
+    r.send(ENTER);
+    r.expect("1 row (");
+    r.line(".actiontypes DeviceLogonEvents");
+    r.expect("LogonAttempted");
+    r.expect("2 values in the data, 3 in the catalog");
+    r.quit();
+}
