@@ -1,6 +1,14 @@
 //! Front end: the command line (`kqlite run`), clap → library calls → printed output and an exit code.
 //! Only the front ends print; errors are rendered here as miette reports with the query source attached.
 
+/// A line on stderr; a closed stderr (`kqlite ... 2>&1 | head -1`) is not an error worth a panic.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use crate::catalog::{Catalog, Env};
 use crate::diagnostics::{CliError, Error};
 use crate::output::{Format, ResultWriter};
@@ -199,7 +207,7 @@ pub fn report(err: Error, src: Option<&Source>) -> ExitCode {
         Some(s) => report.with_source_code(NamedSource::new(s.name.clone(), s.text.clone())),
         None => report,
     };
-    eprintln!("{report:?}");
+    say!("{report:?}");
     ExitCode::from(code)
 }
 
@@ -294,7 +302,7 @@ fn run_session(args: &RunArgs) -> Result<Session, Error> {
         session.add_data_as(path, Some(name.trim()))?;
     }
     for n in session.take_notices() {
-        eprintln!("note: {n}");
+        say!("note: {n}");
     }
     Ok(session)
 }
@@ -321,7 +329,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     for result in results {
         for n in &result.notices {
-            eprintln!("note: {n}");
+            say!("note: {n}");
         }
         let progress = Progress::start(session.progress());
         let printed = print_result(result, format);
@@ -329,18 +337,18 @@ fn run(args: RunArgs) -> ExitCode {
         let loaded = crate::load::summary(&session.take_load_reports());
         if printed.is_ok() {
             for line in loaded {
-                eprintln!("{line}");
+                say!("{line}");
             }
         }
         match printed {
             Ok(n) if format == Format::Table => {
-                eprintln!("{n} row{} ({:.3} s)", if n == 1 { "" } else { "s" }, started.elapsed().as_secs_f64())
+                say!("{n} row{} ({:.3} s)", if n == 1 { "" } else { "s" }, started.elapsed().as_secs_f64())
             }
             Ok(_) => {}
             Err(PrintError::Query(e)) => return report(e, Some(&src)),
             Err(PrintError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
             Err(PrintError::Write(e)) => {
-                eprintln!("error: cannot write the result: {e}");
+                say!("error: cannot write the result: {e}");
                 return ExitCode::from(5);
             }
         }
@@ -477,7 +485,7 @@ fn import(args: ImportArgs) -> ExitCode {
         match crate::load::parquet::write(&path, &result.schema.columns, result.batches) {
             Ok(rows) => {
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                eprintln!(
+                say!(
                     "wrote {} ({rows} rows, {:.1} MB) in {:.2} s",
                     path.display(),
                     size as f64 / 1048576.0,
@@ -487,7 +495,7 @@ fn import(args: ImportArgs) -> ExitCode {
             Err(e) => return report(e, Some(&src)),
         }
         for line in crate::load::summary(&session.take_load_reports()).into_iter().skip(1) {
-            eprintln!("{line}");
+            say!("{line}");
         }
     }
     ExitCode::SUCCESS
@@ -672,6 +680,6 @@ fn sample(args: SampleArgs) -> ExitCode {
         }
         written += 1;
     }
-    eprintln!("wrote {written} tables ({} rows each) to {}", args.rows, args.out.display());
+    say!("wrote {written} tables ({} rows each) to {}", args.rows, args.out.display());
     ExitCode::SUCCESS
 }

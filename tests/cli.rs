@@ -381,3 +381,18 @@ fn a_range_past_the_limit_is_an_error_not_a_cut_result() {
     assert_eq!(o.code, 5, "{}", o.stderr);
     assert!(o.stderr.contains("makes at most 10000000"), "{}", o.stderr);
 }
+
+#[test]
+fn a_closed_stderr_is_no_panic() {
+    use std::process::{Command, Stdio};
+    // the reader of stderr goes away at once (as `2>&1 | head -1` does): kqlite still exits with its own code
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kqlite"))
+        .args(["run", "-e", "print x = 1 | where y == 2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(4), "{status:?}");
+}
