@@ -136,7 +136,7 @@ pub struct CheckArgs {
     pub env: String,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Default)]
 pub struct RunArgs {
     /// A .kql file holding the query (statements separated by `;`).
     pub file: Option<PathBuf>,
@@ -431,18 +431,9 @@ fn print_result(result: crate::QueryResult, format: Format) -> Result<usize, Pri
 
 /// `kqlite import`: every loaded table to OUT/TABLE.parquet.
 fn import(args: ImportArgs) -> ExitCode {
-    let run_args = RunArgs {
-        file: None,
-        expr: None,
-        data: args.data,
-        table: args.table,
-        strict: args.strict,
-        memory_limit: None,
-        now: None,
-        format: "table".into(),
-        set: vec![],
-        env: args.env,
-    };
+    // a session as `run` makes it (only the data options matter here)
+    let run_args =
+        RunArgs { data: args.data, table: args.table, strict: args.strict, env: args.env, ..RunArgs::default() };
     let session = match run_session(&run_args) {
         Ok(s) => s,
         Err(e) => return report(e, None),
@@ -503,18 +494,7 @@ fn import(args: ImportArgs) -> ExitCode {
 
 /// The REPL on a session with `--data` registered.
 fn repl(args: ReplArgs) -> ExitCode {
-    let run_args = RunArgs {
-        file: None,
-        expr: None,
-        data: args.data,
-        now: args.now,
-        format: "table".into(),
-        set: args.set,
-        env: args.env,
-        table: vec![],
-        strict: false,
-        memory_limit: None,
-    };
+    let run_args = RunArgs { data: args.data, now: args.now, set: args.set, env: args.env, ..RunArgs::default() };
     match run_session(&run_args) {
         Ok(session) => crate::repl::main(session),
         Err(e) => report(e, None),

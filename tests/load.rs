@@ -8,22 +8,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn kqlite(args: &[&str]) -> Out {
-    let o = Command::new(env!("CARGO_BIN_EXE_kqlite")).args(args).env("NO_COLOR", "1").output().expect("run kqlite");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
+mod common;
+use common::{kqlite, Out};
 
 /// `kqlite run --data PATH -e QUERY --format csv`, plus any further arguments.
 fn run(data: &Path, query: &str, more: &[&str]) -> Out {

@@ -8,6 +8,7 @@ use super::scan::Chunk;
 use super::shape::Shape;
 use crate::diagnostics::LoadError;
 use crate::types::KqlType;
+use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -34,6 +35,25 @@ pub struct Target {
     pub arrow: SchemaRef,
 }
 
+impl Target {
+    /// The `--strict` error for `value` (its text as the file has it) not fitting projected column `col`.
+    pub fn misfit(&self, col: usize, value: &str, path: &str, line: usize, column: usize) -> LoadError {
+        let (name, ty) = self.columns.get(col).map_or(("", ""), |(n, t)| (n.as_str(), t.name()));
+        let message = format!("{value} does not fit column {name} of type {ty} (--strict)");
+        LoadError::Format { path: path.to_string(), line, col: column, message }
+    }
+
+    /// One batch of this target's columns with `rows` rows (also when no column is read: `count`).
+    pub fn batch(&self, arrays: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch, String> {
+        RecordBatch::try_new_with_options(
+            self.arrow.clone(),
+            arrays,
+            &RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+        .map_err(|e| e.to_string())
+    }
+}
+
 /// Counts of one decode, summed over a scan.
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
@@ -56,6 +76,16 @@ impl Tally {
         }
         for (k, n) in &o.unknown {
             *self.unknown.entry(k.clone()).or_default() += n;
+        }
+    }
+
+    /// `n` values of `column` did not fit; `example` (the first one, with where it is) is kept for the first.
+    pub fn coerce(&mut self, column: &str, n: u64, example: impl FnOnce() -> String) {
+        match self.coerced.get_mut(column) {
+            Some(e) => e.0 += n,
+            None => {
+                self.coerced.insert(column.to_string(), (n, example()));
+            }
         }
     }
 
@@ -219,7 +249,8 @@ impl<'de: 's, 's> Visitor<'de> for CellsSeed<'s, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let st = self.0;
-        let pos = st.t.positional.clone().unwrap_or_default();
+        let t = st.t;
+        let pos = t.positional.as_deref().unwrap_or_default();
         let mut i = 0;
         loop {
             match pos.get(i).copied().flatten() {
@@ -294,42 +325,25 @@ pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(Re
             Ok(false) => {}
             Err(e) => return Err(json_error(chunk, path, r.start, &e)),
         }
-        if let Some(b) = st.bad.first() {
-            let (name, ty) = t.columns.get(b.col).cloned().unwrap_or((String::new(), KqlType::String));
+        if let Some(b) = st.bad.first().filter(|_| t.strict) {
             let (line, col) = chunk.position(b.offset);
-            let value = cell_text(&chunk.data, b.offset);
-            if t.strict {
-                return Err(LoadError::Format {
-                    path: path.to_string(),
-                    line,
-                    col,
-                    message: format!("{value} does not fit column {name} of type {} (--strict)", ty.name()),
-                });
-            }
-            for b in std::mem::take(&mut st.bad) {
-                let name = t.columns.get(b.col).map(|c| c.0.clone()).unwrap_or_default();
+            return Err(t.misfit(b.col, &cell_text(&chunk.data, b.offset), path, line, col));
+        }
+        for b in std::mem::take(&mut st.bad) {
+            let name = t.columns.get(b.col).map_or("", |c| c.0.as_str());
+            st.tally.coerce(name, 1, || {
                 let (line, col) = chunk.position(b.offset);
-                let e = st
-                    .tally
-                    .coerced
-                    .entry(name)
-                    .or_insert_with(|| (0, format!("{} at {path}:{line}:{col}", cell_text(&chunk.data, b.offset))));
-                e.0 += 1;
-            }
+                format!("{} at {path}:{line}:{col}", cell_text(&chunk.data, b.offset))
+            });
         }
     }
     let rows = st.tally.rows as usize;
     let arrays = st.builders.iter_mut().map(|b| b.finish()).collect();
-    let batch = RecordBatch::try_new_with_options(
-        t.arrow.clone(),
-        arrays,
-        &RecordBatchOptions::new().with_row_count(Some(rows)),
-    )
-    .map_err(|e| LoadError::Format {
+    let batch = t.batch(arrays, rows).map_err(|message| LoadError::Format {
         path: path.to_string(),
         line: chunk.line,
         col: chunk.col,
-        message: e.to_string(),
+        message,
     })?;
     Ok((batch, st.tally))
 }

@@ -6,7 +6,7 @@ use super::convert::ColumnBuilder;
 use super::decode::{Tally, Target};
 use crate::diagnostics::LoadError;
 use csv::ByteRecord;
-use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::arrow::record_batch::RecordBatch;
 use std::io::Read;
 
 pub type CsvReader = csv::Reader<Box<dyn Read + Send>>;
@@ -63,7 +63,7 @@ pub fn read_records(r: &mut CsvReader, n: usize, path: &str) -> Result<Vec<ByteR
 pub fn decode(records: &[ByteRecord], width: usize, t: &Target, path: &str) -> Result<(RecordBatch, Tally), LoadError> {
     let mut builders: Vec<ColumnBuilder> =
         t.columns.iter().map(|(_, ty)| ColumnBuilder::new(*ty, records.len())).collect();
-    let pos = t.positional.clone().unwrap_or_default();
+    let pos = t.positional.as_deref().unwrap_or_default();
     let mut tally = Tally::default();
     for rec in records {
         let line = rec.position().map_or(0, |p| p.line() as usize);
@@ -91,21 +91,11 @@ pub fn decode(records: &[ByteRecord], width: usize, t: &Target, path: &str) -> R
                 })?;
                 if let Some(b) = builders.get_mut(*c) {
                     if !b.push_str(text) {
-                        let name = t.columns.get(*c).map(|x| x.0.clone()).unwrap_or_default();
                         if t.strict {
-                            let ty = t.columns.get(*c).map_or("", |x| x.1.name());
-                            return Err(LoadError::Format {
-                                path: path.into(),
-                                line,
-                                col,
-                                message: format!("\"{text}\" does not fit column {name} of type {ty} (--strict)"),
-                            });
+                            return Err(t.misfit(*c, &format!("\"{text}\""), path, line, col));
                         }
-                        let e = tally
-                            .coerced
-                            .entry(name)
-                            .or_insert_with(|| (0, format!("\"{text}\" at {path}:{line}:{col}")));
-                        e.0 += 1;
+                        let name = t.columns.get(*c).map_or("", |x| x.0.as_str());
+                        tally.coerce(name, 1, || format!("\"{text}\" at {path}:{line}:{col}"));
                     }
                 }
             }
@@ -115,11 +105,7 @@ pub fn decode(records: &[ByteRecord], width: usize, t: &Target, path: &str) -> R
     }
     let rows = tally.rows as usize;
     let arrays = builders.iter_mut().map(|b| b.finish()).collect();
-    let batch = RecordBatch::try_new_with_options(
-        t.arrow.clone(),
-        arrays,
-        &RecordBatchOptions::new().with_row_count(Some(rows)),
-    )
-    .map_err(|e| LoadError::Format { path: path.into(), line: 1, col: 1, message: e.to_string() })?;
+    let batch =
+        t.batch(arrays, rows).map_err(|message| LoadError::Format { path: path.into(), line: 1, col: 1, message })?;
     Ok((batch, tally))
 }

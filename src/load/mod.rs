@@ -17,7 +17,6 @@ mod provider;
 mod scan;
 mod shape;
 
-pub use convert::compact_json;
 pub use decode::Tally;
 pub use provider::{scan_of, DataTable, LoadReport};
 pub use shape::Shape;
@@ -475,6 +474,7 @@ fn records_sample(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> 
     #[derive(serde::Deserialize)]
     struct Rec {
         properties: Option<Map<String, Value>>,
+        time: Option<Value>,
     }
     while let Some(c) = sc.next_chunk().map_err(scan_err)? {
         for r in &c.rows {
@@ -496,13 +496,10 @@ fn records_sample(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> 
                 }
             };
             if let Some(s) = entry.filter(|s| s.rows.len() < 200) {
-                if let Ok(Rec { properties: Some(mut props) }) = serde_json::from_slice::<Rec>(text) {
-                    if !props.contains_key("Timestamp") {
-                        if let Ok(v) = serde_json::from_slice::<Map<String, Value>>(text) {
-                            if let Some(t) = v.get("time") {
-                                props.insert("Timestamp".into(), t.clone());
-                            }
-                        }
+                if let Ok(Rec { properties: Some(mut props), time }) = serde_json::from_slice::<Rec>(text) {
+                    // `time` fills a missing Timestamp, as when the rows are read
+                    if let Some(t) = time.filter(|_| !props.contains_key("Timestamp")) {
+                        props.insert("Timestamp".into(), t);
                     }
                     s.rows.push(props);
                 }

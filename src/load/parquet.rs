@@ -16,7 +16,6 @@
 //! | List, LargeList, FixedSizeList, Struct, Map | dynamic (JSON text) |
 //! | anything else (Interval, Union, Time, …) | an error naming the file and column |
 
-use super::convert::compact_json;
 use super::decode::{Tally, Target};
 use super::shape::io_err;
 use crate::diagnostics::LoadError;
@@ -24,7 +23,7 @@ use crate::types::{KqlColumn, KqlType};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::compute::{cast_with_options, CastOptions};
 use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
-use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use serde_json::Value;
@@ -39,19 +38,15 @@ pub fn kusto_type(f: &Field) -> Result<KqlType, String> {
     if let Some(t) = f.metadata().get(KUSTO_TYPE).and_then(|t| KqlType::parse(t)) {
         return Ok(t);
     }
+    // the scalar types as everywhere in kqlite; then what only files bring: bytes, dictionaries, nesting
+    if let Some(t) = KqlType::from_arrow(f.data_type()) {
+        return Ok(t);
+    }
     Ok(match f.data_type() {
-        DataType::Boolean => KqlType::Bool,
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => KqlType::Int,
-        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => KqlType::Long,
-        DataType::Float16 | DataType::Float32 | DataType::Float64 => KqlType::Real,
-        DataType::Decimal128(..) | DataType::Decimal256(..) => KqlType::Decimal,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => KqlType::String,
         DataType::Binary | DataType::LargeBinary | DataType::FixedSizeBinary(_) | DataType::BinaryView => {
             KqlType::String
         }
         DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => KqlType::String,
-        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => KqlType::Datetime,
-        DataType::Duration(_) => KqlType::Timespan,
         DataType::List(_)
         | DataType::LargeList(_)
         | DataType::FixedSizeList(..)
@@ -128,18 +123,13 @@ pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tal
                         &format!("{bad} values of column {name} do not fit type {} (--strict)", ty.name()),
                     ));
                 }
-                tally.coerced.insert(name.clone(), (bad as u64, format!("in {} row group {group}", path.display())));
+                tally.coerce(name, bad as u64, || format!("in {} row group {group}", path.display()));
             }
             c
         };
         arrays.push(col);
     }
-    let batch = RecordBatch::try_new_with_options(
-        t.arrow.clone(),
-        arrays,
-        &RecordBatchOptions::new().with_row_count(Some(rows)),
-    )
-    .map_err(|e| format_err(path, &e.to_string()))?;
+    let batch = t.batch(arrays, rows).map_err(|m| format_err(path, &m))?;
     Ok((batch, tally))
 }
 
@@ -204,7 +194,8 @@ fn cell_text(a: &ArrayRef, i: usize, dynamic: bool) -> String {
     let v = json_value(a.as_ref(), i);
     match v {
         Value::String(s) if !dynamic => s,
-        v => compact_json(&v.to_string()).into_owned(),
+        // serde_json writes compact JSON
+        v => v.to_string(),
     }
 }
 

@@ -315,10 +315,9 @@ impl Feeder {
             let (rd, _) = shape::open(&part.path)?;
             let reader = match part.shape {
                 Shape::Delimited(sep) => {
+                    // the header's positions are the part's, found when the table was discovered
                     let (r, header) = delimited::reader(rd, sep, &path)?;
-                    let mut t = (*target).clone();
-                    t.positional = Some(positions(&header, &t.columns));
-                    self.current = Some((Arc::new(t), part.shape, path, Reader::Csv(r, header.len())));
+                    self.current = Some((target, part.shape, path, Reader::Csv(r, header.len())));
                     continue;
                 }
                 s => Reader::Json(Scanner::new(rd, s)),
@@ -372,12 +371,11 @@ struct ScanExec {
 struct Run {
     feeder: Option<Arc<Mutex<Feeder>>>,
     started: Vec<bool>,
-    live: usize,
 }
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "Run({} live)", self.live)
+        write!(f, "Run(started: {:?})", self.started)
     }
 }
 
@@ -391,7 +389,7 @@ impl ScanExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
-        let run = Run { feeder: None, started: vec![false; partitions], live: 0 };
+        let run = Run { feeder: None, started: vec![false; partitions] };
         Ok(ScanExec {
             table,
             projection,
@@ -408,24 +406,16 @@ impl ScanExec {
             Ok(r) => r,
             Err(p) => p.into_inner(),
         };
-        let again = run.started.get(partition).copied().unwrap_or(false);
-        if again || run.feeder.is_none() {
+        if run.started.get(partition).copied().unwrap_or(false) {
             run.started.iter_mut().for_each(|s| *s = false);
-            run.feeder = Some(Arc::new(Mutex::new(Feeder::new(
-                self.table.clone(),
-                self.projection.clone(),
-                self.prunes.clone(),
-            ))));
-            run.live = 0;
+            run.feeder = None;
         }
         if let Some(s) = run.started.get_mut(partition) {
             *s = true;
         }
-        run.live += 1;
-        match &run.feeder {
-            Some(f) => f.clone(),
-            None => Arc::new(Mutex::new(Feeder::new(self.table.clone(), self.projection.clone(), self.prunes.clone()))),
-        }
+        let new =
+            || Arc::new(Mutex::new(Feeder::new(self.table.clone(), self.projection.clone(), self.prunes.clone())));
+        run.feeder.get_or_insert_with(new).clone()
     }
 }
 

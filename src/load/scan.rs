@@ -27,12 +27,18 @@ pub struct RowRef {
 impl Chunk {
     /// Line and column in the file of byte `off` of `data`.
     pub fn position(&self, off: usize) -> (usize, usize) {
-        let before = self.data.get(..off).unwrap_or(&self.data);
-        let nl = memchr::memchr_iter(b'\n', before).count();
-        match memchr::memrchr(b'\n', before) {
-            Some(i) => (self.line + nl, off - i),
-            None => (self.line, self.col + off),
-        }
+        position(&self.data, self.line, self.col, off)
+    }
+}
+
+/// Line and column (1-based, bytes) of byte `off` of `data`, whose first byte is at `line`:`col` of the file;
+/// `off` may be `data.len()` (the end of what was read).
+pub fn position(data: &[u8], line: usize, col: usize, off: usize) -> (usize, usize) {
+    let before = data.get(..off).unwrap_or(data);
+    let nl = memchr::memchr_iter(b'\n', before).count();
+    match memchr::memrchr(b'\n', before) {
+        Some(i) => (line + nl, before.len() - i),
+        None => (line, col + before.len()),
     }
 }
 
@@ -102,8 +108,6 @@ pub struct Scanner<R: Read> {
     top_done: bool,
     /// stop at this many bytes without an error for a cut file (sampling)
     sample: bool,
-    /// skip rows instead of collecting them (metadata scans)
-    pub skip_rows: bool,
     pub chunk_bytes: usize,
     pub chunk_rows: usize,
 }
@@ -128,7 +132,6 @@ impl<R: Read> Scanner<R> {
             metas: Vec::new(),
             top_done: false,
             sample: false,
-            skip_rows: false,
             chunk_bytes: 4 << 20,
             chunk_rows: 8192,
         }
@@ -146,12 +149,7 @@ impl<R: Read> Scanner<R> {
     }
 
     fn position(&self, off: usize) -> (usize, usize) {
-        let before = self.buf.get(..off).unwrap_or(&self.buf);
-        let nl = memchr::memchr_iter(b'\n', before).count();
-        match memchr::memrchr(b'\n', before) {
-            Some(i) => (self.line + nl, off - i),
-            None => (self.line, self.col + off),
-        }
+        position(&self.buf, self.line, self.col, off)
     }
 
     /// Drops consumed bytes and reads more; false at the end of input.
@@ -239,9 +237,7 @@ impl<R: Read> Scanner<R> {
                     Ok(0) => self.eof = true,
                     Ok(_) => {}
                     Err(e) => {
-                        let got = data.get(..data.len().max(before)).unwrap_or_default();
-                        let line = self.line + memchr::memchr_iter(b'\n', got).count();
-                        let col = 1 + memchr::memrchr(b'\n', got).map_or(got.len(), |i| got.len() - i - 1);
+                        let (line, col) = position(&data, self.line, 1, data.len().max(before));
                         return Err(ScanError { line, col, message: format!("read error: {e}") });
                     }
                 }
@@ -261,9 +257,7 @@ impl<R: Read> Scanner<R> {
                     lines += 1;
                 }
                 if let Some(r) = line_ref(&data, start, end) {
-                    if !self.skip_rows {
-                        rows.push(r);
-                    }
+                    rows.push(r);
                 }
                 start = end + 1;
             }
@@ -349,7 +343,7 @@ impl<R: Read> Scanner<R> {
             f.need_sep = true;
         }
         let container = c == b'{' || c == b'[';
-        if let Some(kind) = self.capture_here().filter(|_| !(self.stack.is_empty() && c == b'[')) {
+        if let Some(kind) = self.capture_here() {
             self.cap = Some(Capture { start: self.pos, depth: usize::from(container), scalar: !container, kind });
             if c == b'"' {
                 self.in_str = true;
@@ -378,11 +372,7 @@ impl<R: Read> Scanner<R> {
     fn end_capture(&mut self, end: usize) {
         let Some(cap) = self.cap.take() else { return };
         match cap.kind {
-            Cap::Row(group) => {
-                if !self.skip_rows {
-                    self.rows.push(RowRef { start: cap.start, end, group })
-                }
-            }
+            Cap::Row(group) => self.rows.push(RowRef { start: cap.start, end, group }),
             Cap::Meta(group) => {
                 let key = self.stack.last().map(|f| String::from_utf8_lossy(&f.key).into_owned()).unwrap_or_default();
                 let value = self.buf.get(cap.start..end).unwrap_or_default().to_vec();

@@ -36,20 +36,6 @@ impl Shape {
     pub fn is_records(self) -> bool {
         matches!(self, Shape::Records | Shape::RecordLines)
     }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Shape::JsonArray => "JSON array",
-            Shape::Ndjson => "NDJSON",
-            Shape::HuntingApi => "advanced-hunting API response",
-            Shape::LogAnalytics => "Log Analytics API response",
-            Shape::Records => "streaming API records",
-            Shape::RecordLines => "streaming API records (one per line)",
-            Shape::Delimited(b'\t') => "TSV",
-            Shape::Delimited(_) => "CSV",
-            Shape::Parquet => "Parquet",
-        }
-    }
 }
 
 /// How the bytes of a file are compressed.
@@ -115,8 +101,7 @@ pub fn head(path: &Path, n: usize) -> Result<(Vec<u8>, Compression), LoadError> 
     let mut out = Vec::with_capacity(n.min(1 << 20));
     if let Err(e) = rd.take(n as u64).read_to_end(&mut out) {
         // where the readable bytes end: a gzip stream cut short, a read error
-        let line = 1 + memchr::memchr_iter(b'\n', &out).count();
-        let col = 1 + memchr::memrchr(b'\n', &out).map_or(out.len(), |i| out.len() - i - 1);
+        let (line, col) = super::scan::position(&out, 1, 1, out.len());
         return Err(LoadError::Format {
             path: path.display().to_string(),
             line,
