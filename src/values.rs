@@ -143,3 +143,47 @@ mod tests {
         assert_eq!(format_datetime(500_000_000), "1970-01-01T00:00:00.5Z");
     }
 }
+
+/// JSON text with the whitespace outside strings removed (`[1, 2]` → `[1,2]`), as Kusto prints dynamic values.
+pub fn compact_json(raw: &str) -> std::borrow::Cow<'_, str> {
+    let b = raw.as_bytes();
+    let needs = {
+        let mut in_str = false;
+        let mut esc = false;
+        b.iter().any(|&c| {
+            if in_str {
+                match (esc, c) {
+                    (true, _) => esc = false,
+                    (false, b'\\') => esc = true,
+                    (false, b'"') => in_str = false,
+                    _ => {}
+                }
+                false
+            } else {
+                in_str = c == b'"';
+                c.is_ascii_whitespace()
+            }
+        })
+    };
+    if !needs {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut in_str = false;
+    let mut esc = false;
+    for c in raw.chars() {
+        if in_str {
+            out.push(c);
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, '\\') => esc = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+        } else if !c.is_ascii_whitespace() {
+            in_str = c == '"';
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

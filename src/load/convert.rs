@@ -73,56 +73,12 @@ fn decimal(f: f64) -> Option<i128> {
     v.is_finite().then_some(v as i128)
 }
 
-/// JSON text with the whitespace outside strings removed (`[1, 2]` → `[1,2]`), as Kusto prints dynamic values.
-pub fn compact_json(raw: &str) -> std::borrow::Cow<'_, str> {
-    let b = raw.as_bytes();
-    let needs = {
-        let mut in_str = false;
-        let mut esc = false;
-        b.iter().any(|&c| {
-            if in_str {
-                match (esc, c) {
-                    (true, _) => esc = false,
-                    (false, b'\\') => esc = true,
-                    (false, b'"') => in_str = false,
-                    _ => {}
-                }
-                false
-            } else {
-                in_str = c == b'"';
-                c.is_ascii_whitespace()
-            }
-        })
-    };
-    if !needs {
-        return std::borrow::Cow::Borrowed(raw);
-    }
-    let mut out = String::with_capacity(raw.len());
-    let mut in_str = false;
-    let mut esc = false;
-    for c in raw.chars() {
-        if in_str {
-            out.push(c);
-            match (esc, c) {
-                (true, _) => esc = false,
-                (false, '\\') => esc = true,
-                (false, '"') => in_str = false,
-                _ => {}
-            }
-        } else if !c.is_ascii_whitespace() {
-            in_str = c == '"';
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 /// A dynamic cell from text: a JSON object or array written as text is the value it writes (compacted);
 /// other text is a JSON string.
 fn dynamic_from_text(s: &str) -> String {
     let t = s.trim_start();
     if (t.starts_with('{') || t.starts_with('[')) && serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok() {
-        return compact_json(t.trim_end()).into_owned();
+        return crate::values::compact_json(t.trim_end()).into_owned();
     }
     serde_json::Value::String(s.to_string()).to_string()
 }
@@ -297,7 +253,7 @@ impl ColumnBuilder {
     pub fn push_json(&mut self, raw: &str) -> bool {
         match self {
             ColumnBuilder::Dynamic(b) | ColumnBuilder::Text(b, false) => {
-                b.append_value(compact_json(raw));
+                b.append_value(crate::values::compact_json(raw));
                 true
             }
             _ => {

@@ -4,7 +4,7 @@
 
 use super::{any_arg, arg, row, TypeCodes};
 use crate::types::KqlType;
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, StringArray, StringBuilder};
 use datafusion::common::Result;
 use serde_json::Value;
 use std::sync::Arc;
@@ -58,38 +58,160 @@ fn child<'v>(v: &'v Value, key: Option<&str>, index: Option<i64>) -> Option<&'v 
     }
 }
 
-/// Looks up `key` (a property name, or an index when `index` is given) in JSON text.
-fn lookup(text: &str, key: Option<&str>, index: Option<i64>) -> Option<String> {
-    let v: Value = serde_json::from_str(text).ok()?;
-    let child = match &v {
-        // a string holding JSON is looked into (values ingested as JSON text)
-        Value::String(s) => return lookup(s, key, index),
-        v => child(v, key, index)?,
-    };
-    if child.is_null() {
-        return None;
-    }
-    Some(child.to_string())
+/// What a seek through JSON text found, without building a tree of it.
+enum Seek<'t> {
+    /// the value's own text, a slice of the input
+    Found(&'t serde_json::value::RawValue),
+    Missing,
+    /// the text is a JSON string: what it holds is looked into (JSON ingested as text)
+    Text(String),
 }
 
-/// `(dynamic, key: Utf8) → dynamic`
+/// One step of a seek: the property `key` of an object, or the item `index` of an array. Every other value is
+/// skipped without being built ([`serde::de::IgnoredAny`]); a repeated key finds its last value, like a parse.
+struct Step<'k> {
+    key: Option<&'k str>,
+    index: Option<usize>,
+}
+
+/// A property name equal to the key? Compared on the unescaped name, nothing allocated for plain names.
+struct KeyIs<'k>(Option<&'k str>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for KeyIs<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a property name")
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<bool, E> {
+        Ok(self.0 == Some(v))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Step<'_> {
+    type Value = Seek<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> std::result::Result<Seek<'de>, A::Error> {
+        let mut found = Seek::Missing;
+        while let Some(hit) = m.next_key_seed(KeyIs(self.key))? {
+            if hit {
+                found = Seek::Found(m.next_value()?);
+            } else {
+                m.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Seek<'de>, A::Error> {
+        let mut found = Seek::Missing;
+        let mut i = 0usize;
+        loop {
+            if Some(i) == self.index {
+                match s.next_element()? {
+                    Some(v) => found = Seek::Found(v),
+                    None => break,
+                }
+            } else if s.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                break;
+            }
+            i += 1;
+        }
+        Ok(found)
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Seek<'de>, E> {
+        Ok(Seek::Text(v.to_string()))
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Seek<'de>, E> {
+        Ok(Seek::Missing)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Seek<'de>, E> {
+        Ok(Seek::Missing)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Seek<'de>, E> {
+        Ok(Seek::Missing)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Seek<'de>, E> {
+        Ok(Seek::Missing)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Seek<'de>, E> {
+        Ok(Seek::Missing)
+    }
+}
+
+/// Looks up `key` (a property name, or an index when `index` is given; negative counts from the end) in JSON
+/// text and appends what it finds to `out` (its text, compacted like every dynamic value; null when missing,
+/// null or the text is not JSON). Only the path to the value is read: the other values are skipped, not built.
+fn lookup_into(text: &str, key: Option<&str>, index: Option<i64>, out: &mut StringBuilder) {
+    let step = match index {
+        Some(i) if i < 0 => {
+            // from the end: the array's length first
+            let Ok(Value::Array(a)) = serde_json::from_str::<Value>(text) else {
+                return out.append_null();
+            };
+            let Ok(i) = usize::try_from(a.len() as i64 + i) else { return out.append_null() };
+            Step { key, index: Some(i) }
+        }
+        Some(i) => Step { key, index: usize::try_from(i).ok() },
+        None => Step { key, index: None },
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seek = serde::Deserializer::deserialize_any(&mut de, step);
+    match seek {
+        Ok(_) if de.end().is_err() => out.append_null(),
+        Ok(Seek::Found(raw)) if raw.get() != "null" => out.append_value(crate::values::compact_json(raw.get())),
+        Ok(Seek::Text(inner)) => lookup_into(&inner, key, index, out),
+        _ => out.append_null(),
+    }
+}
+
+/// `(dynamic, key: Utf8) → dynamic`. Broadcast (the key is usually a constant).
 pub fn get_key(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let d = arg::<StringArray>(arrays, 0, "dynamic access")?;
     let k = arg::<StringArray>(arrays, 1, "dynamic access")?;
-    let out: StringArray = (0..n)
-        .map(|r| if d.is_null(r) || k.is_null(r) { None } else { lookup(d.value(r), Some(k.value(r)), None) })
-        .collect();
-    Ok(Arc::new(out) as ArrayRef)
+    let mut out = StringBuilder::with_capacity(n, n * 8);
+    for r in 0..n {
+        let (d_r, k_r) = (row(d, r), row(k, r));
+        if d.is_null(d_r) || k.is_null(k_r) {
+            out.append_null();
+        } else {
+            lookup_into(d.value(d_r), Some(k.value(k_r)), None, &mut out);
+        }
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
 }
 
-/// `(dynamic, index: Int64) → dynamic`; negative indexes count from the end.
+/// `(dynamic, index: Int64) → dynamic`; negative indexes count from the end. Broadcast.
 pub fn get_index(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let d = arg::<StringArray>(arrays, 0, "dynamic index")?;
     let k = arg::<Int64Array>(arrays, 1, "dynamic index")?;
-    let out: StringArray = (0..n)
-        .map(|r| if d.is_null(r) || k.is_null(r) { None } else { lookup(d.value(r), None, Some(k.value(r))) })
-        .collect();
-    Ok(Arc::new(out) as ArrayRef)
+    let mut out = StringBuilder::with_capacity(n, n * 8);
+    for r in 0..n {
+        let (d_r, k_r) = (row(d, r), row(k, r));
+        if d.is_null(d_r) || k.is_null(k_r) {
+            out.append_null();
+        } else {
+            lookup_into(d.value(d_r), None, Some(k.value(k_r)), &mut out);
+        }
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
+}
+
+/// The text `tostring` gives a dynamic value: a string unquoted, null empty, anything else its (compact) JSON
+/// text as stored; text that is not JSON as it is.
+fn dynamic_text(s: &str) -> String {
+    match s.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(s).unwrap_or_else(|_| s.to_string()),
+        _ if s == "null" => String::new(),
+        _ => s.to_string(),
+    }
 }
 
 /// `kql_tostring(type code, value) → string` (tostring-function), never null: a dynamic value's string unquoted
@@ -104,10 +226,7 @@ pub fn to_string(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
         let i = row(a.as_ref(), r);
         out.push(Some(match a.as_any().downcast_ref::<StringArray>() {
             Some(_) if a.is_null(i) => String::new(),
-            Some(s) if ty == KqlType::Dynamic => match serde_json::from_str::<Value>(s.value(i)) {
-                Ok(v) => value_to_string(&v),
-                Err(_) => s.value(i).to_string(),
-            },
+            Some(s) if ty == KqlType::Dynamic => dynamic_text(s.value(i)),
             _ => crate::values::cell_text(a.as_ref(), i, ty),
         }));
     }
@@ -506,10 +625,30 @@ mod tests {
 
     #[test]
     fn access_rules() {
+        let lookup = |text: &str, key: Option<&str>, index: Option<i64>| {
+            let mut b = StringBuilder::new();
+            lookup_into(text, key, index, &mut b);
+            let a = b.finish();
+            (!a.is_null(0)).then(|| a.value(0).to_string())
+        };
         assert_eq!(lookup(r#"{"a":{"b":1}}"#, Some("a"), None).as_deref(), Some(r#"{"b":1}"#));
         assert_eq!(lookup("[10,20,30]", None, Some(-1)).as_deref(), Some("30"));
+        assert_eq!(lookup("[10,20,30]", None, Some(1)).as_deref(), Some("20"));
+        assert_eq!(lookup("[10,20,30]", None, Some(-4)), None);
         assert_eq!(lookup("[10]", None, Some(5)), None);
         assert_eq!(lookup(r#"{"a":null}"#, Some("a"), None), None);
+        // skipped values of every kind, an escaped key, the last of a repeated key, JSON held in a string
+        let text = r#"{"x":[1,{"a":2}],"y":"s","a\u0062":true,"a":{"k":[1, 2]},"a":3}"#;
+        assert_eq!(lookup(text, Some("ab"), None).as_deref(), Some("true"));
+        assert_eq!(lookup(text, Some("a"), None).as_deref(), Some("3"));
+        assert_eq!(lookup(r#"{"a":{"k":[1, 2]}}"#, Some("a"), None).as_deref(), Some(r#"{"k":[1,2]}"#));
+        assert_eq!(lookup(r#""{\"a\":7}""#, Some("a"), None).as_deref(), Some("7"));
+        assert_eq!(lookup("5", Some("a"), None), None);
+        assert_eq!(lookup(r#"{"a":1"#, Some("a"), None), None);
+        assert_eq!(lookup(r#"{"a":1} x"#, Some("a"), None), None);
+        assert_eq!(dynamic_text(r#""a\"b""#), "a\"b");
+        assert_eq!(dynamic_text("null"), "");
+        assert_eq!(dynamic_text(r#"{"a":1}"#), r#"{"a":1}"#);
         assert_eq!(parse_json_text("oops").as_deref(), Some("\"oops\""));
         assert_eq!(parse_json_text(""), None);
         assert_eq!(value_to_string(&serde_json::json!("x")), "x");

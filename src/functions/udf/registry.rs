@@ -69,23 +69,23 @@ pub fn string_predicate(kind: Match, cs: bool) -> Udf {
 }
 
 registry! {
-    // string predicates: (text, needle) → bool; a null side is false
-    Has => Spec::new("kql_has", STR2, BOOL, |a, n| st::predicate(a, n, Match::Has, false)),
-    HasCs => Spec::new("kql_has_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::Has, true)),
-    HasPrefix => Spec::new("kql_hasprefix", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasPrefix, false)),
-    HasPrefixCs => Spec::new("kql_hasprefix_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasPrefix, true)),
-    HasSuffix => Spec::new("kql_hassuffix", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasSuffix, false)),
-    HasSuffixCs => Spec::new("kql_hassuffix_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasSuffix, true)),
-    Contains => Spec::new("kql_contains", STR2, BOOL, |a, n| st::predicate(a, n, Match::Contains, false)),
-    ContainsCs => Spec::new("kql_contains_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::Contains, true)),
-    StartsWith => Spec::new("kql_startswith", STR2, BOOL, |a, n| st::predicate(a, n, Match::StartsWith, false)),
-    StartsWithCs => Spec::new("kql_startswith_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::StartsWith, true)),
-    EndsWith => Spec::new("kql_endswith", STR2, BOOL, |a, n| st::predicate(a, n, Match::EndsWith, false)),
-    EndsWithCs => Spec::new("kql_endswith_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::EndsWith, true)),
+    // string predicates: (text, needle) → bool; a null side is false; a constant needle is compiled once
+    Has => Spec::new("kql_has", STR2, BOOL, |a, n| st::predicate(a, n, Match::Has, false)).broadcast(),
+    HasCs => Spec::new("kql_has_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::Has, true)).broadcast(),
+    HasPrefix => Spec::new("kql_hasprefix", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasPrefix, false)).broadcast(),
+    HasPrefixCs => Spec::new("kql_hasprefix_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasPrefix, true)).broadcast(),
+    HasSuffix => Spec::new("kql_hassuffix", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasSuffix, false)).broadcast(),
+    HasSuffixCs => Spec::new("kql_hassuffix_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::HasSuffix, true)).broadcast(),
+    Contains => Spec::new("kql_contains", STR2, BOOL, |a, n| st::predicate(a, n, Match::Contains, false)).broadcast(),
+    ContainsCs => Spec::new("kql_contains_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::Contains, true)).broadcast(),
+    StartsWith => Spec::new("kql_startswith", STR2, BOOL, |a, n| st::predicate(a, n, Match::StartsWith, false)).broadcast(),
+    StartsWithCs => Spec::new("kql_startswith_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::StartsWith, true)).broadcast(),
+    EndsWith => Spec::new("kql_endswith", STR2, BOOL, |a, n| st::predicate(a, n, Match::EndsWith, false)).broadcast(),
+    EndsWithCs => Spec::new("kql_endswith_cs", STR2, BOOL, |a, n| st::predicate(a, n, Match::EndsWith, true)).broadcast(),
     /// `(text, needles as a JSON array)`
     HasAny => Spec::new("kql_has_any", STR2, BOOL, |a, n| st::has_any_all(a, n, false)).broadcast(),
     HasAll => Spec::new("kql_has_all", STR2, BOOL, |a, n| st::has_any_all(a, n, true)).broadcast(),
-    MatchesRegex => Spec::new("kql_matches_regex", STR2, BOOL, st::regex_match),
+    MatchesRegex => Spec::new("kql_matches_regex", STR2, BOOL, st::regex_match).broadcast(),
     /// `(type code, value, set as a JSON array)`
     In => Spec::new("kql_in", Params::Typed, BOOL, |a, n| st::set_contains(a, n, false)).broadcast(),
     InCi => Spec::new("kql_in_ci", Params::Typed, BOOL, |a, n| st::set_contains(a, n, true)).broadcast(),
@@ -111,8 +111,8 @@ registry! {
     ToTimespan => Spec::new("kql_totimespan", STR, Returns::T(TS), dt::parse_timespan),
 
     // dynamic values (JSON text) and conversions
-    DynamicGet => Spec::new("kql_dynamic_get", Params::Exact(&[D, S]), DYN, dy::get_key),
-    DynamicIndex => Spec::new("kql_dynamic_index", Params::Exact(&[D, L]), DYN, dy::get_index),
+    DynamicGet => Spec::new("kql_dynamic_get", Params::Exact(&[D, S]), DYN, dy::get_key).broadcast(),
+    DynamicIndex => Spec::new("kql_dynamic_index", Params::Exact(&[D, L]), DYN, dy::get_index).broadcast(),
     ParseJson => Spec::new("kql_parse_json", STR, DYN, dy::parse_json),
     ArrayLength => Spec::new("kql_array_length", Params::Exact(&[D]), Returns::T(L), dy::array_length),
     /// `(type codes, v1, v2, …)`

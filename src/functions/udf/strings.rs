@@ -69,43 +69,184 @@ pub fn matches(hay: &str, needle: &str, kind: Match, cs: bool) -> bool {
     }
 }
 
-/// `(hay: Utf8, needle: Utf8) → Boolean`
+/// Needles compiled once for a batch: one Aho–Corasick automaton over all of them, searched once per row
+/// (overlapping, so a needle that fails its term boundaries at one place is still found at the next). A
+/// case-insensitive search folds ASCII in the automaton and copies nothing; only when a needle has non-ASCII
+/// letters are the needles and each row lower-cased first (Unicode folding, as [`matches`] does).
+pub struct Needles {
+    ac: aho_corasick::AhoCorasick,
+    /// the non-empty needles (lower-cased when `fold_rows`), in the automaton's pattern order
+    needles: Vec<String>,
+    /// per needle: (starts with a term character, ends with one); only those ends need a term boundary
+    ends: Vec<(bool, bool)>,
+    kind: Match,
+    /// lower-case each row before searching (case-insensitive with non-ASCII needles)
+    fold_rows: bool,
+    ci: bool,
+    /// how many needles were empty (an empty needle matches every string)
+    empty: usize,
+}
+
+impl Needles {
+    pub fn new(needles: &[String], kind: Match, cs: bool) -> Result<Needles> {
+        let fold_rows = !cs && needles.iter().any(|n| !n.is_ascii());
+        let empty = needles.iter().filter(|n| n.is_empty()).count();
+        let needles: Vec<String> = needles
+            .iter()
+            .filter(|n| !n.is_empty())
+            .map(|n| if fold_rows { n.to_lowercase() } else { n.clone() })
+            .collect();
+        let ends = needles
+            .iter()
+            .map(|n| (n.chars().next().is_some_and(is_term_char), n.chars().next_back().is_some_and(is_term_char)))
+            .collect();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(!cs && !fold_rows)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(&needles)
+            .map_err(|e| datafusion::error::DataFusionError::Execution(format!("string search: {e}")))?;
+        Ok(Needles { ac, needles, ends, kind, fold_rows, ci: !cs, empty })
+    }
+
+    /// Does `hay` match any needle?
+    pub fn any(&self, hay: &str) -> bool {
+        if self.empty > 0 {
+            return true;
+        }
+        let folded;
+        let hay = if self.fold_rows {
+            folded = hay.to_lowercase();
+            folded.as_str()
+        } else {
+            hay
+        };
+        match self.kind {
+            Match::StartsWith | Match::EndsWith => (0..self.needles.len()).any(|i| self.at_edge(hay, i)),
+            Match::Contains => self.ac.is_match(hay),
+            Match::Has | Match::HasPrefix | Match::HasSuffix => self
+                .ac
+                .find_overlapping_iter(hay)
+                .any(|m| self.bounded(hay, m.pattern().as_usize(), m.start(), m.end())),
+        }
+    }
+
+    /// Does `hay` match every needle (`has_all`)? `seen` is scratch space, reused across rows.
+    pub fn all(&self, hay: &str, seen: &mut Vec<bool>) -> bool {
+        let folded;
+        let hay = if self.fold_rows {
+            folded = hay.to_lowercase();
+            folded.as_str()
+        } else {
+            hay
+        };
+        seen.clear();
+        seen.resize(self.needles.len(), false);
+        let mut left = self.needles.len();
+        for m in self.ac.find_overlapping_iter(hay) {
+            let p = m.pattern().as_usize();
+            if !seen.get(p).copied().unwrap_or(true) && self.bounded(hay, p, m.start(), m.end()) {
+                if let Some(s) = seen.get_mut(p) {
+                    *s = true;
+                }
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        left == 0
+    }
+
+    fn at_edge(&self, hay: &str, i: usize) -> bool {
+        let Some(n) = self.needles.get(i) else { return false };
+        let part = match self.kind {
+            Match::StartsWith => hay.as_bytes().get(..n.len()),
+            _ => hay.len().checked_sub(n.len()).and_then(|s| hay.as_bytes().get(s..)),
+        };
+        part.is_some_and(|p| {
+            if self.ci && !self.fold_rows {
+                p.eq_ignore_ascii_case(n.as_bytes())
+            } else {
+                p == n.as_bytes()
+            }
+        })
+    }
+
+    /// Do the term boundaries `has`/`hasprefix`/`hassuffix` need hold around `hay[s..e]`?
+    fn bounded(&self, hay: &str, pattern: usize, s: usize, e: usize) -> bool {
+        let (first, last) = self.ends.get(pattern).copied().unwrap_or((false, false));
+        let left_ok = !first || !hay.get(..s).and_then(|b| b.chars().next_back()).is_some_and(is_term_char);
+        let right_ok = !last || !hay.get(e..).and_then(|a| a.chars().next()).is_some_and(is_term_char);
+        match self.kind {
+            Match::Has => left_ok && right_ok,
+            Match::HasPrefix => left_ok,
+            Match::HasSuffix => right_ok,
+            _ => true,
+        }
+    }
+}
+
+/// `(hay: Utf8, needle: Utf8) → Boolean`. Broadcast: a constant needle (the usual case) is compiled once for
+/// the batch; a needle column is matched row by row.
 pub fn predicate(arrays: &[ArrayRef], n: usize, kind: Match, cs: bool) -> Result<ArrayRef> {
     let hay = arg::<StringArray>(arrays, 0, "string predicate")?;
     let needle = arg::<StringArray>(arrays, 1, "string predicate")?;
+    if needle.len() == 1 && n != 1 {
+        if needle.is_null(0) {
+            return Ok(Arc::new(BooleanArray::from(vec![false; n])) as ArrayRef);
+        }
+        let set = Needles::new(&[needle.value(0).to_string()], kind, cs)?;
+        return Ok(search_rows(hay, n, |h| set.any(h)));
+    }
     let out: BooleanArray = (0..n)
         .map(|r| {
-            if hay.is_null(r) || needle.is_null(r) {
+            let (h_r, n_r) = (row(hay, r), row(needle, r));
+            if hay.is_null(h_r) || needle.is_null(n_r) {
                 return Some(false);
             }
-            Some(matches(hay.value(r), needle.value(r), kind, cs))
+            Some(matches(hay.value(h_r), needle.value(n_r), kind, cs))
         })
         .collect();
     Ok(Arc::new(out) as ArrayRef)
 }
 
-/// `has_any` / `has_all`: `(hay: Utf8, needles: Utf8 JSON array) → Boolean`. Broadcast.
+/// `test` of every row of `hay` (a constant hay is one row, repeated); a null row is false.
+fn search_rows(hay: &StringArray, n: usize, mut test: impl FnMut(&str) -> bool) -> ArrayRef {
+    if hay.len() == 1 {
+        let hit = !hay.is_null(0) && test(hay.value(0));
+        return Arc::new(BooleanArray::from(vec![hit; n])) as ArrayRef;
+    }
+    let bits = datafusion::arrow::buffer::BooleanBuffer::collect_bool(n, |r| !hay.is_null(r) && test(hay.value(r)));
+    Arc::new(BooleanArray::new(bits, None)) as ArrayRef
+}
+
+/// `has_any` / `has_all`: `(hay: Utf8, needles: Utf8 JSON array) → Boolean`. Broadcast; a constant list (the
+/// usual case, also a sub-query's set) is compiled once for the batch. A null hay is searched as "" (so
+/// `has_all` of an empty list is true for it), a null list is false.
 pub fn has_any_all(arrays: &[ArrayRef], n: usize, all: bool) -> Result<ArrayRef> {
     let hay = arg::<StringArray>(arrays, 0, "has_any")?;
     let list = arg::<StringArray>(arrays, 1, "has_any")?;
-    let mut cache: Option<(String, Vec<String>)> = None;
-    let out: BooleanArray = (0..n)
-        .map(|r| {
-            let (h_r, l_r) = (row(hay, r), row(list, r));
-            if list.is_null(l_r) {
-                return Some(false);
+    let mut cache: Option<(String, Needles)> = None;
+    let mut seen = Vec::new();
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let (h_r, l_r) = (row(hay, r), row(list, r));
+        if list.is_null(l_r) {
+            out.push(false);
+            continue;
+        }
+        let text = list.value(l_r);
+        let set = match &cache {
+            Some((t, set)) if t == text => set,
+            _ => {
+                let needles = super::dynamic::json_string_items(text);
+                &cache.insert((text.to_string(), Needles::new(&needles, Match::Has, false)?)).1
             }
-            let text = list.value(l_r);
-            if cache.as_ref().map(|(t, _)| t.as_str()) != Some(text) {
-                cache = Some((text.to_string(), super::dynamic::json_string_items(text)));
-            }
-            let needles = cache.as_ref().map(|(_, v)| v.as_slice()).unwrap_or(&[]);
-            let h = if hay.is_null(h_r) { String::new() } else { hay.value(h_r).to_lowercase() };
-            let hit = |nd: &String| has_term(&h, &nd.to_lowercase(), Match::Has);
-            Some(if all { needles.iter().all(hit) } else { needles.iter().any(hit) })
-        })
-        .collect();
-    Ok(Arc::new(out) as ArrayRef)
+        };
+        let h = if hay.is_null(h_r) { "" } else { hay.value(h_r) };
+        out.push(if all { set.all(h, &mut seen) } else { set.any(h) });
+    }
+    Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
 }
 
 /// `matches regex`: `(s, pattern) → Boolean`, patterns compiled once per distinct text.
@@ -115,12 +256,13 @@ pub fn regex_match(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let mut cache: Option<(String, regex::Regex)> = None;
     let mut out = Vec::with_capacity(n);
     for r in 0..n {
-        if s.is_null(r) || p.is_null(r) {
+        let (s_r, p_r) = (row(s, r), row(p, r));
+        if s.is_null(s_r) || p.is_null(p_r) {
             out.push(Some(false));
             continue;
         }
-        let re = cached_regex(&mut cache, p.value(r))?;
-        out.push(Some(re.is_match(s.value(r))));
+        let re = cached_regex(&mut cache, p.value(p_r))?;
+        out.push(Some(re.is_match(s.value(s_r))));
     }
     Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
 }
@@ -187,5 +329,53 @@ mod tests {
         assert!(matches("Svchost.exe", "SVC", Match::StartsWith, false));
         assert!(!matches("Svchost.exe", "SVC", Match::StartsWith, true));
         assert!(matches("pwsh -nop -w hidden", "-w", Match::Has, false));
+    }
+
+    const KINDS: [Match; 6] =
+        [Match::Has, Match::HasPrefix, Match::HasSuffix, Match::Contains, Match::StartsWith, Match::EndsWith];
+
+    /// The compiled search agrees with the row-by-row definition on every kind, both cases, awkward needles
+    /// (overlaps where only a later occurrence has its term boundaries, delimiters inside, non-ASCII, empty).
+    #[test]
+    fn compiled_needles_agree_with_the_definition() {
+        let hays = [
+            r"C:\Windows\System32\cmd.exe /c whoami",
+            "xa.a.a",
+            "aaa",
+            "powershell.exe -EncodedCommand SQBFAFgA",
+            "Ärger über GRÖSSE straße",
+            "",
+            "-w hidden -W",
+            "a.a",
+            "tab\tsep",
+        ];
+        let needles = [
+            "a.a", "aa", "a", "cmd.exe", "CMD", "system32", "über", "GRÖSSE", "größe", "-w", "", "exe ", "\\cmd",
+            "hidden",
+        ];
+        for kind in KINDS {
+            for cs in [false, true] {
+                for nd in needles {
+                    let set = Needles::new(&[nd.to_string()], kind, cs).unwrap();
+                    for hay in hays {
+                        assert_eq!(set.any(hay), matches(hay, nd, kind, cs), "{kind:?} cs={cs} {nd:?} in {hay:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn compiled_has_any_and_has_all() {
+        let list: Vec<String> = ["certutil.exe", "bitsadmin", "Über"].iter().map(|s| s.to_string()).collect();
+        let set = Needles::new(&list, Match::Has, false).unwrap();
+        assert!(set.any("CertUtil.exe -urlcache -f http://x"));
+        assert!(set.any("über alles"));
+        assert!(!set.any("mycertutil.exe bitsadmins"));
+        let mut seen = Vec::new();
+        assert!(set.all("bitsadmin then CERTUTIL.EXE über", &mut seen));
+        assert!(!set.all("bitsadmin then CERTUTIL.EXE", &mut seen));
+        assert!(Needles::new(&[], Match::Has, false).unwrap().all("anything", &mut seen));
+        assert!(!Needles::new(&[], Match::Has, false).unwrap().any("anything"));
     }
 }
