@@ -90,6 +90,10 @@ pub struct ReplArgs {
     /// Schema environment: defender, sentinel, or auto (Defender first, then Sentinel).
     #[arg(long, default_value = "auto", value_name = "ENV")]
     pub env: String,
+    /// Memory for decoded columns kept between queries (a later query over the same columns reads no file),
+    /// e.g. 4GB; 0 turns the cache off. Default: a quarter of the machine's memory.
+    #[arg(long, value_name = "SIZE")]
+    pub cache_memory: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -161,6 +165,9 @@ pub struct RunArgs {
     /// otherwise the query stops with "resources exhausted" (exit 5).
     #[arg(long = "memory-limit", value_name = "SIZE")]
     pub memory_limit: Option<String>,
+    /// The column cache's budget in bytes (the REPL's `--cache-memory`); `run` keeps none.
+    #[arg(skip)]
+    pub cache_memory: Option<usize>,
     /// Pin now() and ago() to this instant (ISO-8601, e.g. 2025-03-15T00:00:00Z). Default: the wall clock.
     #[arg(long, value_name = "DATETIME")]
     pub now: Option<String>,
@@ -289,6 +296,7 @@ fn run_session(args: &RunArgs) -> Result<Session, Error> {
         env,
         strict: args.strict,
         memory_limit,
+        cache_memory: args.cache_memory,
         ..SessionOptions::default()
     };
     let mut session = Session::new(opts)?;
@@ -492,9 +500,33 @@ fn import(args: ImportArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The REPL's column cache by default: a quarter of the machine's memory (`/proc/meminfo`), else 2 GB.
+fn default_cache_memory() -> usize {
+    let total_kb = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines().find_map(|l| l.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse::<usize>().ok())
+    });
+    total_kb.map_or(2 << 30, |kb| kb / 4 * 1024)
+}
+
 /// The REPL on a session with `--data` registered.
 fn repl(args: ReplArgs) -> ExitCode {
-    let run_args = RunArgs { data: args.data, now: args.now, set: args.set, env: args.env, ..RunArgs::default() };
+    let cache_memory = match &args.cache_memory {
+        Some(s) => match parse_size(s) {
+            Some(n) => n,
+            None => {
+                return report(usage(format!("--cache-memory: '{s}' is not a size (a number with KB, MB, GB)")), None)
+            }
+        },
+        None => default_cache_memory(),
+    };
+    let run_args = RunArgs {
+        data: args.data,
+        now: args.now,
+        set: args.set,
+        env: args.env,
+        cache_memory: Some(cache_memory),
+        ..RunArgs::default()
+    };
     match run_session(&run_args) {
         Ok(session) => crate::repl::main(session),
         Err(e) => report(e, None),

@@ -170,3 +170,57 @@ fn large_ndjson_is_sampled_for_its_schema_and_read_whole() {
     assert_eq!(scalar(&s, "Events | summarize sum(Size)"), (0..30000i64).sum::<i64>().to_string());
     assert_eq!(scalar(&s, "Events | where Timestamp > datetime(2025-01-01) | count"), "30000");
 }
+
+/// The column cache (`SessionOptions::cache_memory`, the REPL's default): a column decoded once is served from
+/// memory to later queries, a column not cached yet reads the files again (and joins the cache), a query cut
+/// short by `take` is not kept, a changed file is read again, and a budget too small keeps nothing.
+#[test]
+fn the_column_cache_serves_later_queries_from_memory() {
+    let d = scratch("session_cache");
+    let rows = |n: i64| {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"Timestamp\":\"2025-03-14T10:00:{:02}Z\",\"DeviceName\":\"pc{}\",\"Size\":{i}}}\n",
+                    i % 60,
+                    i % 7
+                )
+            })
+            .collect::<String>()
+    };
+    std::fs::write(d.join("Events.ndjson"), rows(30000)).unwrap();
+    let opts = SessionOptions { cache_memory: Some(64 << 20), ..SessionOptions::default() };
+    let mut s = Session::new(opts).unwrap();
+    s.add_data(&d).unwrap();
+    let sum = (0..30000i64).sum::<i64>().to_string();
+
+    // (a take may stop the scan before the end of the file: such a run is not kept, a complete one may be)
+    assert_eq!(scalar(&s, "Events | take 5 | count"), "5");
+    assert_eq!(scalar(&s, "Events | summarize sum(Size)"), sum);
+    let after_first = loads(&s, "Events");
+    let (used, limit) = s.cache_usage().unwrap();
+    assert!(used > 0 && limit == 64 << 20, "{used} {limit}");
+    // the same column, a filter (which would skip Parquet row groups) and a count: all from memory
+    assert_eq!(scalar(&s, "Events | summarize sum(Size)"), sum);
+    assert_eq!(scalar(&s, "Events | where Size >= 29990 | count"), "10");
+    assert_eq!(scalar(&s, "Events | count"), "30000");
+    assert_eq!(loads(&s, "Events"), after_first, "served from the cache: no file read");
+    // a column not cached yet reads the file, then joins the cache
+    assert_eq!(scalar(&s, "Events | where DeviceName == 'pc3' | count"), "4286");
+    assert_eq!(loads(&s, "Events"), after_first + 1);
+    assert_eq!(scalar(&s, "Events | summarize dcount(DeviceName), sum(Size)"), "7");
+    assert_eq!(loads(&s, "Events"), after_first + 1, "both columns now cached");
+    // the file changes: read again, and the new rows are the answer
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(d.join("Events.ndjson"), rows(100)).unwrap();
+    assert_eq!(scalar(&s, "Events | count"), "100");
+    assert_eq!(loads(&s, "Events"), after_first + 2);
+
+    // a budget smaller than a column: nothing is kept, every query reads the file
+    let mut small = Session::new(SessionOptions { cache_memory: Some(64), ..SessionOptions::default() }).unwrap();
+    small.add_data(&d).unwrap();
+    assert_eq!(scalar(&small, "Events | summarize sum(Size)"), (0..100i64).sum::<i64>().to_string());
+    assert_eq!(scalar(&small, "Events | summarize sum(Size)"), (0..100i64).sum::<i64>().to_string());
+    assert_eq!(loads(&small, "Events"), 2);
+    assert_eq!(small.cache_usage().unwrap().0, 0);
+}

@@ -102,8 +102,9 @@ fn take_any(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 fn make_set(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let limit = a.get(1).map(|l| l.expr.clone());
     let x = one(a);
-    Ok((make_list(true, x.ty, x.expr), KqlType::Dynamic))
+    Ok((make_list_max(true, x.ty, x.expr, limit), KqlType::Dynamic))
 }
 
 /// `make_set_if(x, p)`: make_set over the rows where p holds.
@@ -111,19 +112,20 @@ fn make_set_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let mut it = a.into_iter();
     let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_set(vec![]) };
     let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
-    Ok((make_list(true, x.ty, v), KqlType::Dynamic))
+    Ok((make_list_max(true, x.ty, v, it.next().map(|l| l.expr)), KqlType::Dynamic))
 }
 
 fn make_list_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let mut it = a.into_iter();
     let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_list_agg(vec![]) };
     let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
-    Ok((make_list(false, x.ty, v), KqlType::Dynamic))
+    Ok((make_list_max(false, x.ty, v, it.next().map(|l| l.expr)), KqlType::Dynamic))
 }
 
 fn make_list_agg(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let limit = a.get(1).map(|l| l.expr.clone());
     let x = one(a);
-    Ok((make_list(false, x.ty, x.expr), KqlType::Dynamic))
+    Ok((make_list_max(false, x.ty, x.expr, limit), KqlType::Dynamic))
 }
 
 /// arg_max/arg_min: the binder builds one `first_value(c ORDER BY E)` per returned column; this row only
@@ -188,8 +190,19 @@ pub(super) fn all_aggregate() -> Vec<Arc<AggregateUDF>> {
 /// `kql_make_set('<type>', x)` (`distinct`) or `kql_make_list('<type>', x)`: the Kusto type of x travels as a
 /// leading constant type code, as for the scalar UDFs (`udf::type_codes`).
 pub fn make_list(distinct: bool, ty: KqlType, x: Expr) -> Expr {
+    make_list_max(distinct, ty, x, None)
+}
+
+/// Kusto's default `MaxSize` of make_set / make_list (make-set-aggregation-function).
+const MAX_SIZE: usize = 1_048_576;
+
+/// [`make_list`] keeping at most `limit` values (a constant long; Kusto's default when `None`): the first
+/// ones met, as Kusto keeps.
+pub fn make_list_max(distinct: bool, ty: KqlType, x: Expr, limit: Option<Expr>) -> Expr {
     let [set, list] = &*AGGREGATE_UDFS;
-    (if distinct { set } else { list }).call(vec![super::udf::type_codes(&[ty]), x])
+    let mut args = vec![super::udf::type_codes(&[ty]), x];
+    args.extend(limit);
+    (if distinct { set } else { list }).call(args)
 }
 
 /// `kql_make_set` / `kql_make_list`: collects values as JSON; an array argument to make_set contributes its
@@ -221,7 +234,8 @@ impl AggregateUDFImpl for MakeList {
     fn coerce_types(&self, arg_types: &[DataType]) -> DfResult<Vec<DataType>> {
         match arg_types {
             [DataType::Utf8, _] => Ok(arg_types.to_vec()),
-            _ => datafusion::common::plan_err!("{} takes a constant type code and a value", self.name()),
+            [DataType::Utf8, x, _] => Ok(vec![DataType::Utf8, x.clone(), DataType::Int64]),
+            _ => datafusion::common::plan_err!("{} takes a constant type code, a value and a size limit", self.name()),
         }
     }
     fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
@@ -230,8 +244,19 @@ impl AggregateUDFImpl for MakeList {
     fn is_nullable(&self) -> bool {
         false
     }
-    fn accumulator(&self, _acc_args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
-        Ok(Box::new(ListAcc { distinct: self.distinct, items: Vec::new(), seen: Default::default() }))
+    fn accumulator(&self, acc_args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
+        let limit = match acc_args.exprs.get(2) {
+            None => MAX_SIZE,
+            Some(e) => match e.downcast_ref::<datafusion::physical_expr::expressions::Literal>() {
+                Some(l) => match l.value() {
+                    ScalarValue::Int64(Some(n)) => usize::try_from(*n).unwrap_or(0),
+                    ScalarValue::Int64(None) => MAX_SIZE,
+                    other => return datafusion::common::plan_err!("{}: size limit {other} is not a long", self.name()),
+                },
+                None => return datafusion::common::plan_err!("{}: the size limit must be a constant", self.name()),
+            },
+        };
+        Ok(Box::new(ListAcc { distinct: self.distinct, limit, items: Vec::new(), seen: Default::default() }))
     }
     fn state_fields(&self, _args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
         Ok(vec![Arc::new(Field::new("items", DataType::Utf8, true))])
@@ -244,13 +269,15 @@ impl AggregateUDFImpl for MakeList {
 #[derive(Debug)]
 struct ListAcc {
     distinct: bool,
+    /// values kept at most
+    limit: usize,
     items: Vec<Value>,
     seen: std::collections::HashSet<String>,
 }
 
 impl ListAcc {
     fn push(&mut self, v: Value) {
-        if v.is_null() {
+        if v.is_null() || self.items.len() >= self.limit {
             return;
         }
         if self.distinct {
@@ -299,13 +326,7 @@ impl Accumulator for ListAcc {
             }
             if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(s.value(r)) {
                 for i in items {
-                    if self.distinct {
-                        if self.seen.insert(i.to_string()) {
-                            self.items.push(i);
-                        }
-                    } else {
-                        self.items.push(i);
-                    }
+                    self.push(i);
                 }
             }
         }

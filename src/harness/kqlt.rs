@@ -62,8 +62,9 @@ pub struct Case {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Reads a `.kqlt` file: every case with the setup items above it. Never fails: lines it does not know are
-/// skipped, and a case cut short by the end of the file keeps what it has.
+/// Reads a `.kqlt` file: every case with the setup items above it. Never fails: a line it does not know becomes
+/// a case that fails naming it (so a misspelt header cannot drop a case unnoticed), and a case cut short by the
+/// end of the file keeps what it has. `query` alone is `query unordered`.
 pub fn parse_file(text: &str) -> Vec<(Vec<Setup>, Case)> {
     let mut lines = text.lines().enumerate().peekable();
     let mut setup: Vec<Setup> = Vec::new();
@@ -79,7 +80,7 @@ pub fn parse_file(text: &str) -> Vec<(Vec<Setup>, Case)> {
             setup.push(Setup::Set { name: name.trim().to_string(), query });
         } else if let Some(rest) = l.strip_prefix(".now ") {
             setup.push(Setup::Now(rest.trim().to_string()));
-        } else if l.starts_with("query ") || l.starts_with("error ") {
+        } else if l.trim() == "query" || l.starts_with("query ") || l.starts_with("error ") {
             let error = l.strip_prefix("error ").map(|c| c.trim().to_string());
             // the query's end line (`----` or a blank line) is consumed with it
             let mut query = Vec::new();
@@ -101,6 +102,13 @@ pub fn parse_file(text: &str) -> Vec<(Vec<Setup>, Case)> {
             }
             let ordered = l.trim() == "query ordered";
             out.push((setup.clone(), Case { line: i + 1, ordered, error, query: query.join("\n"), header, rows }));
+        } else if !l.trim().is_empty() && !l.starts_with('#') && !l.starts_with("//") {
+            // a misspelt header must not drop its case silently: it becomes a case that fails, naming the line
+            let error = Some(format!("(a line the .kqlt format does not know: `{}`)", l.trim()));
+            out.push((
+                setup.clone(),
+                Case { line: i + 1, ordered: false, error, query: String::new(), header: vec![], rows: vec![] },
+            ));
         }
     }
     out
@@ -139,6 +147,15 @@ pub fn split_cells(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_header_is_a_failing_case_not_a_dropped_one() {
+        let cases = parse_file("# a\nqurey unordered\nprint 1\n----\nx:long\n1\n\nquery\nprint 2\n----\nx:long\n2\n");
+        let errors: Vec<_> = cases.iter().filter_map(|(_, c)| c.error.clone()).collect();
+        assert!(errors.iter().any(|e| e.contains("qurey unordered")), "{errors:?}");
+        let plain = cases.iter().find(|(_, c)| c.query == "print 2").expect("`query` alone is a case");
+        assert!(!plain.1.ordered && plain.1.rows == [vec!["2".to_string()]]);
+    }
 
     fn cells(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

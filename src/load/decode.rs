@@ -111,6 +111,9 @@ struct State<'t> {
     bad: Vec<Bad>,
     tally: Tally,
     base: usize,
+    /// the keys of the previous row by position: rows of one file nearly always list their keys in the same
+    /// order, so a key is first compared with the one at its position before it is hashed and looked up
+    order: Vec<(String, Key)>,
 }
 
 impl State<'_> {
@@ -147,13 +150,18 @@ impl State<'_> {
 }
 
 /// A key of a row object, looked up without allocating.
+#[derive(Clone)]
 enum Key {
     Col(usize),
     Skip,
     Unknown(String),
 }
 
-struct KeySeed<'a>(&'a Keys);
+struct KeySeed<'a> {
+    keys: &'a Keys,
+    order: &'a mut Vec<(String, Key)>,
+    pos: usize,
+}
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Key;
@@ -168,11 +176,22 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         f.write_str("a column name")
     }
     fn visit_str<E>(self, v: &str) -> Result<Key, E> {
-        Ok(match self.0.get(v) {
+        if let Some((_, key)) = self.order.get(self.pos).filter(|(name, _)| name == v) {
+            return Ok(key.clone());
+        }
+        let key = match self.keys.get(v) {
             Some(Some(i)) => Key::Col(*i),
             Some(None) => Key::Skip,
             None => Key::Unknown(v.to_string()),
-        })
+        };
+        if self.pos < self.order.len() {
+            if let Some(slot) = self.order.get_mut(self.pos) {
+                *slot = (v.to_string(), key.clone());
+            }
+        } else if self.pos == self.order.len() {
+            self.order.push((v.to_string(), key.clone()));
+        }
+        Ok(key)
     }
 }
 
@@ -193,7 +212,9 @@ impl<'de: 's, 's> Visitor<'de> for RowSeed<'s, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let st = self.0;
-        while let Some(k) = map.next_key_seed(KeySeed(&st.t.keys))? {
+        let mut pos = 0;
+        while let Some(k) = map.next_key_seed(KeySeed { keys: &st.t.keys, order: &mut st.order, pos })? {
+            pos += 1;
             match k {
                 Key::Col(i) => {
                     let raw: &'de RawValue = map.next_value()?;
@@ -291,6 +312,16 @@ fn json_error(chunk: &Chunk, path: &str, row_start: usize, e: &serde_json::Error
     LoadError::Json { path: path.to_string(), line, col, message }
 }
 
+/// One row object into the builders, from text or bytes.
+fn row_object<'de: 's, 's, 't, R: serde_json::de::Read<'de>>(
+    st: &'s mut State<'t>,
+    mut de: serde_json::Deserializer<R>,
+) -> Result<bool, serde_json::Error> {
+    RowSeed(st).deserialize(&mut de)?;
+    de.end()?;
+    Ok(true)
+}
+
 /// Decodes the rows of `chunk` (from a file of `shape` at `path`) into one batch of `t`'s columns.
 pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(RecordBatch, Tally), LoadError> {
     let n = chunk.rows.len();
@@ -301,7 +332,10 @@ pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(Re
         bad: Vec::new(),
         tally: Tally::default(),
         base: chunk.data.as_ptr() as usize,
+        order: Vec::new(),
     };
+    // valid UTF-8 checked once for the chunk: the rows are then parsed as text, with no check per string
+    let text_rows = std::str::from_utf8(&chunk.data).ok();
     for r in &chunk.rows {
         if shape == Shape::LogAnalytics && r.group != t.group {
             continue;
@@ -315,10 +349,10 @@ pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(Re
             s if s.is_records() => record(&mut st, text, chunk, path)?,
             // no column read (`count`): the row is only checked to be a JSON object
             _ if t.columns.is_empty() => serde_json::from_slice::<ObjectOnly>(text).map(|_| true),
-            _ => {
-                let mut de = serde_json::Deserializer::from_slice(text);
-                RowSeed(&mut st).deserialize(&mut de).and_then(|_| de.end()).map(|_| true)
-            }
+            _ => match text_rows.and_then(|t| t.get(r.start..r.end)) {
+                Some(row) => row_object(&mut st, serde_json::Deserializer::from_str(row)),
+                None => row_object(&mut st, serde_json::Deserializer::from_slice(text)),
+            },
         };
         match result {
             Ok(true) => st.end_row(),

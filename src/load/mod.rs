@@ -9,6 +9,7 @@
 //! a sample of the rows (the head of the file and, for large NDJSON, slices across it). Errors name the file,
 //! line and column.
 
+mod cache;
 mod convert;
 mod decode;
 mod delimited;
@@ -17,6 +18,7 @@ mod provider;
 mod scan;
 mod shape;
 
+pub use cache::CacheBudget;
 pub use decode::Tally;
 pub use provider::{scan_of, DataTable, LoadReport};
 pub use shape::Shape;

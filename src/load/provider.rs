@@ -67,6 +67,8 @@ struct Shared {
     runs: AtomicU64,
     /// bytes of input cut into work so far, shared by the session's tables (the progress line reads it)
     progress: Arc<AtomicU64>,
+    /// decoded columns kept between queries (a session with a cache budget)
+    cache: Option<super::cache::ColumnCache>,
 }
 
 /// One named table of a session.
@@ -89,6 +91,19 @@ impl DataTable {
         self
     }
 
+    /// Keeps decoded columns in memory between scans, within the session's `budget` (see `cache.rs`).
+    pub fn with_cache(mut self, budget: Arc<super::cache::CacheBudget>) -> DataTable {
+        if let Some(s) = Arc::get_mut(&mut self.shared) {
+            s.cache = Some(super::cache::ColumnCache::new(budget));
+        }
+        self
+    }
+
+    /// Bytes of this table's columns held in memory by the session's cache.
+    pub fn cached_bytes(&self) -> usize {
+        self.shared.cache.as_ref().map_or(0, |c| c.bytes())
+    }
+
     /// A table over rows already in memory.
     pub fn from_batches(name: &str, schema: KqlSchema, batches: Vec<RecordBatch>) -> DataTable {
         DataTable::new(name, schema, Content::Batches(batches), false)
@@ -106,6 +121,7 @@ impl DataTable {
             report: Mutex::new(Vec::new()),
             runs: AtomicU64::new(0),
             progress: Arc::new(AtomicU64::new(0)),
+            cache: None,
         };
         DataTable { shared: Arc::new(shared) }
     }
@@ -196,6 +212,21 @@ impl TableProvider for DataTable {
             return Ok(MemorySourceConfig::try_new_exec(&parts, self.shared.arrow.clone(), projection.cloned())?);
         }
         let mut scan = ScanExec::new(self.shared.clone(), projection.cloned(), partitions)?;
+        if let (Some(cache), Content::Files(parts)) = (&self.shared.cache, &self.shared.content) {
+            if let Some(batches) = cache.batches(&scan.projection, &scan.schema, parts) {
+                let mut split: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
+                for (i, b) in batches.into_iter().filter(|b| b.num_rows() > 0).enumerate() {
+                    if let Some(p) = split.get_mut(i % partitions) {
+                        p.push(b);
+                    }
+                }
+                return Ok(MemorySourceConfig::try_new_exec(&split, scan.schema.clone(), None)?);
+            }
+            if cache.has_room() {
+                // a run that may be kept reads every row: no row group is skipped by statistics
+                return Ok(Arc::new(scan));
+            }
+        }
         scan.prunes = Arc::new(filters.iter().filter_map(Prune::of).collect());
         Ok(Arc::new(scan))
     }
@@ -227,6 +258,11 @@ struct Feeder {
     started: Instant,
     /// partitions that have asked for work in this run; a partition asking again starts a new run
     done: bool,
+    /// work handed out and work decoded in this run
+    issued: usize,
+    decoded: usize,
+    /// the run's batches by chunk number, when the table keeps a cache and the run reads every row
+    gather: Option<super::cache::Gather>,
 }
 
 impl Feeder {
@@ -238,7 +274,21 @@ impl Feeder {
         table.loads.fetch_add(1, Ordering::Relaxed);
         let report = LoadReport { table: table.name.clone(), ..LoadReport::default() };
         let run = table.runs.fetch_add(1, Ordering::Relaxed);
-        Feeder { table, projection, prunes, parts, current: None, report, run, started: Instant::now(), done: false }
+        let gather = (table.cache.is_some() && prunes.is_empty()).then(super::cache::Gather::default);
+        Feeder {
+            table,
+            projection,
+            prunes,
+            parts,
+            current: None,
+            report,
+            run,
+            started: Instant::now(),
+            done: false,
+            issued: 0,
+            decoded: 0,
+            gather,
+        }
     }
 
     fn target(&self, part: &Part) -> Target {
@@ -263,7 +313,43 @@ impl Feeder {
         }
     }
 
-    fn next(&mut self) -> Result<Option<Work>, LoadError> {
+    /// The next unit of work and its number in the run.
+    fn next(&mut self) -> Result<Option<(usize, Work)>, LoadError> {
+        let w = self.next_work()?;
+        Ok(w.map(|w| {
+            self.issued += 1;
+            (self.issued - 1, w)
+        }))
+    }
+
+    /// A decoded unit of work: kept for the cache while the run can be; the run's columns go to the cache
+    /// once the last one is in.
+    fn decoded(&mut self, seq: usize, batch: Option<&RecordBatch>) {
+        self.decoded += 1;
+        let Some(g) = &mut self.gather else { return };
+        match batch {
+            Some(b) => g.put(seq, b.clone()),
+            None => g.spoiled = true,
+        }
+        if self.done && self.decoded == self.issued {
+            self.keep();
+        }
+    }
+
+    /// At the end of a complete run, its columns join the table's cache.
+    fn keep(&mut self) {
+        let (Some(g), Some(cache), Content::Files(parts)) =
+            (self.gather.as_mut(), self.table.cache.as_ref(), &self.table.content)
+        else {
+            return;
+        };
+        if let Some(batches) = g.complete(self.issued) {
+            cache.keep(&self.projection, batches, parts);
+        }
+        self.gather = None;
+    }
+
+    fn next_work(&mut self) -> Result<Option<Work>, LoadError> {
         loop {
             if self.done {
                 return Ok(None);
@@ -301,6 +387,9 @@ impl Feeder {
             let Some(part) = self.parts.pop_front() else {
                 self.done = true;
                 self.report.elapsed = self.started.elapsed();
+                if self.decoded == self.issued {
+                    self.keep();
+                }
                 return Ok(None);
             };
             let path: Arc<str> = Arc::from(part.path.display().to_string());
@@ -342,7 +431,11 @@ fn positions(names: &[String], columns: &[(String, crate::types::KqlType)]) -> V
 
 fn decode_work(w: Work) -> Result<(RecordBatch, Tally), LoadError> {
     match w {
-        Work::Json(t, shape, path, chunk) => decode::decode(&chunk, shape, &t, &path),
+        Work::Json(t, shape, path, chunk) => {
+            let out = decode::decode(&chunk, shape, &t, &path);
+            super::scan::recycle(chunk.data);
+            out
+        }
         Work::Csv(t, path, recs, width) => delimited::decode(&recs, width, &t, &path),
         Work::Parquet(t, path, group) => super::parquet::decode(&path, group, &t),
     }
@@ -516,8 +609,11 @@ impl ExecutionPlan for ScanExec {
                     Err(_) => Ok(None),
                 };
                 match work {
-                    Ok(Some(w)) => match decode_work(w) {
+                    Ok(Some((seq, w))) => match decode_work(w) {
                         Ok((batch, tally)) => {
+                            if let Ok(mut f) = feeder.lock() {
+                                f.decoded(seq, Some(&batch));
+                            }
                             account(&feeder, &table, Some(&tally));
                             if batch.num_rows() == 0 {
                                 continue;
@@ -527,6 +623,7 @@ impl ExecutionPlan for ScanExec {
                         Err(e) => {
                             if let Ok(mut f) = feeder.lock() {
                                 f.done = true;
+                                f.decoded(seq, None);
                             }
                             return Some((Err(external(e)), None));
                         }

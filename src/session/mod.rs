@@ -56,6 +56,9 @@ pub struct SessionOptions {
     /// A data value that does not fit its column's type is an error (file:line:column) instead of a counted
     /// null.
     pub strict: bool,
+    /// Bytes of decoded columns the session keeps in memory between queries (`load/cache.rs`): a later query
+    /// over the same columns reads no file. `None`: every query reads the files (the `run` default).
+    pub cache_memory: Option<usize>,
 }
 
 /// One result table of a query: its Kusto schema, notices for the user, and its rows as they are computed.
@@ -85,6 +88,8 @@ pub struct Session {
     notices: Vec<String>,
     /// bytes the scans of this session's tables have read
     progress: Arc<std::sync::atomic::AtomicU64>,
+    /// the column cache's budget, shared by the tables (`cache_memory`)
+    cache: Option<Arc<crate::load::CacheBudget>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -96,7 +101,9 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub fn new(opts: SessionOptions) -> Result<Session, Error> {
         let exec = Executor::new(opts.memory_limit)?;
+        let cache = opts.cache_memory.filter(|b| *b > 0).map(crate::load::CacheBudget::new);
         Ok(Session {
+            cache,
             opts,
             catalog: Catalog::new(),
             exec,
@@ -169,14 +176,21 @@ impl Session {
             let mut files: Vec<String> = parts.iter().map(|p| p.path.display().to_string()).collect();
             files.dedup();
             let origin = files.join(", ");
-            let provider = Arc::new(
-                DataTable::from_parts(&d.name, schema.clone(), parts, self.opts.strict)
-                    .with_progress(self.progress.clone()),
-            );
+            let mut table = DataTable::from_parts(&d.name, schema.clone(), parts, self.opts.strict)
+                .with_progress(self.progress.clone());
+            if let Some(budget) = &self.cache {
+                table = table.with_cache(budget.clone());
+            }
+            let provider = Arc::new(table);
             self.catalog.loaded.insert(d.name.clone(), LoadedTable { schema, provider, origin });
             names.push(d.name);
         }
         Ok(names)
+    }
+
+    /// Bytes the column cache holds now and may hold (`None` without a cache).
+    pub fn cache_usage(&self) -> Option<(usize, usize)> {
+        self.cache.as_ref().map(|b| (b.used(), b.limit()))
     }
 
     /// A counter of the bytes this session's scans have read so far (for a progress line while a query runs).

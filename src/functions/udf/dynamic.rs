@@ -174,31 +174,31 @@ fn lookup_into(text: &str, key: Option<&str>, index: Option<i64>, out: &mut Stri
 
 /// `(dynamic, key: Utf8) → dynamic`. Broadcast (the key is usually a constant).
 pub fn get_key(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
-    let d = arg::<StringArray>(arrays, 0, "dynamic access")?;
     let k = arg::<StringArray>(arrays, 1, "dynamic access")?;
-    let mut out = StringBuilder::with_capacity(n, n * 8);
-    for r in 0..n {
-        let (d_r, k_r) = (row(d, r), row(k, r));
-        if d.is_null(d_r) || k.is_null(k_r) {
-            out.append_null();
-        } else {
-            lookup_into(d.value(d_r), Some(k.value(k_r)), None, &mut out);
-        }
-    }
-    Ok(Arc::new(out.finish()) as ArrayRef)
+    seek_rows(arrays, n, k, |text, r, out| lookup_into(text, Some(k.value(r)), None, out))
 }
 
 /// `(dynamic, index: Int64) → dynamic`; negative indexes count from the end. Broadcast.
 pub fn get_index(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
-    let d = arg::<StringArray>(arrays, 0, "dynamic index")?;
     let k = arg::<Int64Array>(arrays, 1, "dynamic index")?;
+    seek_rows(arrays, n, k, |text, r, out| lookup_into(text, None, Some(k.value(r)), out))
+}
+
+/// One seek per row of argument 0 (dynamic text) with the key or index `k` at that row; null when either is.
+fn seek_rows(
+    arrays: &[ArrayRef],
+    n: usize,
+    k: &dyn Array,
+    seek: impl Fn(&str, usize, &mut StringBuilder),
+) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "dynamic access")?;
     let mut out = StringBuilder::with_capacity(n, n * 8);
     for r in 0..n {
         let (d_r, k_r) = (row(d, r), row(k, r));
         if d.is_null(d_r) || k.is_null(k_r) {
             out.append_null();
         } else {
-            lookup_into(d.value(d_r), None, Some(k.value(k_r)), &mut out);
+            seek(d.value(d_r), k_r, &mut out);
         }
     }
     Ok(Arc::new(out.finish()) as ArrayRef)

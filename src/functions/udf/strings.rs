@@ -108,18 +108,22 @@ impl Needles {
         Ok(Needles { ac, needles, ends, kind, fold_rows, ci: !cs, empty })
     }
 
+    /// The row as the automaton searches it: lower-cased only when a needle has non-ASCII letters.
+    fn fold<'h>(&self, hay: &'h str) -> std::borrow::Cow<'h, str> {
+        if self.fold_rows {
+            std::borrow::Cow::Owned(hay.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(hay)
+        }
+    }
+
     /// Does `hay` match any needle?
     pub fn any(&self, hay: &str) -> bool {
         if self.empty > 0 {
             return true;
         }
-        let folded;
-        let hay = if self.fold_rows {
-            folded = hay.to_lowercase();
-            folded.as_str()
-        } else {
-            hay
-        };
+        let hay = self.fold(hay);
+        let hay = hay.as_ref();
         match self.kind {
             Match::StartsWith | Match::EndsWith => (0..self.needles.len()).any(|i| self.at_edge(hay, i)),
             Match::Contains => self.ac.is_match(hay),
@@ -132,13 +136,8 @@ impl Needles {
 
     /// Does `hay` match every needle (`has_all`)? `seen` is scratch space, reused across rows.
     pub fn all(&self, hay: &str, seen: &mut Vec<bool>) -> bool {
-        let folded;
-        let hay = if self.fold_rows {
-            folded = hay.to_lowercase();
-            folded.as_str()
-        } else {
-            hay
-        };
+        let hay = self.fold(hay);
+        let hay = hay.as_ref();
         seen.clear();
         seen.resize(self.needles.len(), false);
         let mut left = self.needles.len();
