@@ -118,13 +118,18 @@ struct State<'t> {
 
 impl State<'_> {
     fn put(&mut self, i: usize, raw: &RawValue) {
+        self.put_text(i, raw.get());
+    }
+
+    /// The value text `raw` (a slice of the chunk, valid JSON) for projected column `i`.
+    fn put_text(&mut self, i: usize, raw: &str) {
         let Some(seen) = self.seen.get_mut(i) else { return };
         if *seen {
             return; // a repeated key: the first value counts
         }
         *seen = true;
         let Some(b) = self.builders.get_mut(i) else { return };
-        let fits = match b.push_raw(raw.get()) {
+        let fits = match b.push_raw(raw) {
             Ok(f) => f,
             // valid JSON serde cannot convert (1e400, a lone surrogate "\ud800"): null, counted
             Err(_) => {
@@ -133,7 +138,7 @@ impl State<'_> {
             }
         };
         if !fits {
-            let offset = raw.get().as_ptr() as usize - self.base;
+            let offset = raw.as_ptr() as usize - self.base;
             self.bad.push(Bad { col: i, offset });
         }
     }
@@ -312,6 +317,140 @@ fn json_error(chunk: &Chunk, path: &str, row_start: usize, e: &serde_json::Error
     LoadError::Json { path: path.to_string(), line, col, message }
 }
 
+/// The fast path for a row object: keys found with memchr, the values of unread columns skipped by scanning
+/// for their end (strings to their closing quote, objects and arrays by depth, scalars to a delimiter) instead of
+/// being parsed. The values of read columns are parsed as before (`push_raw`). Anything unusual (an escaped
+/// key, a malformed value, trailing text) returns `false` before any value is stored, and the row goes through
+/// serde_json, which reports the exact error. Skipped values are checked for their extent, not their grammar.
+fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<(usize, &'r str)>) -> bool {
+    pairs.clear();
+    let mut unknown = Vec::new();
+    let b = row.as_bytes();
+    let mut i = ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return false;
+    }
+    i = ws(b, i + 1);
+    let mut pos = 0;
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return false;
+            }
+            let Some(end) = memchr::memchr2(b'"', b'\\', b.get(i + 1..).unwrap_or_default()).map(|e| i + 1 + e) else {
+                return false;
+            };
+            if b.get(end) != Some(&b'"') {
+                return false; // an escaped key: serde_json unescapes it
+            }
+            let Some(key) = row.get(i + 1..end) else { return false };
+            i = ws(b, end + 1);
+            if b.get(i) != Some(&b':') {
+                return false;
+            }
+            let start = ws(b, i + 1);
+            let Some(stop) = skip_value(b, start) else { return false };
+            let Ok(k) =
+                KeySeed { keys: &st.t.keys, order: &mut st.order, pos }.visit_str::<serde::de::value::Error>(key)
+            else {
+                return false;
+            };
+            pos += 1;
+            match k {
+                Key::Col(c) => {
+                    let Some(v) = row.get(start..stop) else { return false };
+                    // a value that is read is checked whole (the skip only found its end), except a plain string
+                    let inner = v.as_bytes().get(1..v.len().saturating_sub(1)).unwrap_or_default();
+                    let plain = v.len() >= 2 && v.starts_with('"') && !inner.iter().any(|c| *c == b'\\' || *c < 0x20);
+                    if !plain && serde_json::from_str::<IgnoredAny>(v).is_err() {
+                        return false;
+                    }
+                    pairs.push((c, v));
+                }
+                Key::Skip => {}
+                Key::Unknown(name) => unknown.push(name),
+            }
+            i = ws(b, stop);
+            match b.get(i) {
+                Some(b',') => i = ws(b, i + 1),
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return false,
+            }
+        }
+    }
+    if ws(b, i) != b.len() {
+        return false;
+    }
+    for (c, v) in pairs.drain(..) {
+        st.put_text(c, v);
+    }
+    for name in unknown {
+        *st.tally.unknown.entry(name).or_default() += 1;
+    }
+    true
+}
+
+/// The first position at or after `i` that is not JSON whitespace.
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the string whose opening quote is at `i`.
+fn skip_string(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        let e = i + memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        match b.get(e) {
+            Some(b'"') => return Some(e + 1),
+            _ => i = e + 2, // a backslash and the character it escapes
+        }
+    }
+}
+
+/// The end of the JSON value starting at `i`; `None` when it does not end or is not a value.
+fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => skip_string(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => {
+                        j = skip_string(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let len =
+                b.get(i..)?.iter().position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n'))?;
+            let tok = b.get(i..i + len)?;
+            let number = tok.iter().all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+                && tok.first().is_some_and(|c| c.is_ascii_digit() || *c == b'-');
+            (number || matches!(tok, b"true" | b"false" | b"null")).then_some(i + len)
+        }
+    }
+}
+
 /// One row object into the builders, from text or bytes.
 fn row_object<'de: 's, 's, 't, R: serde_json::de::Read<'de>>(
     st: &'s mut State<'t>,
@@ -336,6 +475,7 @@ pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(Re
     };
     // valid UTF-8 checked once for the chunk: the rows are then parsed as text, with no check per string
     let text_rows = std::str::from_utf8(&chunk.data).ok();
+    let mut pairs = Vec::new();
     for r in &chunk.rows {
         if shape == Shape::LogAnalytics && r.group != t.group {
             continue;
@@ -350,6 +490,7 @@ pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(Re
             // no column read (`count`): the row is only checked to be a JSON object
             _ if t.columns.is_empty() => serde_json::from_slice::<ObjectOnly>(text).map(|_| true),
             _ => match text_rows.and_then(|t| t.get(r.start..r.end)) {
+                Some(row) if fast_row(&mut st, row, &mut pairs) => Ok(true),
                 Some(row) => row_object(&mut st, serde_json::Deserializer::from_str(row)),
                 None => row_object(&mut st, serde_json::Deserializer::from_slice(text)),
             },
@@ -432,5 +573,72 @@ fn cell_text(data: &[u8], offset: usize) -> String {
         format!("{}…", t.chars().take(40).collect::<String>())
     } else {
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_skipped_to_their_end() {
+        fn end(s: &str) -> Option<&str> {
+            skip_value(s.as_bytes(), 0).map(|e| &s[..e])
+        }
+        assert_eq!(end(r#""a\"b\\" , 1"#), Some(r#""a\"b\\""#));
+        assert_eq!(end(r#"{"a":[1,{"b":"}"}],"c":"]"} x"#), Some(r#"{"a":[1,{"b":"}"}],"c":"]"}"#));
+        assert_eq!(end("-12.5e3,"), Some("-12.5e3"));
+        assert_eq!(end("true}"), Some("true"));
+        assert_eq!(end("nul,"), None);
+        assert_eq!(end("oops,"), None);
+        assert_eq!(end(r#""open"#), None);
+        assert_eq!(end("[1,2"), None);
+    }
+
+    fn target(cols: &[&str]) -> Target {
+        let columns: Vec<(String, KqlType)> = cols.iter().map(|c| (c.to_string(), KqlType::String)).collect();
+        let mut keys = Keys::default();
+        keys.insert("Other".into(), None);
+        for (i, c) in cols.iter().enumerate() {
+            keys.insert(c.to_string(), Some(i));
+        }
+        let fields: Vec<datafusion::arrow::datatypes::Field> = cols
+            .iter()
+            .map(|c| datafusion::arrow::datatypes::Field::new(*c, datafusion::arrow::datatypes::DataType::Utf8, true))
+            .collect();
+        Target {
+            columns,
+            keys,
+            positional: None,
+            group: 0,
+            category: None,
+            strict: false,
+            arrow: std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(fields)),
+        }
+    }
+
+    /// Rows the fast path takes and rows it leaves to serde_json (which then reports or handles them).
+    #[test]
+    fn the_fast_path_takes_plain_rows_and_leaves_the_rest() {
+        let t = target(&["A", "B"]);
+        let mut st = State {
+            t: &t,
+            builders: t.columns.iter().map(|(_, ty)| ColumnBuilder::new(*ty, 4)).collect(),
+            seen: vec![false; 2],
+            bad: Vec::new(),
+            tally: Tally::default(),
+            base: 0,
+            order: Vec::new(),
+        };
+        let mut take = |row: &'static str| fast_row(&mut st, row, &mut Vec::new());
+        assert!(take(r#" { "A" : "x", "Other": {"deep": [1, "}"]}, "B": 5, "New": null } "#));
+        assert!(take(r#"{}"#));
+        assert!(!take(r#"{"A\u0042": 1}"#), "escaped key");
+        assert!(!take(r#"{"A": "x",}"#), "trailing comma");
+        assert!(!take(r#"{"A": "x"} junk"#), "trailing text");
+        assert!(!take(r#"{"B": 1.2.3}"#), "a read number serde_json rejects");
+        assert!(!take(r#"{"A": {"x": }}"#), "a read object serde_json rejects");
+        assert!(!take("[1]"), "not an object");
+        assert_eq!(st.tally.unknown.get("New"), Some(&1), "an unknown key is counted once, on success");
     }
 }

@@ -135,6 +135,20 @@ impl Binder<'_> {
         } else {
             left
         };
+        // a semi or anti join only asks whether a key is on the other side: that side is reduced to its distinct
+        // keys first (a hash join walks every build row of a key, so a key repeated 100,000 times on the build
+        // side made each probe row walk them all: 20x slower than DuckDB on a DFIR-shaped leftsemi)
+        let (left, right) = match jt {
+            JoinType::LeftSemi | JoinType::LeftAnti => {
+                let ks: Vec<String> = keys.iter().map(|k| k.1.clone()).collect();
+                (left, distinct_keys(right, &ks, span)?)
+            }
+            JoinType::RightSemi | JoinType::RightAnti => {
+                let ks: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+                (distinct_keys(left, &ks, span)?, right)
+            }
+            _ => (left, right),
+        };
         self.finish_join(left, right, jt, &keys, false, span)
     }
 
@@ -260,4 +274,18 @@ mod tests {
             s(&["DeviceId2", "DeviceId11"])
         );
     }
+}
+
+/// `input` reduced to the distinct values of its columns `keys` (the side of a semi or anti join that is only
+/// looked into).
+fn distinct_keys(input: Bound, keys: &[String], span: Span) -> Result<Bound, BindError> {
+    let mut schema = input.schema.clone();
+    schema.columns.retain(|c| keys.contains(&c.name));
+    let cols: Vec<Expr> = schema.columns.iter().map(|c| col(&c.name)).collect();
+    let plan = LogicalPlanBuilder::from(input.plan)
+        .project(cols)
+        .and_then(|b| b.distinct())
+        .and_then(|b| b.build())
+        .map_err(df_err(span))?;
+    Bound::new(plan, schema, span)
 }
