@@ -489,6 +489,12 @@ pub fn split(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
 /// The rows `mv-expand` makes of one dynamic value: array elements, or a bag's entries as one-key bags
 /// (`as_pairs`: `[key, value]` arrays); a scalar is one row; null is one null row; `[]`/`{}` none.
 pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<String> {
+    // an array (the usual case): its items' own text, compacted, without building a tree of them
+    if text.starts_with('[') {
+        if let Ok(items) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) {
+            return items.into_iter().take(limit).map(|x| crate::values::compact_json(x.get()).into_owned()).collect();
+        }
+    }
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(_) => return vec![Value::String(text.to_string()).to_string()],
