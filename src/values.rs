@@ -124,26 +124,6 @@ pub fn cell_text(a: &dyn Array, r: usize, ty: KqlType) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timespan_text() {
-        assert_eq!(format_timespan(36 * 36_000_000_000), "1.12:00:00");
-        assert_eq!(format_timespan(1), "00:00:00.0000001");
-        assert_eq!(format_timespan(-12 * 36_000_000_000), "-12:00:00");
-        assert_eq!(format_timespan(0), "00:00:00");
-    }
-
-    #[test]
-    fn datetime_text() {
-        assert_eq!(format_datetime(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_datetime(100), "1970-01-01T00:00:00.0000001Z");
-        assert_eq!(format_datetime(500_000_000), "1970-01-01T00:00:00.5Z");
-    }
-}
-
 /// JSON text with the whitespace outside strings removed (`[1, 2]` → `[1,2]`), as Kusto prints dynamic values.
 pub fn compact_json(raw: &str) -> std::borrow::Cow<'_, str> {
     let b = raw.as_bytes();
@@ -186,4 +166,24 @@ pub fn compact_json(raw: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timespan_text() {
+        assert_eq!(format_timespan(36 * 36_000_000_000), "1.12:00:00");
+        assert_eq!(format_timespan(1), "00:00:00.0000001");
+        assert_eq!(format_timespan(-12 * 36_000_000_000), "-12:00:00");
+        assert_eq!(format_timespan(0), "00:00:00");
+    }
+
+    #[test]
+    fn datetime_text() {
+        assert_eq!(format_datetime(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_datetime(100), "1970-01-01T00:00:00.0000001Z");
+        assert_eq!(format_datetime(500_000_000), "1970-01-01T00:00:00.5Z");
+    }
 }

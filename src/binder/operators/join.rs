@@ -254,6 +254,20 @@ fn join_kinds_help() -> String {
     }
 }
 
+/// `input` reduced to the distinct values of its columns `keys` (the side of a semi or anti join that is only
+/// looked into).
+fn distinct_keys(input: Bound, keys: &[String], span: Span) -> Result<Bound, BindError> {
+    let mut schema = input.schema.clone();
+    schema.columns.retain(|c| keys.contains(&c.name));
+    let cols: Vec<Expr> = schema.columns.iter().map(|c| col(&c.name)).collect();
+    let plan = LogicalPlanBuilder::from(input.plan)
+        .project(cols)
+        .and_then(|b| b.distinct())
+        .and_then(|b| b.build())
+        .map_err(df_err(span))?;
+    Bound::new(plan, schema, span)
+}
+
 #[cfg(test)]
 mod tests {
     use super::unique_names;
@@ -274,18 +288,4 @@ mod tests {
             s(&["DeviceId2", "DeviceId11"])
         );
     }
-}
-
-/// `input` reduced to the distinct values of its columns `keys` (the side of a semi or anti join that is only
-/// looked into).
-fn distinct_keys(input: Bound, keys: &[String], span: Span) -> Result<Bound, BindError> {
-    let mut schema = input.schema.clone();
-    schema.columns.retain(|c| keys.contains(&c.name));
-    let cols: Vec<Expr> = schema.columns.iter().map(|c| col(&c.name)).collect();
-    let plan = LogicalPlanBuilder::from(input.plan)
-        .project(cols)
-        .and_then(|b| b.distinct())
-        .and_then(|b| b.build())
-        .map_err(df_err(span))?;
-    Bound::new(plan, schema, span)
 }
