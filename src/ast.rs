@@ -340,8 +340,8 @@ pub enum OpKind {
     Lookup { params: Vec<OpParam>, right: Expr, on: Vec<JoinCond> },
     /// `union B, (C)` inside a pipeline
     Union(Union),
-    /// `render timechart with (...)`: accepted, no effect on rows
-    Render(Ident),
+    /// `render timechart with (title="x", ycolumns=a, b)`: no effect on rows; the result carries the chart
+    Render(Render),
     /// `mv-expand A to typeof(string), B`
     MvExpand { params: Vec<OpParam>, items: Vec<(NamedExpr, Option<Ident>)>, limit: Option<Expr> },
     /// `invoke F(a, b)`
@@ -354,6 +354,22 @@ pub enum OpKind {
     Serialize(Vec<NamedExpr>),
     /// `parse kind=regex Source with * "const" Col:type "const" ...`
     Parse { params: Vec<OpParam>, source: Expr, parts: Vec<ParsePart> },
+}
+
+/// `render` *visualization* [`with` `(` *property* `=` *value* [`,` ...] `)`]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Render {
+    pub visualization: Ident,
+    pub props: Vec<RenderProp>,
+}
+
+/// One `name = value` of `render ... with (...)`; list properties (`ycolumns`, `series`) hold several values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderProp {
+    pub name: Ident,
+    /// each value's text (a string literal unquoted, a number with its sign) and span
+    pub values: Vec<Ident>,
+    pub span: Span,
 }
 
 /// One element of a `parse` pattern.

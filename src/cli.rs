@@ -14,6 +14,7 @@ use crate::diagnostics::{CliError, Error};
 use crate::output::{Format, ResultWriter};
 use crate::{Session, SessionOptions, Source};
 use clap::{Parser, Subcommand};
+use datafusion::arrow::record_batch::RecordBatch;
 use miette::NamedSource;
 use std::io::Write;
 use std::path::PathBuf;
@@ -180,6 +181,10 @@ pub struct RunArgs {
     /// Schema environment: defender, sentinel, or auto (Defender first, then Sentinel).
     #[arg(long, default_value = "auto", value_name = "ENV")]
     pub env: String,
+    /// Also write the chart of the query's `render` operator to FILE (.svg or .png; never overwritten). The
+    /// rows are printed as usual.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
 }
 
 /// Parses argv, runs the command, prints errors; the process exit code.
@@ -326,6 +331,15 @@ fn run(args: RunArgs) -> ExitCode {
             None,
         );
     };
+    if let Some(p) = &args.chart {
+        let ext = p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+        if !matches!(ext.as_deref(), Some("svg" | "png")) {
+            return report(usage(format!("--chart: {} is neither .svg nor .png", p.display())), None);
+        }
+        if p.exists() {
+            return report(usage(format!("--chart: {} already exists (never overwritten)", p.display())), None);
+        }
+    }
     let started = Instant::now();
     let session = match run_session(&args) {
         Ok(s) => s,
@@ -335,12 +349,24 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return report(e, Some(&src)),
     };
+    let chart_spec = results.last().and_then(|r| r.render.clone()).filter(|r| r.visualization.is_chart());
+    if let (Some(p), None) = (&args.chart, &chart_spec) {
+        return report(
+            usage(format!(
+                "--chart {}: the query does not end with a chart `render` (e.g. `| render timechart`)",
+                p.display()
+            )),
+            None,
+        );
+    }
     for result in results {
         for n in &result.notices {
             say!("note: {n}");
         }
+        let schema = result.schema.clone();
         let progress = Progress::start(session.progress());
-        let printed = print_result(result, format);
+        let mut kept = args.chart.as_ref().map(|_| Vec::new());
+        let printed = print_result(result, format, kept.as_mut());
         drop(progress);
         let loaded = crate::load::summary(&session.take_load_reports());
         if printed.is_ok() {
@@ -358,6 +384,23 @@ fn run(args: RunArgs) -> ExitCode {
             Err(PrintError::Write(e)) => {
                 say!("error: cannot write the result: {e}");
                 return ExitCode::from(5);
+            }
+        }
+        if let (Some(path), Some(spec), Some(batches)) = (&args.chart, &chart_spec, &kept) {
+            let written = crate::chart::Chart::build(spec, &schema, batches)
+                .and_then(|c| crate::chart::image::write(&c, path).map(|_| c));
+            match written {
+                Ok(c) => say!(
+                    "wrote the {} ({} series, {} points) to {}",
+                    spec.visualization.name(),
+                    c.series.len(),
+                    c.series.iter().map(|s| s.points.len()).sum::<usize>(),
+                    path.display()
+                ),
+                Err(e) => {
+                    say!("error: cannot write the chart: {e}");
+                    return ExitCode::from(5);
+                }
             }
         }
     }
@@ -418,7 +461,12 @@ enum PrintError {
 }
 
 /// Writes one result to stdout batch by batch as the rows are computed; the number of rows.
-fn print_result(result: crate::QueryResult, format: Format) -> Result<usize, PrintError> {
+/// With `keep`, the batches are also kept there (for a chart).
+fn print_result(
+    result: crate::QueryResult,
+    format: Format,
+    mut keep: Option<&mut Vec<RecordBatch>>,
+) -> Result<usize, PrintError> {
     // nothing is printed before the first batch: a load error in it leaves stdout empty
     let mut batches = result.batches.peekable();
     if let Some(Err(_)) = batches.peek() {
@@ -430,6 +478,9 @@ fn print_result(result: crate::QueryResult, format: Format) -> Result<usize, Pri
     let mut w = ResultWriter::begin(&result.schema, format, &mut out).map_err(PrintError::Write)?;
     for batch in batches {
         let batch = batch.map_err(PrintError::Query)?;
+        if let Some(k) = keep.as_mut() {
+            k.push(batch.clone());
+        }
         w.write_batch(&batch).map_err(PrintError::Write)?;
     }
     let n = w.finish().map_err(PrintError::Write)?;

@@ -10,6 +10,7 @@
 pub mod ast;
 pub mod binder;
 pub mod catalog;
+pub mod chart;
 pub mod cli;
 pub mod diagnostics;
 pub mod exec;

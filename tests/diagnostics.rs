@@ -26,6 +26,7 @@ const CASES: &[(&str, &str)] = &[
     ("duplicate_let", "let x = 1;\nlet x = 2;\nprint x"),
     ("aggregate_outside_summarize", "DeviceEvents | extend c = count()"),
     ("join_key_missing", "DeviceEvents | join (DeviceInfo) on $left.DeviceId == $right.DeviceIdd"),
+    ("unknown_visualization", "DeviceEvents\n| summarize count() by bin(Timestamp, 1h)\n| render timechrat"),
     ("too_deep", "print ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))"),
 ];
 

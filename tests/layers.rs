@@ -21,6 +21,8 @@ const ORDER: &[&str] = &[
     // knowledge
     "functions",
     "catalog",
+    // the render operator's charts: checked by the binder, drawn by the front ends
+    "chart",
     // plan / exec
     "binder",
     "load",

@@ -27,6 +27,11 @@ fn scratch(name: &str) -> PathBuf {
 
 impl Repl {
     fn start(name: &str) -> Repl {
+        Repl::start_with(name, &[])
+    }
+
+    /// Starts the REPL with extra environment variables (the pager is off unless one is given).
+    fn start_with(name: &str, env: &[(&str, &str)]) -> Repl {
         let dir = scratch(name);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kqlite"));
         cmd.args(["repl", "--data", "examples/incident", "--now", "2025-03-15T00:00:00Z"])
@@ -35,7 +40,11 @@ impl Repl {
             .env("TERM", "xterm")
             .env("COLUMNS", "160")
             .env("XDG_DATA_HOME", &dir)
-            .env("HOME", &dir);
+            .env("HOME", &dir)
+            .env("KQLITE_PAGER", "");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn kqlite repl");
         p.exp_string("kql> ").expect("first prompt");
         Repl { p, dir }
@@ -213,5 +222,47 @@ fn action_types_complete_and_list_with_their_counts() {
     r.line(".actiontypes DeviceLogonEvents");
     r.expect("LogonAttempted");
     r.expect("2 values in the data, 3 in the catalog");
+    r.quit();
+}
+
+#[test]
+fn render_draws_a_chart_and_chart_writes_it_as_svg() {
+    let mut r = Repl::start("chart");
+    r.line("DeviceLogonEvents | summarize Logons = count() by bin(Timestamp, 1h) | render timechart with (title=\"Logons per hour\");;");
+    r.expect("Logons per hour");
+    // the x axis title under the plot, the legend, then the footer
+    r.expect("Timestamp");
+    r.expect("Logons");
+    r.expect("rows (");
+    r.expect("kql> ");
+    let svg = r.dir.join("logons.svg");
+    r.line(&format!(".chart {}", svg.display()));
+    let said = r.expect("kql> ");
+    if said.contains("needs a TrueType font") {
+        assert!(!svg.exists());
+    } else {
+        assert!(said.contains("wrote the timechart to"), "{said}");
+        let text = std::fs::read_to_string(&svg).expect("svg written");
+        assert!(text.contains("<svg") && text.contains("Logons per hour"), "{text}");
+    }
+    r.line(&format!(".chart {}", svg.display()));
+    if svg.exists() {
+        r.expect("already exists; not overwriting it");
+    }
+    r.quit();
+}
+
+#[test]
+fn results_taller_than_the_screen_go_through_the_pager() {
+    let mut r = Repl::start_with("pager", &[("KQLITE_PAGER", "sed s/^/PAGED:/"), ("LINES", "10")]);
+    r.line("range i from 1 to 30 step 1;;");
+    r.expect("PAGED:");
+    r.expect("30 rows (");
+    r.expect("kql> ");
+    r.line(".pager off");
+    r.expect("kql> ");
+    r.line("range i from 1 to 30 step 1 | project j = i * 1000;;");
+    let before = r.expect("30000");
+    assert!(!before.contains("PAGED:"), "{before}");
     r.quit();
 }

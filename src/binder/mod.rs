@@ -71,6 +71,8 @@ pub struct BoundQuery {
     pub env: Env,
     /// the Kusto schema after each pipe stage, in binding order (`kqlite explain` prints them)
     pub stages: Vec<Stage>,
+    /// the chart a final `render` asked for
+    pub render: Option<crate::chart::RenderSpec>,
 }
 
 /// One operator of a pipeline and the row scope it produces.
@@ -101,6 +103,8 @@ pub struct Binder<'a> {
     columns: usize,
     /// the schema after each pipe stage bound so far
     stages: Vec<Stage>,
+    /// each `render` bound, at its operator's span (the query's last operator gives the chart)
+    renders: Vec<(Span, crate::chart::RenderSpec)>,
 }
 
 pub(crate) use crate::functions::col;
@@ -168,6 +172,7 @@ fn bind_in(
         counter: 0,
         columns: 0,
         stages: vec![],
+        renders: vec![],
     };
     if !prelude.is_empty() {
         for l in prelude {
@@ -183,7 +188,26 @@ fn bind_in(
         }
     }
     let Some(q) = last else { return Err(BindError::NoQuery { span: script.span.into() }) };
-    Ok(BoundQuery { plan: q.plan, schema: q.schema, notices: b.notices, env, stages: b.stages })
+    // a render at the end of the last statement annotates the result
+    let last_op = script.statements.iter().rev().find_map(|st| match st {
+        Statement::Query(ast::Expr { kind: ast::ExprKind::Pipe { op, .. }, .. }) => Some(op.span),
+        Statement::Query(_) => Some(Span::new(0, 0)),
+        Statement::Let(_) => None,
+    });
+    let mut render = None;
+    let mut notices = b.notices;
+    for (span, spec) in b.renders {
+        if Some(span) == last_op {
+            render = Some(spec);
+        } else if !notices.iter().any(|n| n.starts_with("render ")) {
+            // Kusto's docs require render last; its analyzer accepts it anywhere, so this is a notice
+            notices.push(format!(
+                "render {} is not the last operator of the query: no chart (Kusto draws only a final render)",
+                spec.visualization.name()
+            ));
+        }
+    }
+    Ok(BoundQuery { plan: q.plan, schema: q.schema, notices, env, stages: b.stages, render })
 }
 
 impl<'a> Binder<'a> {
@@ -343,8 +367,12 @@ impl<'a> Binder<'a> {
             O::Join { params, right, on } => self.bind_join(input, params, right, on, op.span),
             O::Lookup { params, right, on } => self.bind_lookup(input, params, right, on, op.span),
             O::Union(u) => self.bind_union_op(input, u, op.span),
-            // render only chooses a chart in the Kusto UI; `run` prints the rows
-            O::Render(_) => Ok(input),
+            // render annotates the result with a chart; the rows pass unchanged
+            O::Render(r) => {
+                let spec = crate::chart::bind_render(r, &input.schema)?;
+                self.renders.push((op.span, spec));
+                Ok(input)
+            }
             // as-operator: names the rows (union withsource= reports the name); rows pass unchanged
             O::As(name) => Ok(Bound { label: Some(name.name.clone()), ..input }),
             // serialize-operator: rows pass in order; `serialize x = expr` extends as extend does

@@ -127,6 +127,26 @@ pub enum BindError {
         #[label("not supported yet")]
         span: SourceSpan,
     },
+    /// `T | render timechrat`
+    #[error("unknown visualization '{name}'")]
+    #[diagnostic(code(kqlite::bind::unknown_visualization))]
+    UnknownVisualization {
+        name: String,
+        #[label("not a visualization of the render operator")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+    /// `T | render timechart with (titel="x")`
+    #[error("unknown render property '{name}'")]
+    #[diagnostic(code(kqlite::bind::unknown_render_property))]
+    UnknownRenderProperty {
+        name: String,
+        #[label("not a property of the render operator")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
     /// The script ends without a query statement: `let x = 1;`
     #[error("the query has no tabular statement to run")]
     #[diagnostic(code(kqlite::bind::no_query), help("end the script with a tabular expression, e.g. `T | take 10`"))]

@@ -1,8 +1,8 @@
 //! Tabular operators after `|`: the keyword table `OPERATORS` (keyword → parse fn), one fn per family.
 
 use super::expr::{parse_op_params, parse_union_body};
-use super::{at, at_kw, cut, cut_fail, hyphenated_word, kw, parse_name, tok, PResult, Tokens};
-use crate::ast::{Ident, JoinCond, NamedExpr, OpKind, Operator, ProjectKind, SortKey};
+use super::{adjacent, at, at_kw, cut, cut_fail, fail, hyphenated_word, kw, parse_name, tok, PResult, Tokens};
+use crate::ast::{self, Ident, JoinCond, NamedExpr, OpKind, Operator, ProjectKind, SortKey};
 use crate::lexer::Token;
 use crate::source::Span;
 
@@ -388,22 +388,71 @@ fn parse_union_op<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     Ok((i, OpKind::Union(u)))
 }
 
-// grammar: render_op
-/// `render chart [with (...)]`: everything up to the next `|` or `;` is accepted and ignored.
+// grammar: render_op, render_prop
+/// `render chart [with (name = value, list = a, b, ...)]`. The properties are checked by the binder.
 fn parse_render<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
-    let (mut i, chart) = parse_name(i)?;
-    let mut depth = 0i32;
-    while let Some(t) = i.first() {
-        match t.token {
-            Token::LParen => depth += 1,
-            Token::RParen if depth == 0 => break,
-            Token::RParen => depth -= 1,
-            Token::Pipe | Token::Semi if depth == 0 => break,
-            _ => {}
+    let (i, visualization) = match (i.first(), i.peek(1)) {
+        // `3Dchart` lexes as a number and a word
+        (Some(n), Some(w)) if n.token == Token::Int && w.token == Token::Ident && adjacent(n, w) => {
+            (i.advance_public(2), Ident { name: format!("{}{}", i.text(n), i.text(w)), span: n.span.to(w.span) })
         }
-        i = i.advance_public(1);
+        _ => cut(parse_name(i))?,
+    };
+    if !at_kw(i, "with") {
+        return Ok((i, OpKind::Render(ast::Render { visualization, props: vec![] })));
     }
-    Ok((i, OpKind::Render(chart)))
+    let (i, _) = kw(i, "with")?;
+    let (mut i, _) = cut(tok(i, Token::LParen, "'(' after 'with'"))?;
+    let mut props = Vec::new();
+    while !at(i, Token::RParen) {
+        let (j, name) = cut(parse_name(i))?;
+        let (j, _) = cut(tok(j, Token::Assign, "'=' after a render property"))?;
+        let (mut j, first) = cut(render_value(j))?;
+        let mut values = vec![first];
+        // a list goes on while a comma is followed by a value that is not the next `name =`
+        while at(j, Token::Comma) && j.peek(2).map(|t| t.token) != Some(Token::Assign) && !at_rparen_after_comma(j) {
+            let (k, v) = cut(render_value(j.advance_public(1)))?;
+            values.push(v);
+            j = k;
+        }
+        let span = name.span.to(values.last().map_or(name.span, |v| v.span));
+        props.push(ast::RenderProp { name, values, span });
+        i = j;
+        if at(i, Token::Comma) {
+            i = i.advance_public(1);
+        } else {
+            break;
+        }
+    }
+    let (i, _) = cut(tok(i, Token::RParen, "',' or ')' in the render properties"))?;
+    Ok((i, OpKind::Render(ast::Render { visualization, props })))
+}
+
+/// `, )`: a trailing comma before the closing parenthesis.
+fn at_rparen_after_comma(i: Tokens<'_>) -> bool {
+    i.peek(1).map(|t| t.token) == Some(Token::RParen)
+}
+
+// grammar: render_value
+/// A render property value: a name, a string, a number (with its sign) or a bool, as text.
+fn render_value(i: Tokens<'_>) -> PResult<'_, Ident> {
+    let Some(t) = i.first() else { return fail(i, "a property value") };
+    match t.token {
+        Token::Str | Token::VerbatimStr => {
+            Ok((i.advance_public(1), Ident { name: crate::lexer::string_value(t.token, i.text(t)), span: t.span }))
+        }
+        Token::Int | Token::Real | Token::Ident => {
+            Ok((i.advance_public(1), Ident { name: i.text(t).to_string(), span: t.span }))
+        }
+        Token::Minus => match i.peek(1) {
+            Some(n) if matches!(n.token, Token::Int | Token::Real) && adjacent(t, n) => {
+                Ok((i.advance_public(2), Ident { name: format!("-{}", i.text(n)), span: t.span.to(n.span) }))
+            }
+            _ => fail(i, "a property value"),
+        },
+        Token::LBracket => parse_name(i),
+        _ => fail(i, "a property value"),
+    }
 }
 
 // grammar: mv_expand_op

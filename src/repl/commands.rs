@@ -43,6 +43,8 @@ impl Repl {
             ".queries" => self.queries(),
             ".read" => return self.read(arg),
             ".explain" => self.explain(arg),
+            ".chart" => self.chart(arg),
+            ".pager" => self.set_pager(arg),
             _ => {
                 let names = COMMANDS.iter().filter_map(|(c, _)| c.split_whitespace().next());
                 let hint =
@@ -216,6 +218,40 @@ impl Repl {
         };
     }
 
+    /// `.chart FILE`: the last result's chart as an SVG or PNG image.
+    fn chart(&mut self, arg: &str) {
+        if arg.is_empty() {
+            return println!("usage: .chart FILE (.svg or .png): the last result's render chart as an image");
+        }
+        let Some(last) = &self.last else { return println!("no result yet: run a query ending in | render ...") };
+        let Some(spec) = &last.render else {
+            return println!("the last query has no chart: end it with | render timechart (or columnchart, ...)");
+        };
+        let path = PathBuf::from(arg);
+        if path.exists() {
+            return println!("{arg} already exists; not overwriting it (remove it or choose another name)");
+        }
+        let written = crate::chart::Chart::build(spec, &last.schema, &last.batches)
+            .and_then(|c| crate::chart::image::write(&c, &path));
+        match written {
+            Ok(()) => println!("wrote the {} to {arg}", spec.visualization.name()),
+            Err(e) => println!("cannot write the chart: {e}"),
+        }
+    }
+
+    /// `.pager on|off|COMMAND`.
+    fn set_pager(&mut self, arg: &str) {
+        match arg {
+            "" => match &self.pager {
+                Some(p) => println!("pager is on: {p} (.pager off to print results straight)"),
+                None => println!("pager is off (.pager on, or .pager COMMAND)"),
+            },
+            "off" => self.pager = None,
+            "on" => self.pager = Some(super::default_pager().unwrap_or_else(|| "less -RSFX".to_string())),
+            cmd => self.pager = Some(cmd.to_string()),
+        }
+    }
+
     fn output(&mut self, arg: &str, once: bool) {
         if arg.is_empty() {
             if once {
@@ -233,6 +269,9 @@ impl Repl {
             "json" => Format::Json,
             "ndjson" | "jsonl" => Format::Ndjson,
             "parquet" => Format::Csv,
+            "svg" | "png" => {
+                return println!("{arg}: charts are written with .chart FILE after a query that ends in | render")
+            }
             _ => return println!("{arg}: give a file ending in .csv, .json, .ndjson or .parquet"),
         };
         if path.exists() {

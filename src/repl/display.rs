@@ -22,6 +22,38 @@ pub fn terminal_width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w: &usize| w > 0).unwrap_or(100)
 }
 
+/// The terminal's height in rows (`LINES`, else 40 when it cannot be told).
+pub fn terminal_height() -> usize {
+    if let Some((_, terminal_size::Height(h))) = terminal_size::terminal_size() {
+        if h > 0 {
+            return h as usize;
+        }
+    }
+    std::env::var("LINES").ok().and_then(|c| c.parse().ok()).filter(|&h: &usize| h > 0).unwrap_or(40)
+}
+
+/// Shows `text` through the pager command `cmd` (run by the shell, `sh -c`; on Windows `cmd /C`), waiting
+/// until the user leaves it. An error when it cannot be started: the caller prints the text itself.
+pub fn page(cmd: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = if cfg!(windows) {
+        Command::new("cmd").args(["/C", cmd]).stdin(Stdio::piped()).spawn()?
+    } else {
+        Command::new("sh").args(["-c", cmd]).stdin(Stdio::piped()).spawn()?
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // the user may quit the pager before reading everything: a broken pipe is fine
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    let status = child.wait()?;
+    // the shell could not find the command (127) or run it (126): nothing was shown
+    match status.code() {
+        Some(126 | 127) => Err(std::io::Error::other(format!("pager '{cmd}' not found"))),
+        _ => Ok(()),
+    }
+}
+
 /// Every row of the batches as cell text, at most `limit` rows.
 pub fn text_rows(schema: &KqlSchema, batches: &[RecordBatch]) -> Vec<Vec<String>> {
     let mut rows = Vec::new();

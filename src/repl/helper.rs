@@ -37,6 +37,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (".queries", "the saved queries"),
     (".read FILE", "run a script of queries and dot commands"),
     (".explain [QUERY]", "stage schemas and plans of QUERY or the last query"),
+    (".chart FILE", "the last result's render chart as an image (.svg or .png)"),
+    (".pager on|off|COMMAND", "page results taller than the screen (default: $PAGER or less -RSFX)"),
     (".quit", "leave (also .exit, Ctrl-D)"),
 ];
 

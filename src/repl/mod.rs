@@ -56,6 +56,8 @@ struct LastResult {
     query: String,
     schema: KqlSchema,
     batches: Vec<RecordBatch>,
+    /// the chart its `render` asked for
+    render: Option<crate::chart::RenderSpec>,
 }
 
 pub struct Repl {
@@ -75,6 +77,8 @@ pub struct Repl {
     prefill: Option<String>,
     /// nesting of `.read`
     read_depth: usize,
+    /// the pager command for results taller than the screen; `None`: off
+    pager: Option<String>,
 }
 
 /// What the loop does after one unit of input.
@@ -151,6 +155,7 @@ impl Repl {
             cancel,
             prefill: None,
             read_depth: 0,
+            pager: default_pager(),
         })
     }
 
@@ -262,6 +267,7 @@ impl Repl {
                 eprintln!("note: {n}");
             }
             let schema = r.schema;
+            let render = r.render.filter(|s| s.visualization.is_chart());
             let to_file = self.output.is_some();
             let pulled = self.pull(&schema, r.batches);
             let (batches, more) = match pulled {
@@ -279,7 +285,7 @@ impl Repl {
             };
             let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
             if !to_file {
-                self.show(&schema, &batches);
+                self.show(&schema, &batches, render.as_ref());
             }
             if more && !to_file {
                 eprintln!(
@@ -290,7 +296,7 @@ impl Repl {
             if !to_file {
                 self.footer(rows, more, started.elapsed());
             }
-            self.last = Some(LastResult { query: src.text.clone(), schema, batches });
+            self.last = Some(LastResult { query: src.text.clone(), schema, batches, render });
         }
     }
 
@@ -376,22 +382,53 @@ impl Repl {
         Ok((kept, more))
     }
 
-    /// Shows rows on the terminal in the current mode.
-    fn show(&mut self, schema: &KqlSchema, batches: &[RecordBatch]) {
-        let mut out = std::io::stdout().lock();
-        match self.mode {
-            Mode::Table => {
-                let rows = display::text_rows(schema, batches);
-                let _ = writeln!(out, "{}", display::table(schema, &rows, display::terminal_width()));
-            }
-            Mode::Vertical => {
-                let rows = display::text_rows(schema, batches);
-                let _ = write!(out, "{}", display::vertical(schema, &rows, display::terminal_width()));
-            }
-            Mode::Text(f) => {
-                let _ = crate::output::render(schema, batches, f, &mut out);
+    /// Shows rows on the terminal in the current mode: the chart of a `render` in table and vertical modes,
+    /// through the pager when taller than the screen.
+    fn show(&mut self, schema: &KqlSchema, batches: &[RecordBatch], render: Option<&crate::chart::RenderSpec>) {
+        let width = display::terminal_width();
+        let text = match (self.mode, render) {
+            (Mode::Table | Mode::Vertical, Some(spec)) => match crate::chart::Chart::build(spec, schema, batches) {
+                Ok(chart) => {
+                    let color =
+                        std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("NO_COLOR").is_none();
+                    let height = display::terminal_height().saturating_sub(10).clamp(8, 24);
+                    Some(crate::chart::text::draw(&chart, width, height, color))
+                }
+                Err(e) => {
+                    eprintln!("note: no chart: {e}; the rows follow");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let text = match text {
+            Some(t) => t,
+            None => match self.mode {
+                Mode::Table => format!("{}\n", display::table(schema, &display::text_rows(schema, batches), width)),
+                Mode::Vertical => display::vertical(schema, &display::text_rows(schema, batches), width),
+                Mode::Text(f) => {
+                    let mut buf = Vec::new();
+                    let _ = crate::output::render(schema, batches, f, &mut buf);
+                    String::from_utf8_lossy(&buf).into_owned()
+                }
+            },
+        };
+        self.page(&text);
+    }
+
+    /// Prints `text`, through the pager when it is on, stdout is a terminal and the text is taller than it.
+    fn page(&self, text: &str) {
+        let tall = text.lines().count() + 2 > display::terminal_height();
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        if let (Some(cmd), true, true) = (&self.pager, tall, tty) {
+            if display::page(cmd, text).is_ok() {
+                // Ctrl-C in the pager is the pager's own
+                self.cancel.store(false, Ordering::SeqCst);
+                return;
             }
         }
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
 
@@ -411,6 +448,17 @@ impl Repl {
             let _ = self.session.borrow().take_load_reports();
         }
         eprintln!("{line}");
+    }
+}
+
+/// The pager the REPL starts with: `$KQLITE_PAGER`, else `$PAGER`, else `less -RSFX` (an empty value turns it
+/// off).
+fn default_pager() -> Option<String> {
+    let from_env = std::env::var("KQLITE_PAGER").ok().or_else(|| std::env::var("PAGER").ok());
+    match from_env {
+        Some(p) if p.trim().is_empty() => None,
+        Some(p) => Some(p),
+        None => Some("less -RSFX".to_string()),
     }
 }
 

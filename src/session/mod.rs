@@ -66,6 +66,8 @@ pub struct QueryResult {
     pub schema: KqlSchema,
     pub notices: Vec<String>,
     pub batches: BatchStream,
+    /// the chart of a final `render` operator (front ends draw it; the rows are the same)
+    pub render: Option<crate::chart::RenderSpec>,
 }
 
 /// A table a session can read: its name, schema, where its rows come from, and how often they were read.
@@ -265,7 +267,7 @@ impl Session {
     pub fn run(&self, src: &Source) -> Result<Vec<QueryResult>, Error> {
         let q = self.check(src)?;
         let batches = self.exec.stream(q.plan)?;
-        Ok(vec![QueryResult { schema: q.schema, notices: q.notices, batches }])
+        Ok(vec![QueryResult { schema: q.schema, notices: q.notices, batches, render: q.render }])
     }
 
     /// Runs a query to the end: its schema and all its rows (tests, small results).
