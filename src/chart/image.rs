@@ -70,9 +70,21 @@ pub fn write(chart: &Chart, path: &Path) -> Result<(), String> {
     let result = if ext == "svg" {
         plot(SVGBackend::new(path, SIZE).into_drawing_area(), chart)
     } else {
-        plot(BitMapBackend::new(path, SIZE).into_drawing_area(), chart)
+        let mut rgb = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
+        plot(BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area(), chart).and_then(|()| write_png(path, &rgb))
     };
     result.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes an RGB bitmap of [`SIZE`] as a PNG file (created new: an existing file is never overwritten).
+fn write_png(path: &Path, rgb: &[u8]) -> Result<(), String> {
+    let file = std::fs::File::create_new(path).map_err(err)?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), SIZE.0, SIZE.1);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header().map_err(err)?;
+    w.write_image_data(rgb).map_err(err)?;
+    w.finish().map_err(err)
 }
 
 fn err<E: std::fmt::Display>(e: E) -> String {
