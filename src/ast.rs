@@ -353,7 +353,8 @@ pub enum OpKind {
     /// `serialize`: accepted, rows pass unchanged
     Serialize(Vec<NamedExpr>),
     /// `parse kind=regex Source with * "const" Col:type "const" ...`
-    Parse { params: Vec<OpParam>, source: Expr, parts: Vec<ParsePart> },
+    /// `parse-where ...`: the same, keeping only the rows the pattern matches (`filter`)
+    Parse { params: Vec<OpParam>, source: Expr, parts: Vec<ParsePart>, filter: bool },
 }
 
 /// `render` *visualization* [`with` `(` *property* `=` *value* [`,` ...] `)`]

@@ -381,7 +381,9 @@ impl<'a> Binder<'a> {
             O::MvExpand { params, items, limit } => self.bind_mv_expand(input, params, items, limit.as_ref(), op.span),
             O::Invoke(call) => self.bind_invoke(input, call, op.span),
             O::GetSchema => self.bind_getschema(input, op.span),
-            O::Parse { params, source, parts } => self.bind_parse(input, params, source, parts, op.span),
+            O::Parse { params, source, parts, filter } => {
+                self.bind_parse(input, params, source, parts, *filter, op.span)
+            }
         }
     }
 

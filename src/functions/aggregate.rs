@@ -86,6 +86,60 @@ fn avg(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     Ok((af::avg(cast(one(a).expr, DataType::Float64)), KqlType::Real))
 }
 
+/// `x` where the predicate (the second argument) holds, else null: the input of the `...if` aggregates.
+fn only_if(a: Vec<Arg>) -> Arg {
+    let mut it = a.into_iter();
+    match (it.next(), it.next()) {
+        (Some(x), Some(p)) => {
+            let null = lit(ScalarValue::try_from(&x.ty.to_arrow()).unwrap_or(ScalarValue::Null));
+            Arg { expr: when(p.expr, x.expr).otherwise(null).unwrap_or(lit(ScalarValue::Null)), ..x }
+        }
+        (Some(x), None) => x,
+        _ => one(vec![]),
+    }
+}
+
+fn avgif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    avg(vec![only_if(a)])
+}
+
+fn minif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    min(vec![only_if(a)])
+}
+
+fn maxif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    max(vec![only_if(a)])
+}
+
+/// stdev, stdevp, variance, variancep (and their `if` forms): sample (n-1) or population statistics, real.
+fn spread(a: Vec<Arg>, f: fn(Expr) -> Expr) -> Result<(Expr, KqlType), BindError> {
+    Ok((f(cast(one(a).expr, DataType::Float64)), KqlType::Real))
+}
+
+fn stdev(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    spread(a, af::stddev)
+}
+
+fn stdevp(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    spread(a, af::stddev_pop)
+}
+
+fn variance(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    spread(a, af::var_sample)
+}
+
+fn variancep(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    spread(a, af::var_pop)
+}
+
+fn stdevif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    stdev(vec![only_if(a)])
+}
+
+fn varianceif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    variance(vec![only_if(a)])
+}
+
 fn min(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let x = one(a);
     Ok((af::min(x.expr), x.ty))
@@ -161,7 +215,16 @@ pub const AGGREGATES: &[AggDef] = &[
     AggDef { zero_default: true, ..agg("sum", NUM, sum, AggName::Prefix("sum_")) },
     AggDef { zero_default: true, ..agg("sumif", NUM_IF, sumif, AggName::Prefix("sumif_")) },
     agg("avg", NUM, avg, AggName::Prefix("avg_")),
+    agg("avgif", NUM_IF, avgif, AggName::Prefix("avgif_")),
+    agg("stdev", NUM, stdev, AggName::Prefix("stdev_")),
+    agg("stdevp", NUM, stdevp, AggName::Prefix("stdevp_")),
+    agg("stdevif", NUM_IF, stdevif, AggName::Prefix("stdevif_")),
+    agg("variance", NUM, variance, AggName::Prefix("variance_")),
+    agg("variancep", NUM, variancep, AggName::Prefix("variancep_")),
+    agg("varianceif", NUM_IF, varianceif, AggName::Prefix("varianceif_")),
     agg("min", ANY, min, AggName::Prefix("min_")),
+    agg("minif", ANY_IF, minif, AggName::Prefix("minif_")),
+    agg("maxif", ANY_IF, maxif, AggName::Prefix("maxif_")),
     agg("max", ANY, max, AggName::Prefix("max_")),
     agg("take_any", ANY, take_any, AggName::Arg),
     agg("any", ANY, take_any, AggName::Prefix("any_")),
@@ -173,6 +236,8 @@ pub const AGGREGATES: &[AggDef] = &[
     agg("makelist", SET, make_list_agg, AggName::Prefix("list_")),
     AggDef { arg_desc: Some(true), ..agg("arg_max", ARG, arg_extreme, AggName::ArgMax) },
     AggDef { arg_desc: Some(false), ..agg("arg_min", ARG, arg_extreme, AggName::ArgMax) },
+    AggDef { arg_desc: Some(true), ..agg("argmax", ARG, arg_extreme, AggName::ArgMax) },
+    AggDef { arg_desc: Some(false), ..agg("argmin", ARG, arg_extreme, AggName::ArgMax) },
 ];
 
 pub fn lookup_aggregate(name: &str) -> Option<&'static AggDef> {

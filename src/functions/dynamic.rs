@@ -92,6 +92,12 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
         naming: Naming::FirstArg,
     },
     FunctionDef {
+        name: "parsejson",
+        sigs: &[sig(&[P::Any], Ret::T(D))],
+        lower: Lower::Custom(parse_json),
+        naming: Naming::FirstArg,
+    },
+    FunctionDef {
         name: "todynamic",
         sigs: &[sig(&[P::Any], Ret::T(D))],
         lower: Lower::Custom(parse_json),

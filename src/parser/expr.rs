@@ -138,6 +138,10 @@ fn comparison_op(i: Tokens<'_>) -> Option<CmpOp> {
         "has_all" => Some(CmpOp::Set(SetOpKind::HasAll, 1)),
         "between" => Some(CmpOp::Between(false, 1)),
         "matches" if word(1) == Some("regex") => Some(CmpOp::Bin(BinOp::MatchesRegex, 2)),
+        // legacy spellings of !contains and !contains_cs, which Kusto still accepts
+        "notcontains" => Some(CmpOp::Bin(BinOp::NotContains, 1)),
+        "notcontainscs" => Some(CmpOp::Bin(BinOp::NotContainsCs, 1)),
+        "containscs" => Some(CmpOp::Bin(BinOp::ContainsCs, 1)),
         _ => WORD_OPS.iter().find(|(k, _, _)| *k == w).map(|(_, op, _)| CmpOp::Bin(*op, 1)),
     }
 }

@@ -31,16 +31,17 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("union", parse_union_op),
     ("render", parse_render),
     ("mv-expand", parse_mv_expand),
+    ("mvexpand", parse_mv_expand),
     ("invoke", parse_invoke),
     ("as", parse_as),
     ("getschema", parse_getschema),
     ("serialize", parse_serialize),
     ("parse", parse_parse),
+    ("parse-where", parse_parse),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
 const KUSTO_ONLY: &[&str] = &[
-    "parse-where",
     "parse-kv",
     "make-series",
     "mv-apply",
@@ -519,7 +520,7 @@ fn parse_serialize<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
 
 // grammar: parse_op
 /// `parse [kind=simple|regex|relaxed] [flags=...] Expr with [*] "text" Col[:type] "text" ... [*]`
-fn parse_parse<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+fn parse_parse<'a>(i: Tokens<'a>, op: &Ident) -> PResult<'a, OpKind> {
     use crate::ast::ParsePart;
     let (i, params) = parse_op_params(i, &|n| n == "kind" || n == "flags")?;
     let (i, source) = parse_expr_no_pipe(i)?;
@@ -553,5 +554,5 @@ fn parse_parse<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     if parts.is_empty() {
         return super::fail(i, "a parse pattern: text, columns and *");
     }
-    Ok((i, OpKind::Parse { params, source, parts }))
+    Ok((i, OpKind::Parse { params, source, parts, filter: op.name == "parse-where" }))
 }

@@ -1,7 +1,8 @@
 //! `parse`: extracts new columns from a string by a pattern of literal text, columns and `*`
 //! (parse-operator). kind=simple (default) and relaxed anchor the pattern at the start of the text; kind=regex
 //! takes the text parts as regular expressions. Untyped columns are strings; typed ones are converted; when
-//! the pattern does not match, the new columns are null (strings read "").
+//! the pattern does not match, the new columns are null (strings read ""). `parse-where` keeps only the rows
+//! the pattern matches and whose typed columns convert (parse-where-operator).
 
 use crate::ast::{self, OpParam, ParsePart};
 use crate::binder::{Binder, Bound};
@@ -18,6 +19,7 @@ impl Binder<'_> {
         params: &[OpParam],
         source: &ast::Expr,
         parts: &[ParsePart],
+        filter: bool,
         span: Span,
     ) -> Result<Bound, BindError> {
         let kind = params.iter().find(|p| p.name.name == "kind").map_or("simple", |p| p.value.name.as_str());
@@ -60,6 +62,8 @@ impl Binder<'_> {
             });
         }
         let mut out = Self::passthrough(&input);
+        // parse-where: the whole pattern matches, and every typed column converts
+        let mut keep = Udf::Extract.call(vec![lit(re.clone()), lit(0i64), text.expr.clone()]).is_not_null();
         for (name, ty, group) in columns {
             // extract(regex, group, text): the group, null when the regex does not match
             let group = i64::try_from(group).unwrap_or(i64::MAX);
@@ -69,11 +73,23 @@ impl Binder<'_> {
             } else {
                 convert_to(Arg { expr: raw, ty: KqlType::String, span }, ty).expr
             };
+            if ty != KqlType::String {
+                keep = keep.and(value.clone().is_not_null());
+            }
             match out.iter_mut().find(|o| o.1 == name) {
                 Some(slot) => *slot = (value, name, ty),
                 None => out.push((value, name, ty)),
             }
         }
+        let input = if filter {
+            let plan = datafusion::logical_expr::LogicalPlanBuilder::from(input.plan)
+                .filter(keep)
+                .and_then(|b| b.build())
+                .map_err(crate::binder::df_err(span))?;
+            Bound { plan, ..input }
+        } else {
+            input
+        };
         self.project(input, out, span)
     }
 }

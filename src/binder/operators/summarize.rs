@@ -222,9 +222,13 @@ impl Binder<'_> {
         }
         let key = self.bind_scalar(key_ast, &input.schema)?;
         let order = vec![SortExpr::new(key.expr.clone(), !desc, false)];
+        // the deprecated argmax/argmin name their columns max_E and max_E_C (min_ for argmin)
+        let legacy = matches!(&it.expr.kind, K::Call { name, .. } if matches!(name.name.as_str(), "argmax" | "argmin"));
+        let prefix = if desc { "max" } else { "min" };
         let key_name = match it.names.first() {
             Some(n) => n.name.clone(),
-            None => auto_name(key_ast).unwrap_or_else(|| format!("{}_", if desc { "max" } else { "min" })),
+            None if legacy => format!("{prefix}_{}", auto_name(key_ast).unwrap_or_default()),
+            None => auto_name(key_ast).unwrap_or_else(|| format!("{prefix}_")),
         };
         let mut cols: Vec<(String, Arg)> = vec![(key_name.clone(), key.clone())];
         for r in rest {
@@ -256,7 +260,8 @@ impl Binder<'_> {
                 cols.push((n, e));
             }
         }
-        for (n, a) in cols {
+        for (i, (n, a)) in cols.into_iter().enumerate() {
+            let n = if legacy && i > 0 { format!("{key_name}_{n}") } else { n };
             let internal = format!("__a{}", computed.len());
             let expr = datafusion::functions_aggregate::expr_fn::first_value(a.expr, order.clone());
             computed.push(AggOut { internal: internal.clone(), expr, ty: a.ty, zero_default: false });
