@@ -164,13 +164,9 @@ impl Binder<'_> {
                 }
             }
             K::TypeOf(t) => (lit(t.name.clone()), KqlType::String),
-            K::NamedArg { name, .. } => {
-                return Err(BindError::InvalidArgument {
-                    message: format!("named argument '{}' outside a call of a user function", name.name),
-                    span: span.into(),
-                    help: Some("built-in functions take their arguments by position".into()),
-                })
-            }
+            // `toint(Compliant = dcountif(...))`: Kusto's analyzer accepts a name on a built-in's argument and
+            // binds it by position (user functions take their named arguments before this point)
+            K::NamedArg { value, .. } => return self.bind_scalar(value, scope).map(|a| Arg { span, ..a }),
             K::Star => {
                 return Err(BindError::InvalidArgument {
                     message: "'*' is only allowed as an argument of functions such as arg_max or pack_array".into(),

@@ -347,7 +347,9 @@ fn parse_word<'a>(i: Tokens<'a>, t: crate::lexer::Tok) -> PResult<'a, Expr> {
             let lit = crate::ast::Literal::Bool(word == "true");
             return Ok((i.advance_public(1), Expr { kind: ExprKind::Literal(lit), span: t.span }));
         }
-        "union" if matches!(next, Some(Token::Ident) | Some(Token::LParen)) => return parse_union_source(i),
+        "union" if matches!(next, Some(Token::Ident) | Some(Token::LParen) | Some(Token::Star)) => {
+            return parse_union_source(i)
+        }
         "datatable" if next == Some(Token::LParen) => return parse_datatable(i),
         "externaldata" if next == Some(Token::LParen) => return parse_externaldata(i),
         "print" if !matches!(next, None | Some(Token::Pipe | Token::RParen | Token::Semi | Token::Comma)) => {

@@ -47,7 +47,8 @@ impl Binder<'_> {
             let config = [lit(as_pairs), lit(i64::try_from(limit).unwrap_or(i64::MAX))];
             let list = Udf::MvExpand.call([a.expr.clone()].into_iter().chain(config.clone()).collect());
             match proj.iter_mut().find(|p| p.1 == name) {
-                Some(slot) => slot.0 = list,
+                // `mv-expand todynamic(Entities)` on a string column: the expanded column is dynamic
+                Some(slot) => *slot = (list, name.clone(), KqlType::Dynamic),
                 None => proj.push((list, name.clone(), KqlType::Dynamic)),
             }
             if let (Some(ix), true) = (&index_col, expanded.is_empty()) {

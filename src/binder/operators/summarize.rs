@@ -184,7 +184,7 @@ impl Binder<'_> {
                 self.rewrite(left, input, computed)?;
                 self.rewrite(right, input, computed)
             }
-            K::Neg(x) | K::Paren(x) => self.rewrite(x, input, computed),
+            K::Neg(x) | K::Paren(x) | K::NamedArg { value: x, .. } => self.rewrite(x, input, computed),
             K::Call { args, .. } => args.iter_mut().try_for_each(|a| self.rewrite(a, input, computed)),
             K::Member { target, .. } => self.rewrite(target, input, computed),
             K::Index { target, index } => {

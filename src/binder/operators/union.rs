@@ -113,6 +113,17 @@ impl Binder<'_> {
                 }
             }
         }
+        // a data column named as the withsource column keeps its rows under the name with `1` appended
+        if let Some(ws) = &withsource {
+            let taken: Vec<String> = cols.iter().map(|c| c.0.clone()).collect();
+            for c in cols.iter_mut().filter(|c| &c.0 == ws) {
+                let mut k = 1;
+                while taken.contains(&format!("{ws}{k}")) {
+                    k += 1;
+                }
+                c.0 = format!("{ws}{k}");
+            }
+        }
         let mut plans = Vec::new();
         for (label, b) in legs {
             let mut items = Vec::new();
