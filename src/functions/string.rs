@@ -321,6 +321,46 @@ pub(in crate::functions) fn replace_regex_body(arrays: &[ArrayRef], n: usize) ->
     Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
+/// `countof(source, search [, kind])`: occurrences of `search` in `source`; plain matches may overlap
+/// (`countof("aaaa", "aa")` is 3), regex matches do not (countof-function). An empty search counts 0.
+pub(in crate::functions) fn countof_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let s = arg::<StringArray>(arrays, 0, "countof")?;
+    let search = arg::<StringArray>(arrays, 1, "countof")?;
+    let kind = arrays.get(2).and_then(|a| a.as_any().downcast_ref::<StringArray>());
+    let mut cache = None;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let text = if s.is_null(r) { "" } else { s.value(r) };
+        let needle = if search.is_null(r) { "" } else { search.value(r) };
+        let regex = match kind.filter(|k| !k.is_null(r)).map(|k| k.value(r)) {
+            None | Some("normal") => false,
+            Some("regex") => true,
+            Some(other) => {
+                return Err(datafusion::error::DataFusionError::Execution(format!(
+                    "countof: kind is 'normal' or 'regex', not '{other}'"
+                )))
+            }
+        };
+        let count = if needle.is_empty() {
+            0
+        } else if regex {
+            cached_regex(&mut cache, needle)?.find_iter(text).count()
+        } else {
+            // every start position, overlapping: step one character past each match's start
+            let mut count = 0;
+            let mut from = 0;
+            while let Some(at) = text.get(from..).and_then(|t| t.find(needle)) {
+                count += 1;
+                let start = from + at;
+                from = start + text.get(start..).and_then(|t| t.chars().next()).map_or(1, char::len_utf8);
+            }
+            count
+        };
+        out.push(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+    Ok(Arc::new(datafusion::arrow::array::Int64Array::from(out)) as ArrayRef)
+}
+
 fn replace_string(a: Vec<Expr>) -> Expr {
     let mut it = a.into_iter();
     let (s, f, t) = (it.next().unwrap_or(lit("")), it.next().unwrap_or(lit("")), it.next().unwrap_or(lit("")));
@@ -380,6 +420,12 @@ pub(super) const STRING: &[FunctionDef] = &[
         name: "replace_regex",
         sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))],
         lower: Lower::Udf(Udf::ReplaceRegex),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "countof",
+        sigs: &[sig_opt(&[P::Str, P::Str, P::Str], 1, Ret::T(KqlType::Long))],
+        lower: Lower::Udf(Udf::Countof),
         naming: Naming::Generated,
     },
     FunctionDef {

@@ -97,6 +97,8 @@ registry! {
     TrimStart => Spec::new("kql_trim_start", STR2, TEXT, |a, n| string::trim_body(a, n, true, false)),
     TrimEnd => Spec::new("kql_trim_end", STR2, TEXT, |a, n| string::trim_body(a, n, false, true)),
     ReplaceRegex => Spec::new("kql_replace_regex", STR3, TEXT, string::replace_regex_body),
+    /// `(source, search[, kind])`
+    Countof => Spec::new("kql_countof", Params::Optional(&[S, S, S], 1), Returns::T(L), string::countof_body),
 
     // datetime and timespan
     DatetimeDiff => Spec::new("kql_datetime_diff", Params::Exact(&[S, DT, DT]), Returns::T(L), dt::datetime_diff),
