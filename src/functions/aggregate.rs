@@ -155,6 +155,11 @@ fn take_any(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     Ok((af::first_value(x.expr, vec![]), x.ty))
 }
 
+/// `take_anyif(x, p)`: one value of x from a row where p holds (the largest, so the answer is repeatable).
+fn take_anyif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    max(vec![only_if(a)])
+}
+
 fn make_set(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let limit = a.get(1).map(|l| l.expr.clone());
     let x = one(a);
@@ -228,6 +233,7 @@ pub const AGGREGATES: &[AggDef] = &[
     agg("max", ANY, max, AggName::Prefix("max_")),
     agg("take_any", ANY, take_any, AggName::Arg),
     agg("any", ANY, take_any, AggName::Prefix("any_")),
+    agg("take_anyif", ANY_IF, take_anyif, AggName::Arg),
     agg("make_set", SET, make_set, AggName::Prefix("set_")),
     agg("makeset", SET, make_set, AggName::Prefix("set_")),
     agg("make_list", SET, make_list_agg, AggName::Prefix("list_")),

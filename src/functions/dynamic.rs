@@ -6,6 +6,7 @@ use super::udf::{type_codes, Udf};
 use super::{sig, sig_opt, sig_var, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
+use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{lit, Expr};
 
 const D: KqlType = KqlType::Dynamic;
@@ -51,6 +52,18 @@ fn bag_pack(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 /// `split(s, d[, i])`: an array; with an index, a one-element array (split-function).
+/// `set_has_element(set, value)`: the value as dynamic, compared with the elements.
+fn set_has_element(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let set = it.next().map(|x| x.expr).unwrap_or(lit(ScalarValue::Utf8(None)));
+    let value = match it.next() {
+        Some(v) if v.ty == D => v.expr,
+        Some(v) => super::convert_to(v, D).expr,
+        None => lit(ScalarValue::Utf8(None)),
+    };
+    Ok((Udf::SetHasElement.call(vec![set, value]), KqlType::Bool))
+}
+
 fn split(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let mut it = a.into_iter();
     let s = it.next().map(|x| x.expr).unwrap_or(lit(""));
@@ -131,6 +144,18 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
         name: "pack_dictionary",
         sigs: &[sig_var(&[], P::Any, 0, 1_000_000, Ret::T(D))],
         lower: Lower::Custom(bag_pack),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "strcat_array",
+        sigs: &[sig(&[P::Dyn, P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::StrcatArray),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "set_has_element",
+        sigs: &[sig(&[P::Dyn, P::Any], Ret::T(KqlType::Bool))],
+        lower: Lower::Custom(set_has_element),
         naming: Naming::Generated,
     },
     FunctionDef {

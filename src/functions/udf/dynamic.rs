@@ -255,6 +255,56 @@ pub fn array_length(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     Ok(Arc::new(out) as ArrayRef)
 }
 
+/// `strcat_array(array, delimiter)`: the elements' text (strings unquoted, others as compact JSON) joined;
+/// "" for a value that is not an array (strcat-array-function).
+pub fn strcat_array(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "strcat_array")?;
+    let sep = arg::<StringArray>(arrays, 1, "strcat_array")?;
+    let out: StringArray = (0..n)
+        .map(|r| {
+            let delim = if sep.is_null(r) { "" } else { sep.value(r) };
+            let parsed = if d.is_null(r) { None } else { serde_json::from_str::<Value>(d.value(r)).ok() };
+            let items = match parsed {
+                Some(Value::Array(items)) => items,
+                _ => vec![],
+            };
+            let texts: Vec<String> = items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => s,
+                    Value::Null => String::new(),
+                    v => v.to_string(),
+                })
+                .collect();
+            Some(texts.join(delim))
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
+}
+
+/// `set_has_element(array, value)`: whether the array holds the value (compared as JSON values; a number
+/// matches an equal number whatever its written form). Null for a value that is not an array.
+pub fn set_has_element(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "set_has_element")?;
+    let v = arg::<StringArray>(arrays, 1, "set_has_element")?;
+    let same = |a: &Value, b: &Value| match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    };
+    let out: BooleanArray = (0..n)
+        .map(|r| {
+            if d.is_null(r) {
+                return None;
+            }
+            let Ok(Value::Array(items)) = serde_json::from_str::<Value>(d.value(r)) else { return None };
+            let wanted =
+                if v.is_null(r) { Value::Null } else { serde_json::from_str(v.value(r)).unwrap_or(Value::Null) };
+            Some(items.iter().any(|i| same(i, &wanted)))
+        })
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
+}
+
 /// One step of a JSONPath as extractjson takes it: `.name`, `['name']`, `["name"]` or `[index]`.
 #[derive(Debug, PartialEq)]
 enum PathStep {

@@ -122,6 +122,10 @@ registry! {
     /// `(type codes of the values, k1, v1, k2, v2, …)`
     BagPack => Spec::new("kql_bag_pack", Params::Typed, DYN, dy::bag_pack).broadcast(),
     Split => Spec::new("kql_split", STR2, DYN, dy::split),
+    /// `(array, delimiter)`
+    StrcatArray => Spec::new("kql_strcat_array", Params::Exact(&[D, S]), TEXT, dy::strcat_array),
+    /// `(array, value as dynamic)`
+    SetHasElement => Spec::new("kql_set_has_element", Params::Exact(&[D, D]), BOOL, dy::set_has_element),
     ExtractJson => Spec::new("kql_extractjson", STR2, TEXT, dy::extract_json),
     /// `(line, parser)`; the parser is "windows"
     ParseCommandLine => Spec::new("kql_parse_command_line", STR2, DYN, dy::parse_command_line),
