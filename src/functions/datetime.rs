@@ -244,7 +244,7 @@ pub(super) const DATETIME: &[FunctionDef] = &[
         name: "startofday",
         sigs: &[sig_opt(&[P::Datetime, P::Long], 1, Ret::T(DT))],
         lower: Lower::Custom(startofday),
-        naming: Naming::Generated,
+        naming: Naming::FirstArg,
     },
     FunctionDef {
         name: "startofweek",

@@ -50,6 +50,8 @@ impl Binder<'_> {
             let name = match b.names.first() {
                 Some(n) => n.name.clone(),
                 None => match auto_name(&b.expr) {
+                    // `by startofday(T), floor(T, 1d)`: a name taken from a function's argument gets `1`, `2`…
+                    Some(n) if !matches!(b.expr.kind, K::Name(_)) => unique(n, &names),
                     Some(n) => n,
                     None => self.column_name(&names),
                 },
