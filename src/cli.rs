@@ -332,8 +332,7 @@ fn run(args: RunArgs) -> ExitCode {
         );
     };
     if let Some(p) = &args.chart {
-        let ext = p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
-        if !matches!(ext.as_deref(), Some("svg" | "png")) {
+        if crate::chart::image::format_of(p).is_none() {
             return report(usage(format!("--chart: {} is neither .svg nor .png", p.display())), None);
         }
         if p.exists() {
@@ -349,7 +348,7 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return report(e, Some(&src)),
     };
-    let chart_spec = results.last().and_then(|r| r.render.clone()).filter(|r| r.visualization.is_chart());
+    let chart_spec = results.last().and_then(|r| r.chart()).cloned();
     if let (Some(p), None) = (&args.chart, &chart_spec) {
         return report(
             usage(format!(

@@ -194,19 +194,15 @@ fn bind_in(
         Statement::Query(_) => Some(Span::new(0, 0)),
         Statement::Let(_) => None,
     });
-    let mut render = None;
     let mut notices = b.notices;
-    for (span, spec) in b.renders {
-        if Some(span) == last_op {
-            render = Some(spec);
-        } else if !notices.iter().any(|n| n.starts_with("render ")) {
-            // Kusto's docs require render last; its analyzer accepts it anywhere, so this is a notice
-            notices.push(format!(
-                "render {} is not the last operator of the query: no chart (Kusto draws only a final render)",
-                spec.visualization.name()
-            ));
-        }
+    // Kusto's docs require render last; its analyzer accepts it anywhere, so another one is a notice (once)
+    if let Some((_, spec)) = b.renders.iter().find(|(span, _)| Some(*span) != last_op) {
+        notices.push(format!(
+            "render {} is not the last operator of the query: no chart (Kusto draws only a final render)",
+            spec.visualization.name()
+        ));
     }
+    let render = b.renders.into_iter().rev().find(|(span, _)| Some(*span) == last_op).map(|(_, spec)| spec);
     Ok(BoundQuery { plan: q.plan, schema: q.schema, notices, env, stages: b.stages, render })
 }
 

@@ -60,12 +60,20 @@ fn font() -> Result<(), String> {
         .clone()
 }
 
+/// The image format of a path: `svg` or `png` (by its extension, any case); `None` for anything else.
+pub fn format_of(path: &Path) -> Option<&'static str> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "svg" => Some("svg"),
+        "png" => Some("png"),
+        _ => None,
+    }
+}
+
 /// Writes the chart to `path` as SVG (`.svg`) or PNG (`.png`).
 pub fn write(chart: &Chart, path: &Path) -> Result<(), String> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
-    if ext != "svg" && ext != "png" {
+    let Some(ext) = format_of(path) else {
         return Err(format!("{}: a chart is written as .svg or .png", path.display()));
-    }
+    };
     font()?;
     let result = if ext == "svg" {
         plot(SVGBackend::new(path, SIZE).into_drawing_area(), chart)
@@ -137,7 +145,7 @@ where
         _ => chart.x_label(*x, span),
     };
     let y_fmt = |y: &f64| number_label(*y);
-    let xdesc = chart.spec.xtitle.clone().unwrap_or_else(|| chart.x_name.clone());
+    let xdesc = chart.x_title();
     let mut mesh = c.configure_mesh();
     mesh.x_desc(xdesc).x_label_formatter(&x_fmt).y_label_formatter(&y_fmt).label_style((FONT, 14));
     if let Some(t) = &chart.spec.ytitle {
@@ -190,7 +198,7 @@ fn category(chart: &Chart, x: f64) -> String {
 
 /// The rectangles of a bar or column chart: (category position from, to; value from, to; series).
 fn rects(chart: &Chart) -> Vec<(f64, f64, f64, f64, usize)> {
-    let stacked = chart.stacked_totals().is_some();
+    let stacked = chart.stacks();
     let per = if stacked { 1 } else { chart.series.len().max(1) };
     let w = 0.8 / per as f64;
     let mut out = Vec::new();
@@ -227,7 +235,7 @@ where
     .map_err(err)?;
     let cat_fmt = |p: &f64| category(chart, flip(*p));
     let value_fmt = |v: &f64| number_label(*v);
-    let cat_desc = chart.spec.xtitle.clone().unwrap_or_else(|| chart.x_name.clone());
+    let cat_desc = chart.x_title();
     let labels = chart.categories.len().min(if horizontal { 60 } else { 40 });
     let mut mesh = c.configure_mesh();
     mesh.label_style((FONT, 14));
@@ -270,15 +278,7 @@ fn pie<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Resu
 where
     DB::ErrorType: 'static,
 {
-    let mut sizes = Vec::new();
-    let mut labels = Vec::new();
-    for series in &chart.series {
-        for &(x, y) in &series.points {
-            let cat = chart.x_label(x, 0.0);
-            labels.push(if chart.series.len() > 1 { format!("{cat}, {}", series.name) } else { cat });
-            sizes.push(y.max(0.0));
-        }
-    }
+    let (labels, sizes): (Vec<String>, Vec<f64>) = chart.pie_slices().into_iter().unzip();
     let colors: Vec<RGBColor> = (0..sizes.len()).map(color).collect();
     let (w, h) = root.dim_in_pixel();
     let center = ((w / 2) as i32, (h / 2) as i32);

@@ -483,35 +483,55 @@ impl Chart {
     /// Per x value, the sum of the series' values, when the chart stacks (kind=stacked or stacked100 on bars,
     /// columns and areas).
     pub fn stacked_totals(&self) -> Option<Vec<f64>> {
-        let stacks = matches!(
+        if !self.stacks() {
+            return None;
+        }
+        let mut index: HashMap<u64, usize> = HashMap::new();
+        let mut totals: Vec<f64> = Vec::new();
+        for s in &self.series {
+            for &(x, y) in &s.points {
+                // equal x values share a total (0.0 and -0.0 alike)
+                let key = if x == 0.0 { 0f64.to_bits() } else { x.to_bits() };
+                let next = totals.len();
+                match index.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        if let Some(t) = totals.get_mut(*e.get()) {
+                            *t += y;
+                        }
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(next);
+                        totals.push(y);
+                    }
+                }
+            }
+        }
+        Some(totals)
+    }
+
+    /// Whether the series stack: kind=stacked or stacked100 on bars, columns and areas (stackedareachart
+    /// stacks by default).
+    pub fn stacks(&self) -> bool {
+        matches!(
             self.spec.visualization,
             Visualization::BarChart
                 | Visualization::ColumnChart
                 | Visualization::AreaChart
                 | Visualization::StackedAreaChart
-        );
-        if !stacks || self.spec.kind == Stacking::Unstacked {
-            return None;
-        }
-        let mut totals: Vec<(f64, f64)> = Vec::new();
-        for s in &self.series {
-            for &(x, y) in &s.points {
-                match totals.iter_mut().find(|t| t.0 == x) {
-                    Some(t) => t.1 += y,
-                    None => totals.push((x, y)),
-                }
-            }
-        }
-        Some(totals.into_iter().map(|t| t.1).collect())
+        ) && self.spec.kind != Stacking::Unstacked
     }
 
     /// The value drawn for point `y` at `x` of series `s`: the bottom and top of its bar or band (stacked
     /// series start where the previous ones end; stacked100 as a share of the x's total).
     pub fn band(&self, s: usize, x: f64, y: f64) -> (f64, f64) {
-        if self.stacked_totals().is_none() {
+        if !self.stacks() {
             return (0.0, y);
         }
-        let at = |series: &Series| series.points.iter().find(|p| p.0 == x).map_or(0.0, |p| p.1);
+        // the points are sorted by x: the first point at x
+        let at = |series: &Series| {
+            let i = series.points.partition_point(|p| p.0 < x);
+            series.points.get(i).filter(|p| p.0 == x).map_or(0.0, |p| p.1)
+        };
         let below: f64 = self.series.iter().take(s).map(at).sum();
         if self.spec.kind == Stacking::Stacked100 {
             let total: f64 = self.series.iter().map(at).sum();
@@ -521,6 +541,25 @@ impl Chart {
             return (below / total * 100.0, (below + y) / total * 100.0);
         }
         (below, below + y)
+    }
+
+    /// The x axis title: `xtitle`, else the x column's name.
+    pub fn x_title(&self) -> String {
+        self.spec.xtitle.clone().unwrap_or_else(|| self.x_name.clone())
+    }
+
+    /// The slices of a pie: each point's label (with its series' name when there are several series) and its
+    /// value (negative values count 0), in the rows' order.
+    pub fn pie_slices(&self) -> Vec<(String, f64)> {
+        let mut slices = Vec::new();
+        for series in &self.series {
+            for &(x, y) in &series.points {
+                let cat = self.x_label(x, 0.0);
+                let name = if self.series.len() > 1 { format!("{cat}, {}", series.name) } else { cat };
+                slices.push((name, y.max(0.0)));
+            }
+        }
+        slices
     }
 
     /// The x value as axis text: a datetime, a number or a category label.

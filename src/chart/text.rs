@@ -283,7 +283,7 @@ fn x_axis(chart: &Chart, xlo: f64, xhi: f64, indent: usize, pw: usize, out: &mut
         place(at, &chart.x_label(x, span));
     }
     let _ = writeln!(out, "{}{}", " ".repeat(indent), row.iter().collect::<String>().trim_end());
-    let title = chart.spec.xtitle.clone().unwrap_or_else(|| chart.x_name.clone());
+    let title = chart.x_title();
     let pad = indent + pw.saturating_sub(title.chars().count()) / 2;
     let _ = writeln!(out, "{}{title}", " ".repeat(pad));
 }
@@ -299,7 +299,7 @@ fn columns(chart: &Chart, width: usize, height: usize, color: bool, out: &mut St
     let (ylo, yhi) = nice_range(chart, n_ticks);
     let (labels, lw) = y_labels(ylo, yhi, height, n_ticks);
     let pw = width.saturating_sub(lw + 2).max(10);
-    let stacked = chart.stacked_totals().is_some();
+    let stacked = chart.stacks();
     let per_group = if stacked { 1 } else { chart.series.len().max(1) };
     let n = chart.categories.len();
     let room = pw / (per_group + 1);
@@ -363,7 +363,7 @@ fn columns(chart: &Chart, width: usize, height: usize, color: bool, out: &mut St
     if shown < n {
         let _ = writeln!(out, "(showing {shown} of {n} columns; widen the terminal or take fewer rows)");
     }
-    let title = chart.spec.xtitle.clone().unwrap_or_else(|| chart.x_name.clone());
+    let title = chart.x_title();
     let _ = writeln!(out, "{}{title}", " ".repeat(lw + 2 + pw.saturating_sub(title.chars().count()) / 2));
 }
 
@@ -390,7 +390,7 @@ fn bars(chart: &Chart, width: usize, color: bool, out: &mut String) {
         .unwrap_or(1);
     let bw = width.saturating_sub(lw + vw + 4).max(5);
     let scale = |v: f64| if yhi <= 0.0 { 0 } else { (v / yhi * (bw * 8) as f64).round() as i64 };
-    let stacked = chart.stacked_totals().is_some();
+    let stacked = chart.stacks();
     if let Some(t) = &chart.spec.xtitle {
         let _ = writeln!(out, "{t}");
     }
@@ -431,19 +431,12 @@ fn bars(chart: &Chart, width: usize, color: bool, out: &mut String) {
 
 /// Pie charts: one line per slice (label, share bar, percentage, value), largest share first.
 fn pie(chart: &Chart, width: usize, color: bool, out: &mut String) {
-    let mut slices: Vec<(String, f64, usize)> = Vec::new();
-    for (s, series) in chart.series.iter().enumerate() {
-        for &(x, y) in &series.points {
-            let cat = chart.x_label(x, 0.0);
-            let name = if chart.series.len() > 1 { format!("{cat}, {}", series.name) } else { cat };
-            slices.push((name, y.max(0.0), s));
-        }
-    }
+    let mut slices = chart.pie_slices();
     let total: f64 = slices.iter().map(|s| s.1).sum();
     slices.sort_by(|a, b| b.1.total_cmp(&a.1));
     let lw = slices.iter().map(|s| s.0.chars().count()).max().unwrap_or(1).min(width / 3).max(1);
     let bw = width.saturating_sub(lw + 20).max(5);
-    for (i, (name, v, _)) in slices.iter().enumerate() {
+    for (i, (name, v)) in slices.iter().enumerate() {
         let share = if total > 0.0 { v / total } else { 0.0 };
         let label: String = if name.chars().count() > lw {
             name.chars().take(lw.saturating_sub(1)).collect::<String>() + "…"

@@ -62,10 +62,7 @@ fn dcount(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 fn dcountif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    let mut it = a.into_iter();
-    let (Some(x), Some(p)) = (it.next(), it.next()) else { return dcount(vec![]) };
-    let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
-    Ok((af::count_distinct(v), KqlType::Long))
+    dcount(vec![only_if(a)])
 }
 
 fn sum(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -75,25 +72,19 @@ fn sum(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 fn sumif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    let mut it = a.into_iter();
-    let (Some(x), Some(p)) = (it.next(), it.next()) else { return sum(vec![]) };
-    let t = if x.ty == KqlType::Int { KqlType::Long } else { x.ty };
-    let v = when(p.expr, cast(x.expr, t.to_arrow())).end().unwrap_or(lit(ScalarValue::Null));
-    Ok((af::sum(v), t))
+    sum(vec![only_if(a)])
 }
 
 fn avg(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     Ok((af::avg(cast(one(a).expr, DataType::Float64)), KqlType::Real))
 }
 
-/// `x` where the predicate (the second argument) holds, else null: the input of the `...if` aggregates.
+/// `x` where the predicate (the second argument) holds, else null: the input of every `...if` aggregate
+/// (arguments after the predicate, such as make_set_if's limit, are the caller's).
 fn only_if(a: Vec<Arg>) -> Arg {
     let mut it = a.into_iter();
     match (it.next(), it.next()) {
-        (Some(x), Some(p)) => {
-            let null = lit(ScalarValue::try_from(&x.ty.to_arrow()).unwrap_or(ScalarValue::Null));
-            Arg { expr: when(p.expr, x.expr).otherwise(null).unwrap_or(lit(ScalarValue::Null)), ..x }
-        }
+        (Some(x), Some(p)) => Arg { expr: when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null)), ..x },
         (Some(x), None) => x,
         _ => one(vec![]),
     }
@@ -168,17 +159,15 @@ fn make_set(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 
 /// `make_set_if(x, p)`: make_set over the rows where p holds.
 fn make_set_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    let mut it = a.into_iter();
-    let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_set(vec![]) };
-    let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
-    Ok((make_list_max(true, x.ty, v, it.next().map(|l| l.expr)), KqlType::Dynamic))
+    let limit = a.get(2).map(|l| l.expr.clone());
+    let x = only_if(a);
+    Ok((make_list_max(true, x.ty, x.expr, limit), KqlType::Dynamic))
 }
 
 fn make_list_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    let mut it = a.into_iter();
-    let (Some(x), Some(p)) = (it.next(), it.next()) else { return make_list_agg(vec![]) };
-    let v = when(p.expr, x.expr).end().unwrap_or(lit(ScalarValue::Null));
-    Ok((make_list_max(false, x.ty, v, it.next().map(|l| l.expr)), KqlType::Dynamic))
+    let limit = a.get(2).map(|l| l.expr.clone());
+    let x = only_if(a);
+    Ok((make_list_max(false, x.ty, x.expr, limit), KqlType::Dynamic))
 }
 
 fn make_list_agg(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {

@@ -266,8 +266,8 @@ impl Repl {
             for n in &r.notices {
                 eprintln!("note: {n}");
             }
+            let render = r.chart().cloned();
             let schema = r.schema;
-            let render = r.render.filter(|s| s.visualization.is_chart());
             let to_file = self.output.is_some();
             let pulled = self.pull(&schema, r.batches);
             let (batches, more) = match pulled {

@@ -70,6 +70,14 @@ pub struct QueryResult {
     pub render: Option<crate::chart::RenderSpec>,
 }
 
+impl QueryResult {
+    /// The chart to draw: the final `render`'s, when its visualization is one kqlite draws (`table`, `card`
+    /// and the like show the rows).
+    pub fn chart(&self) -> Option<&crate::chart::RenderSpec> {
+        self.render.as_ref().filter(|s| s.visualization.is_chart())
+    }
+}
+
 /// A table a session can read: its name, schema, where its rows come from, and how often they were read.
 #[derive(Debug, Clone)]
 pub struct TableInfo {

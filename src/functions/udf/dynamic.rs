@@ -268,14 +268,7 @@ pub fn strcat_array(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
                 Some(Value::Array(items)) => items,
                 _ => vec![],
             };
-            let texts: Vec<String> = items
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => s,
-                    Value::Null => String::new(),
-                    v => v.to_string(),
-                })
-                .collect();
+            let texts: Vec<String> = items.iter().map(value_to_string).collect();
             Some(texts.join(delim))
         })
         .collect();
