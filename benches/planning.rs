@@ -27,7 +27,8 @@ fn root() -> &'static Path {
 /// Every query of the project's packs, as `check` reads them (.kql files, Markdown blocks).
 fn corpus() -> Vec<Source> {
     let dirs = ["corpus", "examples/queries", "benches/planning"].map(|d| root().join(d));
-    let files = kqlite::harness::packs::pack_files(&dirs).expect("pack files");
+    let files =
+        kqlite::harness::packs::pack_files(&dirs, &kqlite::harness::packs::Filter::default()).expect("pack files");
     let mut out = Vec::new();
     for f in files {
         for q in kqlite::harness::packs::queries(&f).expect("read pack") {

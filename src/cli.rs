@@ -21,6 +21,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod pack;
+
 #[derive(Parser, Debug)]
 #[command(name = "kqlite", version, about = "Run Kusto (KQL) hunting queries offline over exported data")]
 pub struct Cli {
@@ -38,8 +40,16 @@ pub enum Command {
     /// AssignedIPAddresses() read a loaded DeviceNetworkInfo; invoke FileProfile() fills its columns from a
     /// loaded FileProfile table, else leaves them empty; ingestion_time() is the row's TimeGenerated.
     Run(RunArgs),
-    /// Parse and bind every query of a pack (.kql files, Markdown KQL blocks, folders) without running it.
+    /// Parse and bind every query of a pack without running it, lint it, and validate Sentinel rule templates.
+    ///
+    /// Exit 0: no error-level finding; 1: findings at error level (or warnings with --deny warnings); 2: usage.
+    /// Lints (warnings unless kqlite.toml says otherwise): detection_output, no_time_filter, join_without_kind,
+    /// contains_could_be_has, wildcard_tables, deprecated_spelling, unused_let, case_sensitive_equals.
+    /// Silence one with `// kqlite-disable-next-line CODE` above the line, `// kqlite-disable CODE` in the query,
+    /// or [lints] disable = ["CODE"] in kqlite.toml.
     Check(CheckArgs),
+    /// Run test files (*.test.yaml): queries over inline or file data, compared with expected rows.
+    Test(TestArgs),
     /// Show how a query runs: the Kusto schema after each pipe stage, then DataFusion's optimized logical
     /// plan and physical plan. Takes the same arguments as `run`; no row is read.
     Explain(RunArgs),
@@ -125,20 +135,70 @@ pub struct SampleArgs {
     pub env: String,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Default)]
 pub struct CheckArgs {
-    /// .kql or .md files, or folders searched recursively.
+    /// Pack files or folders (searched recursively): .kql/.csl/.kusto (and .txt that reads as KQL), Markdown
+    /// KQL blocks, Sentinel YAML analytic rules and hunting queries, Sentinel ARM/JSON exports.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Extra table schemas (JSON, the format of the built-in catalogs).
+    /// Extra table schemas, repeatable: the JSON of the built-in catalogs ({"tables": {...}}), a Sentinel
+    /// custom-table file ({"Name", "Properties": [{"Name", "Type"}]}) or a folder of them.
     #[arg(long, value_name = "FILE")]
     pub schema: Vec<PathBuf>,
-    /// text (one line per query, diagnostics for failures, a summary) or json (one object per query).
+    /// Know only the --schema tables, not the built-in Defender and Sentinel catalogs.
+    #[arg(long)]
+    pub schema_only: bool,
+    /// text, json (one object per query), sarif (SARIF 2.1.0 for code scanning), junit, github (workflow
+    /// annotations).
     #[arg(long, default_value = "text", value_name = "FMT")]
     pub format: String,
     /// Schema environment: defender, sentinel, or auto (Defender first, then Sentinel).
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Only files matching this glob (relative to the folder searched; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files and folders matching this glob (repeatable); `.kqliteignore` files add more.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// The pack configuration (default: the nearest kqlite.toml at or above the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every current finding to this baseline file (then report as usual).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// `--deny warnings`: warnings fail the run (exit 1) like errors.
+    #[arg(long, value_name = "warnings")]
+    pub deny: Option<String>,
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct TestArgs {
+    /// Test files (*.test.yaml, *.test.yml) or folders searched for them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Rewrite the expectation (rows, row_count) of every failing test from its current result; each rewrite
+    /// is printed with the old failure.
+    #[arg(long)]
+    pub update: bool,
+    /// text, json (one object per test), sarif, junit, github.
+    #[arg(long, default_value = "text", value_name = "FMT")]
+    pub format: String,
+    /// Schema environment for tests without `env:`: defender, sentinel, or auto.
     #[arg(long, default_value = "auto", value_name = "ENV")]
     pub env: String,
+    /// Extra table schemas for every test, as for `check`.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Vec<PathBuf>,
+    /// Only test files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip test files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -202,7 +262,8 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Run(args)) => run(args),
-        Some(Command::Check(args)) => check(args),
+        Some(Command::Check(args)) => pack::check(args),
+        Some(Command::Test(args)) => pack::test(args),
         Some(Command::Explain(args)) => explain(args),
         Some(Command::Sample(args)) => sample(args),
         Some(Command::Repl(args)) => repl(args),
@@ -599,77 +660,6 @@ fn explain(args: RunArgs) -> ExitCode {
         }
         Err(e) => report(e, Some(&src)),
     }
-}
-
-fn check(args: CheckArgs) -> ExitCode {
-    let json = match args.format.as_str() {
-        "text" => false,
-        "json" => true,
-        other => return report(usage(format!("--format: '{other}' is not one of text, json")), None),
-    };
-    let Some(env) = Env::parse(&args.env) else {
-        return report(usage(format!("--env: '{}' is not one of defender, sentinel, auto", args.env)), None);
-    };
-    let opts = SessionOptions { env, ..SessionOptions::default() };
-    let mut session = match Session::new(opts) {
-        Ok(s) => s,
-        Err(e) => return report(e, None),
-    };
-    for s in &args.schema {
-        if let Err(e) = session.add_schema(s) {
-            return report(e, None);
-        }
-    }
-    let files = match crate::harness::packs::pack_files(&args.paths) {
-        Ok(f) => f,
-        Err(e) => return report(usage(format!("cannot read the pack: {e}")), None),
-    };
-    if let Some(missing) = args.paths.iter().find(|p| !p.exists()) {
-        return report(usage(format!("no such file or folder: {}", missing.display())), None);
-    }
-    let (mut passed, mut failed) = (0usize, 0usize);
-    let mut out = std::io::stdout().lock();
-    for f in files {
-        let queries = match crate::harness::packs::queries(&f) {
-            Ok(q) => q,
-            Err(e) => {
-                return report(Error::Cli(CliError::Io { path: f.display().to_string(), message: e.to_string() }), None)
-            }
-        };
-        for q in queries {
-            let r = crate::harness::check_query(q, &session);
-            let ok = r.outcome.is_ok();
-            if ok {
-                passed += 1
-            } else {
-                failed += 1
-            }
-            if json {
-                let _ = writeln!(out, "{}", crate::harness::json_line(&r));
-                continue;
-            }
-            let place = format!("{}:{}", r.query.file.display(), r.query.line);
-            match r.outcome {
-                Ok(schema) => {
-                    if schema.is_empty() {
-                        let _ = writeln!(out, "ok    {place}  (declarations only)");
-                    } else {
-                        let _ = writeln!(out, "ok    {place}  ({} columns)", schema.len());
-                    }
-                }
-                Err(e) => {
-                    let _ = writeln!(out, "FAIL  {place}  {}", e.code());
-                    let src = crate::harness::source_of(&r.query);
-                    let report = miette::Report::new(e).with_source_code(NamedSource::new(src.name.clone(), src.text));
-                    let _ = writeln!(out, "{report:?}");
-                }
-            }
-        }
-    }
-    if !json {
-        let _ = writeln!(out, "checked {} queries: {passed} ok, {failed} failing", passed + failed);
-    }
-    ExitCode::from(if failed == 0 { 0 } else { 1 })
 }
 
 /// Writes rows (compact JSON objects) as NDJSON or as a JSON array with one row per line.

@@ -96,6 +96,8 @@ pub struct LoadedTable {
 pub struct Catalog {
     pub loaded: HashMap<String, LoadedTable>,
     pub extra: BTreeMap<String, KqlSchema>,
+    /// `--schema-only`: the built-in Defender and Sentinel tables are not known, only `extra` and loaded data
+    pub schema_only: bool,
 }
 
 /// How a table name resolved in one environment.
@@ -118,6 +120,9 @@ impl Catalog {
         if let Some(s) = self.extra.get(name) {
             return Some(s);
         }
+        if self.schema_only {
+            return None;
+        }
         match env {
             Env::Sentinel => sentinel().get(name).map(|t| &t.schema),
             _ => defender().get(name).or_else(|| sentinel().get(name)).map(|t| &t.schema),
@@ -137,6 +142,7 @@ impl Catalog {
         let mut names: Vec<String> = self.loaded.keys().cloned().collect();
         names.extend(self.extra.keys().cloned());
         match env {
+            _ if self.schema_only => {}
             Env::Sentinel => names.extend(sentinel().keys().cloned()),
             _ => {
                 names.extend(defender().keys().cloned());
@@ -151,6 +157,21 @@ impl Catalog {
     /// Adds the tables of a schema file (the format of the built-in catalogs) to the catalog.
     pub fn load_schema_file(&mut self, path: &std::path::Path) -> Result<usize, crate::diagnostics::LoadError> {
         use crate::diagnostics::LoadError;
+        if path.is_dir() {
+            // a folder of schema files (the Azure-Sentinel repository keeps one custom table per file)
+            let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| LoadError::Io { path: path.display().to_string(), message: e.to_string() })?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
+                .collect();
+            files.sort();
+            let mut n = 0;
+            for f in files {
+                n += self.load_schema_file(&f)?;
+            }
+            return Ok(n);
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| LoadError::Io { path: path.display().to_string(), message: e.to_string() })?;
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| LoadError::Json {
@@ -159,33 +180,51 @@ impl Catalog {
             col: e.column(),
             message: e.to_string(),
         })?;
-        let Some(tables) = v.get("tables").and_then(|t| t.as_object()) else {
-            return Err(LoadError::Format {
-                path: path.display().to_string(),
-                line: 1,
-                col: 1,
-                message: "expected {\"tables\": {\"Name\": {\"columns\": [[\"Col\", \"type\"], ...]}}}".into(),
-            });
-        };
-        for (name, t) in tables {
-            let mut cols = Vec::new();
-            for c in t.get("columns").and_then(|c| c.as_array()).cloned().unwrap_or_default() {
-                let (Some(n), Some(ty)) = (c.get(0).and_then(|x| x.as_str()), c.get(1).and_then(|x| x.as_str())) else {
-                    continue;
-                };
-                let Some(ty) = crate::types::KqlType::parse(ty) else {
-                    return Err(LoadError::Format {
-                        path: path.display().to_string(),
-                        line: 1,
-                        col: 1,
-                        message: format!("table {name}: column {n} has an unknown type '{ty}'"),
-                    });
-                };
-                cols.push(crate::types::KqlColumn { name: n.to_string(), ty });
+        let format_error =
+            |message: String| LoadError::Format { path: path.display().to_string(), line: 1, col: 1, message };
+        let mut found: Vec<(String, Vec<(String, String)>)> = Vec::new();
+        if let Some(tables) = v.get("tables").and_then(|t| t.as_object()) {
+            for (name, t) in tables {
+                let cols = t.get("columns").and_then(|c| c.as_array()).cloned().unwrap_or_default();
+                let cols = cols
+                    .iter()
+                    .filter_map(|c| Some((c.get(0)?.as_str()?.to_string(), c.get(1)?.as_str()?.to_string())));
+                found.push((name.clone(), cols.collect()));
             }
-            self.extra.insert(name.clone(), crate::types::KqlSchema::new(cols));
+        } else {
+            // Sentinel custom tables: {"Name": T, "Properties": [{"Name": C, "Type": "String"}]}, or a list of them
+            let items = match &v {
+                serde_json::Value::Array(a) => a.clone(),
+                o => vec![o.clone()],
+            };
+            for t in &items {
+                let (Some(name), Some(props)) =
+                    (t.get("Name").and_then(|n| n.as_str()), t.get("Properties").and_then(|p| p.as_array()))
+                else {
+                    return Err(format_error(
+                        "expected {\"tables\": {\"Name\": {\"columns\": [[\"Col\", \"type\"], ...]}}} or a Sentinel custom \
+                         table {\"Name\": \"T\", \"Properties\": [{\"Name\": \"Col\", \"Type\": \"string\"}]}"
+                            .into(),
+                    ));
+                };
+                let cols = props
+                    .iter()
+                    .filter_map(|p| Some((p.get("Name")?.as_str()?.to_string(), p.get("Type")?.as_str()?.to_string())));
+                found.push((name.to_string(), cols.collect()));
+            }
         }
-        Ok(tables.len())
+        let n = found.len();
+        for (name, cols) in found {
+            let mut out = Vec::new();
+            for (n, ty) in cols {
+                let Some(ty) = schema_type(&ty) else {
+                    return Err(format_error(format!("table {name}: column {n} has an unknown type '{ty}'")));
+                };
+                out.push(crate::types::KqlColumn { name: n, ty });
+            }
+            self.extra.insert(name, crate::types::KqlSchema::new(out));
+        }
+        Ok(n)
     }
 
     /// The column types the catalogs give a table, for typing a dump: Defender's first, then Sentinel's.
@@ -207,6 +246,24 @@ impl Catalog {
             Some(KqlSchema::new(cols))
         }
     }
+}
+
+/// A column type as schema files write it: Kusto names, and the .NET/Log Analytics spellings of Sentinel's
+/// custom-table files (`DateTime`, `Boolean`, `Int32`, `Int64`, `Double`).
+fn schema_type(ty: &str) -> Option<crate::types::KqlType> {
+    let lower = ty.trim().to_ascii_lowercase();
+    let kusto = match lower.as_str() {
+        "boolean" | "system.boolean" => "bool",
+        "int32" | "integer" | "system.int32" => "int",
+        "int64" | "system.int64" => "long",
+        "double" | "float" | "system.double" => "real",
+        "system.string" => "string",
+        "system.datetime" => "datetime",
+        "system.object" => "dynamic",
+        "system.guid" | "uniqueid" => "guid",
+        other => other,
+    };
+    crate::types::KqlType::parse(kusto)
 }
 
 #[cfg(test)]

@@ -18,6 +18,17 @@ use serde_json::Value;
 /// One result row: its batch and its index there.
 type Row<'a> = (&'a RecordBatch, usize);
 
+/// What a result must be: the `.kqlt` cases and `kqlite test` files both come down to one of these.
+#[derive(Debug, Clone, Copy)]
+pub enum Expect<'a> {
+    /// exactly these rows (in order when `ordered`, else as a multiset)
+    Rows { header: Option<&'a [String]>, rows: &'a [Vec<String>], ordered: bool },
+    /// these rows among the result's (each matched by a different result row)
+    Contains { header: Option<&'a [String]>, rows: &'a [Vec<String>] },
+    /// this many rows
+    Count { header: Option<&'a [String]>, count: usize },
+}
+
 /// Checks a query's result against the case: its columns (`Name:type`, in order), then its rows, in order for
 /// `query ordered` and as a multiset otherwise. The `Err` text says what differs, listing both sides
 /// (`columns differ …`, `rows differ …`), or that the case expected an error.
@@ -25,34 +36,71 @@ pub fn compare(case: &Case, schema: &KqlSchema, batches: &[RecordBatch]) -> Resu
     if let Some(code) = &case.error {
         return Err(format!("expected error {code}, but the query succeeded"));
     }
-    let got_header: Vec<String> = schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect();
-    if got_header != case.header {
-        return Err(format!(
-            "columns differ\n  expected: {}\n  actual:   {}",
-            case.header.join(" | "),
-            got_header.join(" | ")
-        ));
+    check_result(Expect::Rows { header: Some(&case.header), rows: &case.rows, ordered: case.ordered }, schema, batches)
+}
+
+/// The result's `Name:type` header cells.
+pub fn header_of(schema: &KqlSchema) -> Vec<String> {
+    schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect()
+}
+
+/// Checks a result against an expectation; the `Err` text says what differs.
+pub fn check_result(expect: Expect, schema: &KqlSchema, batches: &[RecordBatch]) -> Result<(), String> {
+    let header = match expect {
+        Expect::Rows { header, .. } | Expect::Contains { header, .. } | Expect::Count { header, .. } => header,
+    };
+    if let Some(header) = header {
+        let got_header = header_of(schema);
+        if got_header != header {
+            return Err(format!(
+                "columns differ\n  expected: {}\n  actual:   {}",
+                header.join(" | "),
+                got_header.join(" | ")
+            ));
+        }
     }
     let actual: Vec<Row> = batches.iter().flat_map(|b| (0..b.num_rows()).map(move |r| (b, r))).collect();
-    let fail = || rows_differ(case, schema, &actual);
-    if actual.len() != case.rows.len() {
+    let (rows, ordered, contains) = match expect {
+        Expect::Count { count, .. } if count == actual.len() => return Ok(()),
+        Expect::Count { count, .. } => {
+            return Err(format!(
+                "expected {count} rows, got {}\n  actual:\n    {}",
+                actual.len(),
+                shown(schema, &actual).join("\n    ")
+            ))
+        }
+        Expect::Rows { rows, ordered, .. } => (rows, ordered, false),
+        Expect::Contains { rows, .. } => (rows, false, true),
+    };
+    let fail = || rows_differ(rows, contains, schema, &actual);
+    if (!contains && actual.len() != rows.len()) || actual.len() < rows.len() {
         return Err(fail());
     }
-    if case.ordered {
-        if case.rows.iter().zip(&actual).all(|(exp, act)| row_matches(exp, *act, schema)) {
+    if ordered {
+        if rows.iter().zip(&actual).all(|(exp, act)| row_matches(exp, *act, schema)) {
             return Ok(());
         }
         return Err(fail());
     }
-    // each expected row takes the first actual row it matches that no earlier expected row took
+    if unmatched(rows, schema, &actual).0.is_empty() {
+        Ok(())
+    } else {
+        Err(fail())
+    }
+}
+
+/// Matches expected rows to actual rows (each expected row takes the first actual row it matches that no
+/// earlier expected row took): the expected rows left without a match, and the actual rows no expected row took.
+fn unmatched<'a>(rows: &[Vec<String>], schema: &KqlSchema, actual: &[Row<'a>]) -> (Vec<usize>, Vec<Row<'a>>) {
     let mut left: Vec<Option<Row>> = actual.iter().copied().map(Some).collect();
-    for exp in &case.rows {
+    let mut missing = Vec::new();
+    for (i, exp) in rows.iter().enumerate() {
         let taken = left.iter_mut().find(|a| a.is_some_and(|a| row_matches(exp, a, schema))).and_then(Option::take);
         if taken.is_none() {
-            return Err(fail());
+            missing.push(i);
         }
     }
-    Ok(())
+    (missing, left.into_iter().flatten().collect())
 }
 
 /// Checks a query's error against the case: passes only when the case is `error CODE` with this error's code.
@@ -77,23 +125,41 @@ pub fn cell_repr(a: &dyn Array, r: usize, ty: KqlType) -> String {
     t
 }
 
-/// The failure text listing the expected rows and the actual ones.
-fn rows_differ(case: &Case, schema: &KqlSchema, actual: &[Row]) -> String {
-    let expected: Vec<String> = case.rows.iter().map(|r| r.join(" | ")).collect();
-    let shown: Vec<String> = actual
-        .iter()
+/// The rows as `.kqlt` row lines.
+fn shown(schema: &KqlSchema, rows: &[Row]) -> Vec<String> {
+    rows.iter()
         .map(|(batch, r)| {
             let cells = schema.columns.iter().zip(batch.columns()).map(|(c, a)| cell_repr(a.as_ref(), *r, c.ty));
             cells.collect::<Vec<_>>().join(" | ")
         })
-        .collect();
-    format!(
-        "rows differ\n  expected ({}):\n    {}\n  actual ({}):\n    {}",
-        case.rows.len(),
+        .collect()
+}
+
+/// The failure text listing the expected rows and the actual ones, then the difference: `- ` rows expected and
+/// not returned, `+ ` rows returned and not expected (not listed for `contains`).
+fn rows_differ(rows: &[Vec<String>], contains: bool, schema: &KqlSchema, actual: &[Row]) -> String {
+    let expected: Vec<String> = rows.iter().map(|r| r.join(" | ")).collect();
+    let mut out = format!(
+        "rows differ\n  expected ({}{}):\n    {}\n  actual ({}):\n    {}",
+        if contains { "among the result: " } else { "" },
+        rows.len(),
         expected.join("\n    "),
         actual.len(),
-        shown.join("\n    ")
-    )
+        shown(schema, actual).join("\n    ")
+    );
+    let (missing, extra) = unmatched(rows, schema, actual);
+    if !missing.is_empty() || (!contains && !extra.is_empty()) {
+        out.push_str("\n  difference:");
+        for i in missing {
+            out.push_str(&format!("\n  - {}", expected.get(i).map(String::as_str).unwrap_or("")));
+        }
+        if !contains {
+            for r in shown(schema, &extra) {
+                out.push_str(&format!("\n  + {r}"));
+            }
+        }
+    }
+    out
 }
 
 fn row_matches(exp: &[String], (batch, r): Row, schema: &KqlSchema) -> bool {
@@ -185,12 +251,15 @@ mod tests {
             "query unordered\ndatatable(a:long, s:string) [1, 'x', 2, ''] \n----\na:long | s:string\n1 | x\n3 | \"\"\n";
         assert_eq!(
             verdict(q).unwrap_err(),
-            "rows differ\n  expected (2):\n    1 | x\n    3 | \"\"\n  actual (2):\n    1 | x\n    2 | \"\""
+            "rows differ\n  expected (2):\n    1 | x\n    3 | \"\"\n  actual (2):\n    1 | x\n    2 | \"\"\n  difference:\n  - 3 | \"\"\n  + 2 | \"\""
         );
         let q = "query unordered\nprint a = 1\n----\nb:long\n1\n";
         assert_eq!(verdict(q).unwrap_err(), "columns differ\n  expected: b:long\n  actual:   a:long");
         let q = "query unordered\nprint a = 1\n----\na:long\n";
-        assert_eq!(verdict(q).unwrap_err(), "rows differ\n  expected (0):\n    \n  actual (1):\n    1");
+        assert_eq!(
+            verdict(q).unwrap_err(),
+            "rows differ\n  expected (0):\n    \n  actual (1):\n    1\n  difference:\n  + 1"
+        );
     }
 
     #[test]

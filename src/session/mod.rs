@@ -138,6 +138,12 @@ impl Session {
         self.opts.sets.push((name.to_string(), value.to_string()));
     }
 
+    /// `--schema-only`: forget the built-in Defender and Sentinel tables; only `--schema` files and loaded data
+    /// are known.
+    pub fn set_schema_only(&mut self, on: bool) {
+        self.catalog.schema_only = on;
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
