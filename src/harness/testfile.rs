@@ -1,5 +1,5 @@
 //! `kqlite test`: YAML test files (`*.test.yaml`) that run a pack's queries over inline or file data and
-//! compare the result with an expectation. The format is documented in `docs/testing.md`; the comparison is
+//! compare the result with an expectation. The format is documented in the README (Query packs in CI); the comparison is
 //! [`super::compare::check_result`], the one the `.kqlt` conformance suite uses.
 //!
 //! A test file holds one test (a mapping) or several (`tests:` with a list). Each test: `name`, `query` (inline)
