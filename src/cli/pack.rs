@@ -136,7 +136,7 @@ fn check_inner(args: CheckArgs) -> Result<ExitCode, Error> {
             }
         }
         Fmt::Sarif => {
-            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&sarif(&all)).unwrap_or_default());
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&sarif(&all, "check")).unwrap_or_default());
         }
         Fmt::Github => print(&mut out, &github(&all)),
         Fmt::Junit => print(&mut out, &junit("kqlite check", &check_suites(&reports))),
@@ -345,7 +345,7 @@ fn test_inner(args: TestArgs) -> Result<ExitCode, Error> {
             }
         }
         Fmt::Sarif => {
-            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&sarif(&refs)).unwrap_or_default());
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&sarif(&refs, "test")).unwrap_or_default());
         }
         Fmt::Github => print(&mut out, &github(&refs)),
         Fmt::Junit => {

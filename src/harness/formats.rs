@@ -8,26 +8,59 @@ use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// A file path as a SARIF artifact URI: relative paths with `/` (resolved against `%SRCROOT%`, the folder
-/// kqlite ran in), absolute paths under it made relative, others as `file://` URIs.
-fn artifact(p: &Path) -> Value {
-    let cwd = std::env::current_dir().ok();
-    let rel = if p.is_absolute() { cwd.as_ref().and_then(|c| p.strip_prefix(c).ok()) } else { Some(p) };
+/// The folder SARIF paths are relative to (`%SRCROOT%`): `$GITHUB_WORKSPACE` in a workflow, else the git
+/// work tree holding the current folder (code scanning resolves paths from the repository root), else the
+/// current folder.
+fn source_root() -> Option<std::path::PathBuf> {
+    if let Some(w) = std::env::var_os("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) {
+        return std::fs::canonicalize(w).ok();
+    }
+    let cwd = std::env::current_dir().ok()?;
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let git = cwd.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf);
+    Some(git.unwrap_or(cwd))
+}
+
+/// A file path as a SARIF artifact URI: relative to the source root with `/`, or a `file://` URI outside it.
+fn artifact(p: &Path, root: Option<&Path>) -> Value {
+    let abs = std::fs::canonicalize(p).ok();
+    let rel = match (&abs, root) {
+        (Some(a), Some(r)) => a.strip_prefix(r).ok(),
+        _ => None,
+    };
     match rel {
         Some(r) => {
-            let s = r.display().to_string().replace('\\', "/");
-            let s = s.trim_start_matches("./");
-            json!({"uri": percent_encode(s), "uriBaseId": "%SRCROOT%"})
+            json!({"uri": percent_encode(&r.display().to_string().replace('\\', "/")), "uriBaseId": "%SRCROOT%"})
         }
-        None => json!({"uri": format!("file://{}", percent_encode(&p.display().to_string().replace('\\', "/")))}),
+        None => {
+            let shown = abs.unwrap_or_else(|| p.to_path_buf()).display().to_string().replace('\\', "/");
+            let slash = if shown.starts_with('/') { "" } else { "/" };
+            json!({"uri": format!("file://{slash}{}", percent_encode(&shown))})
+        }
     }
+}
+
+/// A stable fingerprint of a finding (file, code, message, the text of its line): code scanning matches
+/// results across runs with it even when lines move.
+fn fingerprint(f: &Finding) -> String {
+    // FNV-1a, 64 bits: stable across builds and platforms, unlike the std hasher
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in
+        [f.file.display().to_string().replace('\\', "/"), f.code.clone(), f.message.clone(), f.line_text().to_string()]
+    {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
 }
 
 /// Percent-encodes what a URI path may not hold (space, %, #, ?, non-ASCII...).
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
             out.push(b as char);
         } else {
             let _ = write!(out, "%{b:02X}");
@@ -39,15 +72,22 @@ fn percent_encode(s: &str) -> String {
 /// The rule description of a finding code: a lint's documentation, else words from the code itself.
 fn rule_of(code: &str) -> Value {
     let short = code.rsplit("::").next().unwrap_or(code);
+    // unique across areas (bind/unknown_column, sentinel/unknown_column)
+    let name = code.trim_start_matches("kqlite::").replace("::", "/");
     if let Some(r) = code.strip_prefix("kqlite::lint::").and_then(super::lints::rule) {
+        let silence = format!(
+            "Silence it on one line with `// kqlite-disable-next-line {0}`, for a query with `// kqlite-disable {0}`, \
+             or for a pack with `[lints] disable = [\"{0}\"]` in kqlite.toml.",
+            r.name
+        );
         return json!({
             "id": code,
-            "name": r.name,
+            "name": name,
             "shortDescription": {"text": r.title},
             "fullDescription": {"text": r.rationale},
-            "help": {"text": r.rationale},
+            "help": {"text": format!("{} {silence}", r.rationale), "markdown": format!("**{}**\n\n{}\n\n{silence}", r.title, r.rationale)},
             "defaultConfiguration": {"level": "warning"},
-            "properties": {"tags": ["kql", "lint"]},
+            "properties": {"tags": ["kql", "lint"], "precision": "medium", "problem.severity": "warning"},
         });
     }
     let area = code.split("::").nth(1).unwrap_or("kqlite");
@@ -64,14 +104,15 @@ fn rule_of(code: &str) -> Value {
             "Kusto would reject this query: it does not parse or bind against the schema.",
         ),
     };
+    let _ = short;
     json!({
         "id": code,
-        "name": short,
+        "name": name,
         "shortDescription": {"text": title},
         "fullDescription": {"text": help},
-        "help": {"text": help},
+        "help": {"text": format!("{help} The message says what is wrong and how to fix it."), "markdown": format!("**{title}**\n\n{help}")},
         "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["kql", area]},
+        "properties": {"tags": ["kql", area], "precision": "very-high", "problem.severity": "error"},
     })
 }
 
@@ -83,8 +124,11 @@ fn sarif_level(l: Level) -> &'static str {
     }
 }
 
-/// A SARIF 2.1.0 log of findings (one run, tool kqlite, one rule per code used).
-pub fn sarif(findings: &[&Finding]) -> Value {
+/// A SARIF 2.1.0 log of findings (one run, tool kqlite, one rule per code used). `category` tells code
+/// scanning which analysis the run is (`check`, `test`), so uploads of both for one commit do not replace
+/// each other.
+pub fn sarif(findings: &[&Finding], category: &str) -> Value {
+    let root = source_root();
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -103,7 +147,7 @@ pub fn sarif(findings: &[&Finding]) -> Value {
                 "message": {"text": message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": artifact(&f.file),
+                        "artifactLocation": artifact(&f.file, root.as_deref()),
                         "region": {
                             "startLine": f.line.max(1),
                             "startColumn": f.col.max(1),
@@ -112,14 +156,18 @@ pub fn sarif(findings: &[&Finding]) -> Value {
                         },
                     },
                 }],
+                "partialFingerprints": {"kqliteFinding/v1": fingerprint(f)},
             })
         })
         .collect();
-    let root = std::env::current_dir()
+    let root_uri = root
+        .as_ref()
         .map(|d| {
-            format!("file://{}/", percent_encode(&d.display().to_string().replace('\\', "/")).trim_end_matches('/'))
+            let d = d.display().to_string().replace('\\', "/");
+            let slash = if d.starts_with('/') { "" } else { "/" };
+            format!("file://{slash}{}/", percent_encode(d.trim_end_matches('/')))
         })
-        .unwrap_or_else(|_| "file:///".into());
+        .unwrap_or_else(|| "file:///".into());
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -130,7 +178,8 @@ pub fn sarif(findings: &[&Finding]) -> Value {
                 "informationUri": "https://learn.microsoft.com/kusto/query/",
                 "rules": codes.iter().map(|c| rule_of(c)).collect::<Vec<_>>(),
             }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
+            "automationDetails": {"id": format!("kqlite/{category}/")},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -218,16 +267,17 @@ fn xml(s: &str) -> String {
 pub fn junit(title: &str, suites: &[JSuite]) -> String {
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
     let failures: usize = suites.iter().map(|s| s.cases.iter().filter(|c| c.failure.is_some()).count()).sum();
-    let time: f64 = suites.iter().flat_map(|s| s.cases.iter().map(|c| c.seconds)).sum();
+    // (a sum of no f64 is -0.0, which JUnit schemas refuse: fold from +0.0)
+    let time = suites.iter().flat_map(|s| s.cases.iter().map(|c| c.seconds)).fold(0.0, |a, b| a + b);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{time:.3}\">",
         xml(title)
     );
-    for s in suites {
+    for s in suites.iter().filter(|s| !s.cases.is_empty()) {
         let f = s.cases.iter().filter(|c| c.failure.is_some()).count();
-        let t: f64 = s.cases.iter().map(|c| c.seconds).sum();
+        let t = s.cases.iter().map(|c| c.seconds).fold(0.0, |a, b| a + b);
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"0\" time=\"{t:.3}\">",
@@ -297,13 +347,29 @@ mod tests {
     #[test]
     fn sarif_has_rules_results_and_regions() {
         let f = finding();
-        let s = sarif(&[&f]);
+        let s = sarif(&[&f], "check");
         let run = &s["runs"][0];
         assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "kqlite::lint::join_without_kind");
         assert_eq!(run["tool"]["driver"]["rules"][0]["defaultConfiguration"]["level"], "warning");
         let r = &run["results"][0];
         assert_eq!(r["level"], "warning");
-        assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "p/a%20b.kql");
+        // a file that does not exist cannot be placed under the root: a file:// URI
+        assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("file:///"));
+        assert_eq!(r["partialFingerprints"]["kqliteFinding/v1"].as_str().unwrap().len(), 16);
+        assert_eq!(run["automationDetails"]["id"], "kqlite/check/");
+        // files under the repository: relative to its root, percent-encoded
+        let text: Arc<str> = Arc::from("x");
+        let here = Finding::new("kqlite::pack::x", Level::Error, "m", Path::new("examples/pack/README.md"), &text);
+        let s = sarif(&[&here], "check");
+        let loc = &s["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(
+            (loc["uri"].as_str(), loc["uriBaseId"].as_str()),
+            (Some("examples/pack/README.md"), Some("%SRCROOT%"))
+        );
+        assert_eq!(percent_encode("a b/c:d#é"), "a%20b/c%3Ad%23%C3%A9");
         assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
         assert_eq!(r["locations"][0]["physicalLocation"]["region"]["endColumn"], 8);
     }

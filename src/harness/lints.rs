@@ -156,7 +156,7 @@ pub fn lint(text: &str, tokens: &[Tok], has_query: bool, cx: &LintContext) -> Ve
     let t = Tokens { text, toks: tokens };
     let mut out = Vec::new();
     if cx.detection {
-        detection_output(cx, &mut out);
+        detection_output(cx, text.lines().next().map_or(0, str::len), &mut out);
     }
     if !cx.windowed {
         no_time_filter(&t, cx, &mut out);
@@ -212,7 +212,8 @@ impl Tokens<'_> {
     }
 }
 
-fn detection_output(cx: &LintContext, out: &mut Vec<Hit>) {
+/// `first_line`: the length of the query's first line, which the finding underlines.
+fn detection_output(cx: &LintContext, first_line: usize, out: &mut Vec<Hit>) {
     let Some(schema) = cx.schema else { return };
     let has = |c: &str| schema.find(c).is_some();
     let mut missing: Vec<&str> = ["Timestamp", "ReportId"].into_iter().filter(|c| !has(c)).collect();
@@ -231,7 +232,7 @@ fn detection_output(cx: &LintContext, out: &mut Vec<Hit>) {
             ENTITY_COLUMNS.join(", ")
         )),
         offset: 0,
-        len: 0,
+        len: first_line,
     });
 }
 
@@ -247,12 +248,8 @@ fn no_time_filter(t: &Tokens, cx: &LintContext, out: &mut Vec<Hit>) {
     if filtered {
         return;
     }
-    for i in 0..n {
+    for i in table_positions(t) {
         let Some(w) = t.word(i) else { continue };
-        // a table name where a table is read: not a column after `.`, not a declared let's name
-        if t.kind(i.wrapping_sub(1)) == Some(Token::Dot) || t.kind(i + 1) == Some(Token::Assign) {
-            continue;
-        }
         let Some(schema) = cx.catalog.builtin(cx.env, w) else { continue };
         let Some(time) = TIME_COLUMNS.iter().find(|c| schema.find(c).is_some()) else { continue };
         out.push(t.hit(
@@ -263,6 +260,103 @@ fn no_time_filter(t: &Tokens, cx: &LintContext, out: &mut Vec<Hit>) {
         ));
         return;
     }
+}
+
+/// Words that open a parenthesis holding a tabular expression (everything else with `(` is a function call).
+const TABULAR_CALLS: &[&str] = &["join", "lookup", "union", "materialize", "toscalar", "view"];
+
+/// The identifiers standing where a table is read: a statement's or function body's start, `let X = T`, the
+/// legs of `union`, the right side of `join`/`lookup` (bare or in parentheses); never a function's argument
+/// or a column after a pipe.
+fn table_positions(t: &Tokens) -> Vec<usize> {
+    let mut out = Vec::new();
+    // the word before each open parenthesis ("" for none), and the first word of the current pipe segment
+    let mut parens: Vec<&str> = Vec::new();
+    let mut segment: Vec<&str> = vec![""];
+    for i in 0..t.toks.len() {
+        match t.kind(i) {
+            Some(Token::LParen) => {
+                // `join kind=inner (T)`: the parenthesis belongs to the operator, not to `inner`
+                let param = matches!(t.word(i.wrapping_sub(3)), Some("kind" | "isfuzzy" | "withsource"))
+                    || t.kind(i.wrapping_sub(4)) == Some(Token::Dot);
+                let opener = if t.kind(i.wrapping_sub(2)) == Some(Token::Assign) && param {
+                    segment.last().copied().unwrap_or("")
+                } else {
+                    t.word(i.wrapping_sub(1)).unwrap_or("")
+                };
+                parens.push(opener);
+                segment.push("");
+                continue;
+            }
+            Some(Token::RParen) => {
+                parens.pop();
+                segment.pop();
+                continue;
+            }
+            Some(Token::Pipe | Token::Semi) => {
+                if let Some(s) = segment.last_mut() {
+                    *s = "";
+                }
+                continue;
+            }
+            Some(Token::Ident) => {}
+            _ => continue,
+        }
+        let first = segment.last().copied().unwrap_or("");
+        let w = t.word(i).unwrap_or("");
+        if first.is_empty() {
+            if let Some(s) = segment.last_mut() {
+                *s = w;
+            }
+        }
+        let context_ok =
+            parens.last().is_none_or(|p| TABULAR_CALLS.contains(p) || p.is_empty() || !is_function_name(p));
+        const KEYWORDS: &[&str] = &[
+            "let",
+            "set",
+            "declare",
+            "print",
+            "datatable",
+            "range",
+            "union",
+            "search",
+            "find",
+            "externaldata",
+            "evaluate",
+            "materialize",
+        ];
+        if !context_ok
+            || KEYWORDS.contains(&w)
+            || t.kind(i + 1) == Some(Token::LParen)
+            || t.kind(i + 1) == Some(Token::Assign)
+        {
+            continue;
+        }
+        let prev = t.kind(i.wrapping_sub(1));
+        let prev_word = t.word(i.wrapping_sub(1)).unwrap_or("");
+        let in_union = first == "union" || parens.last() == Some(&"union");
+        let after_param_value = prev == Some(Token::Ident) && t.kind(i.wrapping_sub(2)) == Some(Token::Assign);
+        let at = match prev {
+            None | Some(Token::Semi | Token::LBrace) => true,
+            Some(Token::LParen) => true,
+            Some(Token::Comma) => in_union,
+            Some(Token::Assign) => t.word(i.wrapping_sub(3)) == Some("let"),
+            Some(Token::Ident) => {
+                matches!(prev_word, "union" | "join" | "lookup")
+                    || (after_param_value && (first == "join" || first == "lookup" || first == "union"))
+            }
+            _ => false,
+        };
+        if at {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// A word before `(` that calls a scalar or aggregate function (not a tabular operator or a let's body).
+fn is_function_name(w: &str) -> bool {
+    !matches!(w, "in" | "by" | "on" | "with" | "kind" | "project" | "extend" | "where")
 }
 
 fn join_without_kind(t: &Tokens, i: usize, out: &mut Vec<Hit>) {
@@ -450,6 +544,27 @@ mod tests {
         );
         assert_eq!(names("T | join hint.strategy = shuffle (V) on k"), vec!["join_without_kind"]);
         assert_eq!(names("T | where FileName == \"powershell.exe\" or FileName =~ \"CMD.EXE\""), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn tables_are_found_where_tables_are_read() {
+        // a column named like a table (Operation, a Sentinel table) is not a table read
+        assert!(
+            names("DeviceEvents | where Timestamp > ago(1d) | extend A = coalesce(Operation, ActionType)").is_empty()
+        );
+        let q = "DeviceEvents | where Timestamp > ago(1d) | join kind=inner (SigninLogs) on $left.AccountUpn == $right.UserPrincipalName";
+        assert!(names(q).iter().all(|n| *n != "no_time_filter"), "ago() anywhere counts as a window");
+        let firsts = |q: &str| -> Vec<String> {
+            let toks = crate::lexer::lex(&Source::query(q)).unwrap();
+            let t = Tokens { text: q, toks: &toks };
+            table_positions(&t).into_iter().map(|i| t.text(i).to_string()).collect()
+        };
+        assert_eq!(
+            firsts("let x = 1; T | join kind=inner (U | where a > 1) on k | lookup V on k | extend c = strlen(W)"),
+            ["T", "U", "V"]
+        );
+        assert_eq!(firsts("union A, (B | take 1), C | project X"), ["A", "B", "C"]);
+        assert_eq!(firsts("let f = () { T | take 1 }; f"), ["T", "f"]);
     }
 
     #[test]

@@ -14,12 +14,14 @@ impl Binder<'_> {
         self.bind_union(Some(input), u, span)
     }
 
-    /// Expands one leg: a table name (wildcards allowed) or a sub-query. Returns (label, rows) pairs.
-    fn union_leg(&mut self, leg: &ast::Expr, i: usize) -> Result<Vec<(String, Bound)>, BindError> {
+    /// Expands one leg: a table name (wildcards allowed) or a sub-query. Returns (label, rows, empty) triples;
+    /// `empty`: a catalog table with no data, which gives the union its columns but no rows.
+    fn union_leg(&mut self, leg: &ast::Expr, i: usize) -> Result<Vec<(String, Bound, bool)>, BindError> {
         // `union *`: every table with data loaded; with none loaded (`check`), the environment's own tables
         if matches!(leg.kind, K::Star) {
             let mut names: Vec<String> = self.catalog.loaded.keys().cloned().collect();
-            if names.is_empty() {
+            let empty = names.is_empty();
+            if empty {
                 names = match self.env {
                     crate::catalog::Env::Sentinel => crate::catalog::sentinel().keys().cloned().collect(),
                     _ => crate::catalog::defender().keys().cloned().collect(),
@@ -29,7 +31,7 @@ impl Binder<'_> {
             let mut out = Vec::new();
             for t in names {
                 let b = self.scan_table(&t, leg.span)?;
-                out.push((t, b));
+                out.push((t, b, empty));
             }
             return Ok(out);
         }
@@ -46,14 +48,14 @@ impl Binder<'_> {
                 let mut out = Vec::new();
                 for t in names {
                     let b = self.scan_table(&t, n.span)?;
-                    out.push((t, b));
+                    out.push((t, b, false));
                 }
                 return Ok(out);
             }
-            return Ok(vec![(n.name.clone(), self.bind_tabular(leg)?)]);
+            return Ok(vec![(n.name.clone(), self.bind_tabular(leg)?, false)]);
         }
         let b = self.bind_tabular(leg)?;
-        Ok(vec![(b.label.clone().unwrap_or_else(|| format!("union_arg{i}")), b)])
+        Ok(vec![(b.label.clone().unwrap_or_else(|| format!("union_arg{i}")), b, false)])
     }
 
     pub(crate) fn bind_union(&mut self, first: Option<Bound>, u: &ast::Union, span: Span) -> Result<Bound, BindError> {
@@ -61,10 +63,10 @@ impl Binder<'_> {
         let fuzzy = param("isfuzzy").is_some_and(|v| v == "true");
         let inner = param("kind").is_some_and(|v| v == "inner");
         let withsource = param("withsource");
-        let mut legs: Vec<(String, Bound)> = Vec::new();
+        let mut legs: Vec<(String, Bound, bool)> = Vec::new();
         let offset = usize::from(first.is_some());
         if let Some(f) = first {
-            legs.push((f.label.clone().unwrap_or_else(|| "union_arg0".into()), f));
+            legs.push((f.label.clone().unwrap_or_else(|| "union_arg0".into()), f, false));
         }
         let mut first_err = None;
         for (i, leg) in u.legs.iter().enumerate() {
@@ -90,18 +92,23 @@ impl Binder<'_> {
             }));
         }
         // the output columns: (output name, source name, type), in first-seen order
+        // (`union *` over a catalog: a thousand tables and thousands of columns, so columns are found by hash)
         let mut seen: Vec<(String, Vec<KqlType>)> = Vec::new();
-        for (_, b) in &legs {
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (_, b, _) in &legs {
             for c in &b.schema.columns {
-                match seen.iter_mut().find(|(n, _)| n == &c.name) {
+                match index.get(&c.name).and_then(|i| seen.get_mut(*i)) {
                     Some((_, tys)) if !tys.contains(&c.ty) => tys.push(c.ty),
                     Some(_) => {}
-                    None => seen.push((c.name.clone(), vec![c.ty])),
+                    None => {
+                        index.insert(c.name.clone(), seen.len());
+                        seen.push((c.name.clone(), vec![c.ty]));
+                    }
                 }
             }
         }
         if inner {
-            seen.retain(|(n, _)| legs.iter().all(|(_, b)| b.schema.find(n).is_some()));
+            seen.retain(|(n, _)| legs.iter().all(|(_, b, _)| b.schema.find(n).is_some()));
         }
         let mut cols: Vec<(String, String, KqlType)> = Vec::new();
         for (n, tys) in &seen {
@@ -124,8 +131,14 @@ impl Binder<'_> {
                 c.0 = format!("{ws}{k}");
             }
         }
+        // tables without data add no rows: one of them is planned (for the columns when no leg has data), not
+        // every one (projecting a thousand empty tables to thousands of columns took minutes to plan)
+        let mut planned_empty = false;
         let mut plans = Vec::new();
-        for (label, b) in legs {
+        for (label, b, empty) in legs {
+            if empty && std::mem::replace(&mut planned_empty, true) {
+                continue;
+            }
             let mut items = Vec::new();
             if let Some(ws) = &withsource {
                 items.push((lit(label.clone()), ws.clone(), KqlType::String));
