@@ -14,7 +14,7 @@ use crate::diagnostics::BindError;
 use crate::functions::Arg;
 use crate::source::Span;
 use crate::types::{KqlColumn, KqlSchema, KqlType};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -392,7 +392,12 @@ impl<'a> Binder<'a> {
     ) -> Result<Bound, BindError> {
         let exprs: Vec<Expr> = items.iter().map(|(e, n, _)| e.clone().alias(n.clone())).collect();
         let schema = KqlSchema::new(items.into_iter().map(|(_, name, ty)| KqlColumn { name, ty }).collect());
-        let plan = LogicalPlanBuilder::from(input.plan).project(exprs).and_then(|b| b.build()).map_err(df_err(span))?;
+        // Projection::try_new, not LogicalPlanBuilder::project: the builder normalizes every column against the
+        // whole input plan (LogicalPlan::using_columns walks the tree), once per projection, so a pipe of n
+        // stages cost n² plan walks; the binder's columns are already unqualified names of the input's schema
+        let plan = datafusion::logical_expr::Projection::try_new(exprs, std::sync::Arc::new(input.plan))
+            .map(datafusion::logical_expr::LogicalPlan::Projection)
+            .map_err(df_err(span))?;
         Bound::new(plan, schema, span)
     }
 

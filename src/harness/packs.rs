@@ -148,26 +148,38 @@ fn ignored(ignores: &[Ignore], path: &Path, is_dir: bool) -> bool {
     })
 }
 
-/// The pack files under the given paths, sorted. A named file is taken whatever its extension (unless an
-/// `--exclude` or the current folder's `.kqliteignore` names it); folders are searched recursively for
+/// The pack files under the given paths, sorted. A named file is taken whatever its extension (unless it is a
+/// test file, or an `--exclude` or the current folder's `.kqliteignore` names it); folders are searched recursively for
 /// the pack extensions, minus ignored and excluded paths and `*.test.yaml` files; `tests` picks those instead.
 pub fn pack_files(paths: &[PathBuf], filter: &Filter) -> std::io::Result<Vec<PathBuf>> {
-    collect(paths, filter, |p| PACK_EXTENSIONS.contains(&extension(p).as_str()) && !is_test_file(p))
+    collect(
+        paths,
+        filter,
+        |p| PACK_EXTENSIONS.contains(&extension(p).as_str()) && !is_test_file(p),
+        |p| !is_test_file(p),
+    )
 }
 
 /// The `kqlite test` files under the given paths (`*.test.yaml`, `*.test.yml`), sorted.
 pub fn test_files(paths: &[PathBuf], filter: &Filter) -> std::io::Result<Vec<PathBuf>> {
-    collect(paths, filter, is_test_file)
+    collect(paths, filter, is_test_file, |_| true)
 }
 
-fn collect(paths: &[PathBuf], filter: &Filter, wanted: impl Fn(&Path) -> bool) -> std::io::Result<Vec<PathBuf>> {
+/// `wanted`: the files taken from folders; `named`: the named files taken (pre-commit names every changed
+/// file, test files included).
+fn collect(
+    paths: &[PathBuf],
+    filter: &Filter,
+    wanted: impl Fn(&Path) -> bool,
+    named: impl Fn(&Path) -> bool,
+) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let cwd_ignores = read_ignore(Path::new("."));
     for p in paths {
         if p.is_file() {
             let rel = p.strip_prefix("./").unwrap_or(p);
             let excluded = filter.exclude.iter().any(|x| matches_rel(x, x.as_str().contains('/'), rel));
-            if !excluded && !ignored(&cwd_ignores, &Path::new(".").join(rel), false) {
+            if named(p) && !excluded && !ignored(&cwd_ignores, &Path::new(".").join(rel), false) {
                 out.push(p.clone());
             }
             continue;

@@ -70,7 +70,7 @@ impl Binder<'_> {
             self.bind_aggregate_item(&input, it, &by_names, &mut names, &mut computed, &mut outputs)?;
         }
         let agg_exprs: Vec<Expr> = computed.iter().map(|c| c.expr.clone().alias(c.internal.clone())).collect();
-        let mut builder = LogicalPlanBuilder::from(input.plan).aggregate(groups, agg_exprs).map_err(df_err(span))?;
+        let builder = LogicalPlanBuilder::from(input.plan).aggregate(groups, agg_exprs).map_err(df_err(span))?;
         // empty input with no `by`: count-like aggregates are 0 (summarize-operator)
         let mids: Vec<Expr> = (0..by.len())
             .map(|i| col(&format!("__g{i}")))
@@ -84,8 +84,11 @@ impl Binder<'_> {
                 e.alias(c.internal.clone())
             }))
             .collect();
-        builder = builder.project(mids).map_err(df_err(span))?;
-        let plan = builder.build().map_err(df_err(span))?;
+        // (Projection::try_new: see Binder::project)
+        let agg = builder.build().map_err(df_err(span))?;
+        let plan = datafusion::logical_expr::Projection::try_new(mids, std::sync::Arc::new(agg))
+            .map(datafusion::logical_expr::LogicalPlan::Projection)
+            .map_err(df_err(span))?;
         let mid_schema = KqlSchema::new(
             (0..by.len())
                 .map(|i| KqlColumn { name: format!("__g{i}"), ty: outputs.get(i).map_or(KqlType::Long, |o| o.2) })
