@@ -1,7 +1,7 @@
 //! String functions and the general conditionals (iff, case, coalesce, isempty...).
 
 use super::udf::{arg, row, strings::cached_regex, Udf};
-use super::{sig, sig_opt, sig_var, unify, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
+use super::{sig, sig_opt, sig_var, unify, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, Sig, P};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
 use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
@@ -167,6 +167,74 @@ pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfRes
         out.push(v);
     }
     Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+}
+
+/// `extract_all(regex, [captureGroups,] source)` (extract-all-function): every match, as an array of the one
+/// selected group's values, or of arrays of the selected groups' values (all groups when none are given;
+/// groups by number from 1, or by name); no match → null.
+pub(in crate::functions) fn extract_all_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    use datafusion::error::DataFusionError;
+    let re = arg::<StringArray>(arrays, 0, "extract_all")?;
+    let groups = arg::<StringArray>(arrays, 1, "extract_all")?;
+    let s = arg::<StringArray>(arrays, 2, "extract_all")?;
+    let mut cache = None;
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let (rr, gr, sr) = (row(re, r), row(groups, r), row(s, r));
+        if re.is_null(rr) || s.is_null(sr) {
+            out.push(None);
+            continue;
+        }
+        let rx = cached_regex(&mut cache, re.value(rr))?;
+        let count = rx.captures_len().saturating_sub(1);
+        if count == 0 {
+            return Err(DataFusionError::Execution(
+                "extract_all: the regular expression needs at least one capture group".into(),
+            ));
+        }
+        // the selected groups: numbers 1..=count or names
+        let spec = if groups.is_null(gr) { "" } else { groups.value(gr) };
+        let selected: Vec<usize> = match serde_json::from_str::<serde_json::Value>(spec) {
+            Ok(serde_json::Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|g| {
+                    let idx = match g {
+                        serde_json::Value::Number(k) => k.as_u64().and_then(|k| usize::try_from(k).ok()),
+                        serde_json::Value::String(name) => rx.capture_names().position(|c| c == Some(name.as_str())),
+                        _ => None,
+                    };
+                    idx.filter(|i| (1..=count).contains(i)).ok_or_else(|| {
+                        DataFusionError::Execution(format!("extract_all: {g} is not a capture group of the regex"))
+                    })
+                })
+                .collect::<DfResult<_>>()?,
+            _ => (1..=count).collect(),
+        };
+        let text = |c: &regex::Captures, i: &usize| {
+            serde_json::Value::String(c.get(*i).map(|m| m.as_str().to_string()).unwrap_or_default())
+        };
+        let matches: Vec<serde_json::Value> = rx
+            .captures_iter(s.value(sr))
+            .map(|c| match selected.as_slice() {
+                [one] => text(&c, one),
+                many => serde_json::Value::Array(many.iter().map(|i| text(&c, i)).collect()),
+            })
+            .collect();
+        out.push((!matches.is_empty()).then(|| serde_json::Value::Array(matches).to_string()));
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+}
+
+/// `extract_all` and its deprecated alias `extractall`.
+const EXTRACT_ALL_SIGS: &[Sig] =
+    &[sig(&[P::Str, P::Str], Ret::T(KqlType::Dynamic)), sig(&[P::Str, P::Dyn, P::Str], Ret::T(KqlType::Dynamic))];
+
+fn extract_all(_c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut exprs: Vec<Expr> = args.into_iter().map(|a| a.expr).collect();
+    if exprs.len() == 2 {
+        exprs.insert(1, lit(""));
+    }
+    Ok((Udf::ExtractAll.call(exprs), KqlType::Dynamic))
 }
 
 fn extract(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -450,6 +518,18 @@ pub(super) const STRING: &[FunctionDef] = &[
         name: "extract",
         sigs: &[sig(&[P::Str, P::Long, P::Str], Ret::T(S)), sig(&[P::Str, P::Long, P::Str, P::Any], Ret::T(S))],
         lower: Lower::Custom(extract),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "extract_all",
+        sigs: EXTRACT_ALL_SIGS,
+        lower: Lower::Custom(extract_all),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "extractall",
+        sigs: EXTRACT_ALL_SIGS,
+        lower: Lower::Custom(extract_all),
         naming: Naming::Generated,
     },
     FunctionDef {

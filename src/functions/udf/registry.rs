@@ -91,6 +91,8 @@ registry! {
     InCi => Spec::new("kql_in_ci", Params::Typed, BOOL, |a, n| st::set_contains(a, n, true)).broadcast(),
     /// `(regex, group, text)`: also the `parse` operator's columns
     Extract => Spec::new("kql_extract", Params::Exact(&[S, L, S]), TEXT, string::extract_body).broadcast(),
+    /// `(regex, capture groups as a JSON array or "" for all, source)`
+    ExtractAll => Spec::new("kql_extract_all", Params::Exact(&[S, D, S]), DYN, string::extract_all_body).broadcast(),
     Substring => Spec::new("kql_substring", Params::Optional(&[S, L, L], 1), TEXT, string::substring_body),
     IndexOf => Spec::new("kql_indexof", Params::Optional(&[S, S, L, L, L], 3), Returns::T(L), string::indexof_body),
     Trim => Spec::new("kql_trim", STR2, TEXT, |a, n| string::trim_body(a, n, true, true)),
