@@ -225,6 +225,52 @@ pub(in crate::functions) fn extract_all_body(arrays: &[ArrayRef], n: usize) -> D
     Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
+/// `format_bytes(size[, precision[, units]])` (format-bytes-function): binary multiples (1 KB = 1024 bytes),
+/// the largest unit the size reaches unless `units` names one; rounded to `precision` decimals (default 0),
+/// without trailing zeros; a null size is "".
+pub(in crate::functions) fn format_bytes_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    use datafusion::arrow::array::Float64Array;
+    const UNITS: &[&str] = &["Bytes", "KB", "MB", "GB", "TB", "PB", "EB"];
+    let size = arg::<Float64Array>(arrays, 0, "format_bytes")?;
+    let precision = arrays.get(1).and_then(|a| a.as_any().downcast_ref::<Int64Array>());
+    let units = arrays.get(2).and_then(|a| a.as_any().downcast_ref::<StringArray>());
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        if size.is_null(r) {
+            out.push(String::new());
+            continue;
+        }
+        let v = size.value(r);
+        let p = precision.filter(|a| !a.is_null(r)).map_or(0, |a| a.value(r)).clamp(0, 15) as usize;
+        let wanted = units.filter(|a| !a.is_null(r)).map(|a| a.value(r)).filter(|u| !u.is_empty());
+        let unit = match wanted {
+            Some(u) => match UNITS.iter().position(|x| x.eq_ignore_ascii_case(u)) {
+                Some(i) => i,
+                None => {
+                    return Err(datafusion::error::DataFusionError::Execution(format!(
+                        "format_bytes: units '{u}' is not one of {}",
+                        UNITS.join(", ")
+                    )))
+                }
+            },
+            None => {
+                let mut i = 0;
+                while i + 1 < UNITS.len() && v.abs() >= 1024f64.powi(i as i32 + 1) {
+                    i += 1;
+                }
+                i
+            }
+        };
+        let scaled = v / 1024f64.powi(unit as i32);
+        let mut text = format!("{scaled:.p$}");
+        if text.contains('.') {
+            text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+        }
+        out.push(format!("{text} {}", UNITS.get(unit).copied().unwrap_or("Bytes")));
+    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+}
+
 /// `extract_all` and its deprecated alias `extractall`.
 const EXTRACT_ALL_SIGS: &[Sig] =
     &[sig(&[P::Str, P::Str], Ret::T(KqlType::Dynamic)), sig(&[P::Str, P::Dyn, P::Str], Ret::T(KqlType::Dynamic))];
@@ -488,6 +534,12 @@ pub(super) const STRING: &[FunctionDef] = &[
         name: "replace_regex",
         sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))],
         lower: Lower::Udf(Udf::ReplaceRegex),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "format_bytes",
+        sigs: &[sig_opt(&[P::Real, P::Long, P::Str], 2, Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::FormatBytes),
         naming: Naming::Generated,
     },
     FunctionDef {

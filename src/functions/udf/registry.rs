@@ -99,6 +99,8 @@ registry! {
     TrimStart => Spec::new("kql_trim_start", STR2, TEXT, |a, n| string::trim_body(a, n, true, false)),
     TrimEnd => Spec::new("kql_trim_end", STR2, TEXT, |a, n| string::trim_body(a, n, false, true)),
     ReplaceRegex => Spec::new("kql_replace_regex", STR3, TEXT, string::replace_regex_body),
+    /// `(size[, precision[, units]])`
+    FormatBytes => Spec::new("kql_format_bytes", Params::Optional(&[R, L, S], 2), TEXT, string::format_bytes_body),
     /// `(source, search[, kind])`
     Countof => Spec::new("kql_countof", Params::Optional(&[S, S, S], 1), Returns::T(L), string::countof_body),
 
