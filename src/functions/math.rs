@@ -9,8 +9,26 @@ use datafusion::common::Result as DfResult;
 use datafusion::logical_expr::{binary_expr, lit, Expr, Operator};
 use std::sync::Arc;
 
-fn abs(a: Vec<Expr>) -> Expr {
-    datafusion::functions::math::expr_fn::abs(a.into_iter().next().unwrap_or(lit(0i64)))
+/// `abs(x)` of a number, or of a timespan (abs-function takes both: `abs(SigninTime - RiskTime)`).
+fn abs(_c: &super::LowerCtx, args: Vec<super::Arg>) -> Result<(Expr, KqlType), crate::diagnostics::BindError> {
+    let Some(a) = args.into_iter().next() else {
+        return Ok((lit(0i64), KqlType::Long));
+    };
+    if a.ty == KqlType::Timespan {
+        let e = a.expr;
+        // (0 - x: DataFusion cannot negate a duration)
+        let negated = binary_expr(super::datetime::timespan_lit(0), Operator::Minus, e.clone());
+        return Ok((
+            datafusion::logical_expr::when(e.clone().lt(super::datetime::timespan_lit(0)), negated)
+                .otherwise(e)
+                .map_err(|err| crate::diagnostics::BindError::Internal {
+                    message: err.to_string(),
+                    span: a.span.into(),
+                })?,
+            a.ty,
+        ));
+    }
+    Ok((datafusion::functions::math::expr_fn::abs(a.expr), a.ty))
 }
 
 /// `round(x, precision)`: `round(2.15, 1)` → 2.2, `round(-50.55, -2)` → -100 (round-function).
@@ -63,7 +81,12 @@ fn binary_not(a: Vec<Expr>) -> Expr {
 const LONG2: &[super::Sig] = &[sig(&[P::Long, P::Long], Ret::T(KqlType::Long))];
 
 pub(super) const MATH: &[FunctionDef] = &[
-    FunctionDef { name: "abs", sigs: &[sig(&[P::Num], Ret::Arg(0))], lower: Lower::Df(abs), naming: Naming::FirstArg },
+    FunctionDef {
+        name: "abs",
+        sigs: &[sig(&[P::Num], Ret::Arg(0)), sig(&[P::Timespan], Ret::Arg(0))],
+        lower: Lower::Custom(abs),
+        naming: Naming::FirstArg,
+    },
     FunctionDef {
         name: "round",
         sigs: &[sig_opt(&[P::Real, P::Long], 1, Ret::T(KqlType::Real))],
