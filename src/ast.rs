@@ -355,6 +355,36 @@ pub enum OpKind {
     /// `parse kind=regex Source with * "const" Col:type "const" ...`
     /// `parse-where ...`: the same, keeping only the rows the pattern matches (`filter`)
     Parse { params: Vec<OpParam>, source: Expr, parts: Vec<ParsePart>, filter: bool },
+    /// `mv-apply [with_itemindex=I] x = arr to typeof(T), ... [limit N] on (subquery)`: the subquery's
+    /// operators run on each row's expanded sub-table
+    MvApply { params: Vec<OpParam>, items: Vec<(NamedExpr, Option<Ident>)>, limit: Option<Expr>, body: Vec<Operator> },
+    /// `make-series [kind=nonempty] a = agg() [default = v], ... on T [from F] [to E] step S [by k, ...]`
+    MakeSeries(Box<MakeSeries>),
+    /// `evaluate [hint.x=y] plugin(args) [: (*, Col:type, ...)]`
+    Evaluate { params: Vec<OpParam>, plugin: Ident, args: Vec<Expr>, schema: Option<OutputSchema> },
+}
+
+/// The `: (*, Name:type, ...)` after an `evaluate` plugin call: the columns it must produce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSchema {
+    /// `*` first: the input's columns come too
+    pub star: bool,
+    pub columns: Vec<(Ident, Ident)>,
+    pub span: Span,
+}
+
+/// The parts of a `make-series` operator (make-series-operator).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeSeries {
+    pub params: Vec<OpParam>,
+    /// each aggregate with its `default =` value
+    pub aggs: Vec<(NamedExpr, Option<Expr>)>,
+    /// the axis column (`on Timestamp`), possibly named (`on t = Timestamp`)
+    pub on: NamedExpr,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    pub step: Expr,
+    pub by: Vec<NamedExpr>,
 }
 
 /// `render` *visualization* [`with` `(` *property* `=` *value* [`,` ...] `)`]

@@ -46,7 +46,7 @@ fn run_roundtrip(setup: &[Setup], case: &Case) -> Result<(), Failed> {
     };
     let session = session(setup)?;
     let src = Source::new("case", case.query.clone());
-    let q = session.check(&src).map_err(|e| format!("query failed: {}: {e}", e.code()))?;
+    let q = session.bind_to_run(&src).map_err(|e| format!("query failed: {}: {e}", e.code()))?;
     let codec = roundtrip::TableCodec::of(&session);
     let bytes = logical_plan_to_bytes_with_extension_codec(&q.plan, &codec)
         .map_err(|e| format!("cannot serialize the plan: {e}\n{}", q.plan.display_indent()))?;

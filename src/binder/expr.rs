@@ -33,7 +33,7 @@ pub fn auto_name(e: &ast::Expr) -> Option<String> {
             match f.naming {
                 functions::Naming::FirstArg => auto_name(args.first()?),
                 functions::Naming::Prefixed => Some(format!("{}_{}", f.name, auto_name(args.first()?)?)),
-                functions::Naming::Generated => None,
+                functions::Naming::Generated | functions::Naming::Tuple(_) => None,
             }
         }
         _ => None,
@@ -221,6 +221,10 @@ impl Binder<'_> {
                 })
             }
             None => {}
+        }
+        if self.open_columns {
+            // after a plugin whose columns depend on the data, when checking: not known to be wrong
+            return Ok(Arg { expr: crate::functions::null_of(KqlType::Dynamic), ty: KqlType::Dynamic, span: n.span });
         }
         let lets = self.let_names();
         let help = crate::names::help_line_with(&n.name, scope.names(), lets.iter().map(|s| s.as_str()), "columns");

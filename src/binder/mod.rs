@@ -4,6 +4,7 @@
 
 mod expr;
 mod operators;
+pub use operators::evaluate::Probe;
 pub use operators::KIND_VALUES;
 mod source;
 pub use source::arrow_schema;
@@ -102,9 +103,16 @@ pub struct Binder<'a> {
     /// counter for generated `Column1`, `Column2`… names, numbered once per query
     columns: usize,
     /// the schema after each pipe stage bound so far
-    stages: Vec<Stage>,
+    pub(crate) stages: Vec<Stage>,
     /// each `render` bound, at its operator's span (the query's last operator gives the chart)
     renders: Vec<(Span, crate::chart::RenderSpec)>,
+    /// inside an `mv-apply` subquery: the hidden columns every row carries (innermost last): the row number
+    /// that tells one row's sub-table from another, then copies of the row's outer columns
+    pub(crate) partition: Vec<Vec<String>>,
+    /// runs a plan for plugins whose columns depend on the data (`evaluate bag_unpack`); none when checking
+    pub(crate) probe: Option<Probe<'a>>,
+    /// after such a plugin when checking: names that are not columns are dynamic values, not errors
+    pub(crate) open_columns: bool,
 }
 
 pub(crate) use crate::functions::col;
@@ -135,7 +143,19 @@ pub fn bind_with(
     catalog: &Catalog,
     opts: &Options,
 ) -> Result<BoundQuery, BindError> {
-    let bind_in = |env| bind_in(prelude, script, catalog, opts, env);
+    bind_with_probe(prelude, script, catalog, opts, None)
+}
+
+/// [`bind_with`], with a probe that runs plans for the plugins whose columns depend on the data (a session
+/// about to run the query passes its executor; `check` passes none and gets open schemas).
+pub fn bind_with_probe(
+    prelude: &[ast::Let],
+    script: &Script,
+    catalog: &Catalog,
+    opts: &Options,
+    probe: Option<Probe<'_>>,
+) -> Result<BoundQuery, BindError> {
+    let bind_in = |env| bind_in(prelude, script, catalog, opts, env, probe);
     match opts.env {
         Env::Auto => match bind_in(Env::Defender) {
             Ok(q) => Ok(q),
@@ -162,6 +182,7 @@ fn bind_in(
     catalog: &Catalog,
     opts: &Options,
     env: Env,
+    probe: Option<Probe<'_>>,
 ) -> Result<BoundQuery, BindError> {
     let mut b = Binder {
         catalog,
@@ -173,6 +194,9 @@ fn bind_in(
         columns: 0,
         stages: vec![],
         renders: vec![],
+        partition: vec![],
+        probe,
+        open_columns: false,
     };
     if !prelude.is_empty() {
         for l in prelude {
@@ -348,7 +372,7 @@ impl<'a> Binder<'a> {
     }
 
     /// One operator of a pipeline: the dispatch over every operator kind.
-    fn bind_operator(&mut self, input: Bound, op: &ast::Operator) -> Result<Bound, BindError> {
+    pub(crate) fn bind_operator(&mut self, input: Bound, op: &ast::Operator) -> Result<Bound, BindError> {
         use ast::OpKind as O;
         match &op.kind {
             O::Where(p) => self.bind_where(input, p),
@@ -379,6 +403,13 @@ impl<'a> Binder<'a> {
             O::GetSchema => self.bind_getschema(input, op.span),
             O::Parse { params, source, parts, filter } => {
                 self.bind_parse(input, params, source, parts, *filter, op.span)
+            }
+            O::MvApply { params, items, limit, body } => {
+                self.bind_mv_apply(input, params, items, limit.as_ref(), body, op.span)
+            }
+            O::MakeSeries(ms) => self.bind_make_series(input, ms, op.span),
+            O::Evaluate { plugin, args, schema, .. } => {
+                self.bind_evaluate(input, plugin, args, schema.as_ref(), op.span)
             }
         }
     }

@@ -267,6 +267,11 @@ impl Binder<'_> {
         let input = Bound { label: None, plan, schema: KqlSchema::default() };
         let mut out = Vec::new();
         for (i, it) in items.iter().enumerate() {
+            let taken: Vec<String> = out.iter().map(|o: &(Expr, String, KqlType)| o.1.clone()).collect();
+            if let Some(parts) = self.tuple_items(it, &input.schema, &taken, true)? {
+                out.extend(parts);
+                continue;
+            }
             let a = self.bind_scalar(&it.expr, &input.schema)?;
             let name = match it.names.first() {
                 Some(n) => n.name.clone(),

@@ -226,6 +226,8 @@ pub const AGGREGATES: &[AggDef] = &[
     agg("make_set", SET, make_set, AggName::Prefix("set_")),
     agg("makeset", SET, make_set, AggName::Prefix("set_")),
     agg("make_list", SET, make_list_agg, AggName::Prefix("list_")),
+    agg("make_bag", SET, make_bag, AggName::Prefix("bag_")),
+    agg("make_bag_if", SET_IF, make_bag_if, AggName::Prefix("bag_")),
     agg("make_set_if", SET_IF, make_set_if, AggName::Prefix("set_")),
     agg("make_list_if", SET_IF, make_list_if, AggName::Prefix("list_")),
     agg("makelist", SET, make_list_agg, AggName::Prefix("list_")),
@@ -240,8 +242,9 @@ pub fn lookup_aggregate(name: &str) -> Option<&'static AggDef> {
 }
 
 /// The registry's aggregate UDFs: `kql_make_set`, `kql_make_list`.
-static AGGREGATE_UDFS: LazyLock<[Arc<AggregateUDF>; 2]> =
-    LazyLock::new(|| [true, false].map(|distinct| Arc::new(AggregateUDF::from(MakeList::new(distinct)))));
+static AGGREGATE_UDFS: LazyLock<[Arc<AggregateUDF>; 3]> = LazyLock::new(|| {
+    [Collect::Set, Collect::List, Collect::Bag].map(|kind| Arc::new(AggregateUDF::from(MakeList::new(kind))))
+});
 
 pub(super) fn all_aggregate() -> Vec<Arc<AggregateUDF>> {
     AGGREGATE_UDFS.to_vec()
@@ -259,10 +262,42 @@ const MAX_SIZE: usize = 1_048_576;
 /// [`make_list`] keeping at most `limit` values (a constant long; Kusto's default when `None`): the first
 /// ones met, as Kusto keeps.
 pub fn make_list_max(distinct: bool, ty: KqlType, x: Expr, limit: Option<Expr>) -> Expr {
-    let [set, list] = &*AGGREGATE_UDFS;
+    let [set, list, _] = &*AGGREGATE_UDFS;
     let mut args = vec![super::udf::type_codes(&[ty]), x];
     args.extend(limit);
     (if distinct { set } else { list }).call(args)
+}
+
+/// `kql_make_bag('dynamic', x[, limit])`: the bags' keys merged into one bag (make-bag-aggregation-function).
+fn make_bag_expr(x: Expr, limit: Option<Expr>) -> Expr {
+    let [_, _, bag] = &*AGGREGATE_UDFS;
+    let mut args = vec![super::udf::type_codes(&[KqlType::Dynamic]), x];
+    args.extend(limit);
+    bag.call(args)
+}
+
+fn make_bag(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let limit = a.get(1).map(|l| l.expr.clone());
+    let x = one(a);
+    let x = if x.ty == KqlType::Dynamic { x } else { super::convert_to(x, KqlType::Dynamic) };
+    Ok((make_bag_expr(x.expr, limit), KqlType::Dynamic))
+}
+
+fn make_bag_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let limit = a.get(2).map(|l| l.expr.clone());
+    let x = only_if(a);
+    let x = if x.ty == KqlType::Dynamic { x } else { super::convert_to(x, KqlType::Dynamic) };
+    Ok((make_bag_expr(x.expr, limit), KqlType::Dynamic))
+}
+
+/// What a [`MakeList`] accumulator collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Collect {
+    /// distinct values (an array's elements count one by one)
+    Set,
+    List,
+    /// the keys of property bags, merged (the first value of a key is kept)
+    Bag,
 }
 
 /// `kql_make_set` / `kql_make_list`: collects values as JSON; an array argument to make_set contributes its
@@ -270,22 +305,22 @@ pub fn make_list_max(distinct: bool, ty: KqlType, x: Expr, limit: Option<Expr>) 
 /// the type code of the values (see `udf::TypeCodes`), then the values.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct MakeList {
-    distinct: bool,
+    kind: Collect,
     signature: Signature,
 }
 
 impl MakeList {
-    fn new(distinct: bool) -> Self {
-        MakeList { distinct, signature: Signature::user_defined(Volatility::Immutable) }
+    fn new(kind: Collect) -> Self {
+        MakeList { kind, signature: Signature::user_defined(Volatility::Immutable) }
     }
 }
 
 impl AggregateUDFImpl for MakeList {
     fn name(&self) -> &str {
-        if self.distinct {
-            "kql_make_set"
-        } else {
-            "kql_make_list"
+        match self.kind {
+            Collect::Set => "kql_make_set",
+            Collect::List => "kql_make_list",
+            Collect::Bag => "kql_make_bag",
         }
     }
     fn signature(&self) -> &Signature {
@@ -316,19 +351,27 @@ impl AggregateUDFImpl for MakeList {
                 None => return datafusion::common::plan_err!("{}: the size limit must be a constant", self.name()),
             },
         };
-        Ok(Box::new(ListAcc { distinct: self.distinct, limit, items: Vec::new(), seen: Default::default() }))
+        Ok(Box::new(ListAcc {
+            kind: self.kind,
+            limit,
+            items: Vec::new(),
+            seen: Default::default(),
+            bag: Default::default(),
+        }))
     }
     fn state_fields(&self, _args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
         Ok(vec![Arc::new(Field::new("items", DataType::Utf8, true))])
     }
     fn default_value(&self, _data_type: &DataType) -> DfResult<ScalarValue> {
-        Ok(ScalarValue::Utf8(Some("[]".into())))
+        Ok(ScalarValue::Utf8(Some(if self.kind == Collect::Bag { "{}" } else { "[]" }.into())))
     }
 }
 
 #[derive(Debug)]
 struct ListAcc {
-    distinct: bool,
+    kind: Collect,
+    /// make_bag's keys and values
+    bag: serde_json::Map<String, Value>,
     /// values kept at most
     limit: usize,
     items: Vec<Value>,
@@ -337,10 +380,20 @@ struct ListAcc {
 
 impl ListAcc {
     fn push(&mut self, v: Value) {
+        if self.kind == Collect::Bag {
+            if let Value::Object(m) = v {
+                for (k, x) in m {
+                    if self.bag.len() < self.limit && !self.bag.contains_key(&k) {
+                        self.bag.insert(k, x);
+                    }
+                }
+            }
+            return;
+        }
         if v.is_null() || self.items.len() >= self.limit {
             return;
         }
-        if self.distinct {
+        if self.kind == Collect::Set {
             if let Value::Array(items) = v {
                 for i in items {
                     self.push(i);
@@ -370,6 +423,9 @@ impl Accumulator for ListAcc {
         Ok(())
     }
     fn evaluate(&mut self) -> DfResult<ScalarValue> {
+        if self.kind == Collect::Bag {
+            return Ok(ScalarValue::Utf8(Some(Value::Object(self.bag.clone()).to_string())));
+        }
         Ok(ScalarValue::Utf8(Some(Value::Array(self.items.clone()).to_string())))
     }
     fn size(&self) -> usize {
@@ -384,10 +440,10 @@ impl Accumulator for ListAcc {
             if s.is_null(r) {
                 continue;
             }
-            if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(s.value(r)) {
-                for i in items {
-                    self.push(i);
-                }
+            match serde_json::from_str::<Value>(s.value(r)) {
+                Ok(Value::Array(items)) => items.into_iter().for_each(|i| self.push(i)),
+                Ok(bag @ Value::Object(_)) => self.push(bag),
+                _ => {}
             }
         }
         Ok(())

@@ -97,7 +97,58 @@ fn parse_command_line(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), Bind
     Ok((Udf::ParseCommandLine.call(vec![line, parser]), D))
 }
 
+/// `range(start, stop[, step])`: the array start, start+step, … up to stop (inclusive); integers when every
+/// argument is one (range-function).
+fn range_array(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let ints = a.iter().all(|x| matches!(x.ty, KqlType::Int | KqlType::Long));
+    let mut args: Vec<Expr> = a.into_iter().map(|x| super::convert_to(x, KqlType::Real).expr).collect();
+    if args.len() == 2 {
+        args.push(lit(1.0f64));
+    }
+    args.push(lit(ints));
+    Ok((Udf::RangeArray.call(args), D))
+}
+
+/// `pack_all([ignore_null_empty])`: the row as a property bag, one key per column (pack-all-function).
+fn pack_all(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let skip_empty = a.first().and_then(|x| x.constant().cloned()) == Some(ScalarValue::Boolean(Some(true)));
+    let mut pairs = Vec::new();
+    for col in &c.scope.columns {
+        pairs.push(Arg { expr: lit(col.name.clone()), ty: KqlType::String, span: c.span });
+        pairs.push(Arg { expr: super::col(&col.name), ty: col.ty, span: c.span });
+    }
+    let (bag, ty) = bag_pack(c, pairs)?;
+    if skip_empty {
+        return Ok((Udf::BagDropEmpty.call(vec![bag]), ty));
+    }
+    Ok((bag, ty))
+}
+
 pub(super) const DYNAMIC: &[FunctionDef] = &[
+    FunctionDef {
+        name: "bag_keys",
+        sigs: &[sig(&[P::Dyn], Ret::T(D))],
+        lower: Lower::Udf(Udf::BagKeys),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "bag_remove_keys",
+        sigs: &[sig(&[P::Dyn, P::Dyn], Ret::T(D))],
+        lower: Lower::Udf(Udf::BagRemoveKeys),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "range",
+        sigs: &[sig_opt(&[P::Real, P::Real, P::Real], 1, Ret::T(D))],
+        lower: Lower::Custom(range_array),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "pack_all",
+        sigs: &[sig_opt(&[P::Bool], 1, Ret::T(D))],
+        lower: Lower::Custom(pack_all),
+        naming: Naming::Generated,
+    },
     FunctionDef {
         name: "parse_json",
         sigs: &[sig(&[P::Any], Ret::T(D))],

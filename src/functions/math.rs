@@ -78,6 +78,7 @@ fn binary_not(a: Vec<Expr>) -> Expr {
     bitwise(Operator::BitwiseXor, a.into_iter().take(1).chain([lit(-1i64)]).collect())
 }
 
+const REAL1: &[super::Sig] = &[sig(&[P::Real], Ret::T(KqlType::Real))];
 const LONG2: &[super::Sig] = &[sig(&[P::Long, P::Long], Ret::T(KqlType::Long))];
 
 pub(super) const MATH: &[FunctionDef] = &[
@@ -91,6 +92,136 @@ pub(super) const MATH: &[FunctionDef] = &[
         name: "round",
         sigs: &[sig_opt(&[P::Real, P::Long], 1, Ret::T(KqlType::Real))],
         lower: Lower::Udf(Udf::Round),
+        naming: Naming::FirstArg,
+    },
+    FunctionDef {
+        name: "sqrt",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::sqrt(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "exp",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::exp(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "log",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::ln(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "log2",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::log2(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "log10",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::log10(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "sin",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::sin(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "cos",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::cos(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "tan",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::tan(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "asin",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::asin(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "acos",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::acos(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "atan",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::atan(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "degrees",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::degrees(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "radians",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::radians(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "sign",
+        sigs: REAL1,
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::signum(a.into_iter().next().unwrap_or(lit(0.0)))),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "exp2",
+        sigs: REAL1,
+        lower: Lower::Df(|a| {
+            datafusion::functions::math::expr_fn::power(lit(2.0), a.into_iter().next().unwrap_or(lit(0.0)))
+        }),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "exp10",
+        sigs: REAL1,
+        lower: Lower::Df(|a| {
+            datafusion::functions::math::expr_fn::power(lit(10.0), a.into_iter().next().unwrap_or(lit(0.0)))
+        }),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "pow",
+        sigs: &[sig(&[P::Real, P::Real], Ret::T(KqlType::Real))],
+        lower: Lower::Df(|a| {
+            let mut it = a.into_iter();
+            datafusion::functions::math::expr_fn::power(it.next().unwrap_or(lit(0.0)), it.next().unwrap_or(lit(1.0)))
+        }),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "atan2",
+        sigs: &[sig(&[P::Real, P::Real], Ret::T(KqlType::Real))],
+        lower: Lower::Df(|a| {
+            let mut it = a.into_iter();
+            datafusion::functions::math::expr_fn::atan2(it.next().unwrap_or(lit(0.0)), it.next().unwrap_or(lit(1.0)))
+        }),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "pi",
+        sigs: &[sig(&[], Ret::T(KqlType::Real))],
+        lower: Lower::Df(|_| lit(std::f64::consts::PI)),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "ceiling",
+        sigs: &[sig(&[P::Real], Ret::T(KqlType::Real))],
+        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::ceil(a.into_iter().next().unwrap_or(lit(0.0)))),
         naming: Naming::FirstArg,
     },
     FunctionDef { name: "binary_and", sigs: LONG2, lower: Lower::Df(binary_and), naming: Naming::Generated },

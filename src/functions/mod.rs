@@ -10,6 +10,8 @@ mod encoding;
 mod ip;
 mod math;
 mod scope;
+mod series;
+pub mod series_math;
 mod string;
 pub mod udf;
 
@@ -39,6 +41,8 @@ pub enum P {
     Timespan,
     /// dynamic; other scalars are wrapped as dynamic values
     Dyn,
+    /// a dynamic value only (the series of the series_* functions)
+    Array,
 }
 
 /// The result type rule of a signature.
@@ -136,6 +140,8 @@ pub enum Naming {
     Prefixed,
     /// `Column1`, `Column2`, …
     Generated,
+    /// several results, one column each: `extend (a, b) = f(x)`, or unnamed `f_x_part` (series_fit_line)
+    Tuple(&'static [(&'static str, KqlType)]),
 }
 
 pub struct FunctionDef {
@@ -164,6 +170,7 @@ const TABLES: &[&[FunctionDef]] = &[
     ip::IP,
     math::MATH,
     encoding::ENCODING,
+    series::SERIES,
     scope::SCOPE,
 ];
 
@@ -192,6 +199,7 @@ fn fits(p: P, t: KqlType) -> bool {
         P::Datetime => matches!(t, KqlType::Datetime | KqlType::Dynamic),
         P::Timespan => matches!(t, KqlType::Timespan | KqlType::Dynamic),
         P::Dyn => true,
+        P::Array => t == KqlType::Dynamic,
     }
 }
 
@@ -208,7 +216,7 @@ pub fn convert(p: P, a: Arg) -> Arg {
         P::Bool => to(a, KqlType::Bool),
         P::Datetime => to(a, KqlType::Datetime),
         P::Timespan => to(a, KqlType::Timespan),
-        P::Dyn => to(a, KqlType::Dynamic),
+        P::Dyn | P::Array => to(a, KqlType::Dynamic),
     }
 }
 
@@ -292,7 +300,7 @@ fn describe_sigs(sigs: &[Sig]) -> String {
         P::Bool => "bool",
         P::Datetime => "datetime",
         P::Timespan => "timespan",
-        P::Dyn => "dynamic",
+        P::Dyn | P::Array => "dynamic",
     };
     sigs.iter()
         .map(|s| {

@@ -38,16 +38,17 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("serialize", parse_serialize),
     ("parse", parse_parse),
     ("parse-where", parse_parse),
+    ("mv-apply", parse_mv_apply),
+    ("mvapply", parse_mv_apply),
+    ("make-series", parse_make_series),
+    ("evaluate", parse_evaluate),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
 const KUSTO_ONLY: &[&str] = &[
     "parse-kv",
-    "make-series",
-    "mv-apply",
     "top-nested",
     "top-hitters",
-    "evaluate",
     "search",
     "find",
     "fork",
@@ -459,7 +460,16 @@ fn render_value(i: Tokens<'_>) -> PResult<'_, Ident> {
 // grammar: mv_expand_op
 /// `mv-expand [bagexpansion=array] [with_itemindex=I] A [to typeof(T)], B = x [limit N]`
 fn parse_mv_expand<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
-    let (mut i, params) = parse_op_params(i, &|n| matches!(n, "bagexpansion" | "with_itemindex" | "kind"))?;
+    let (i, params) = parse_op_params(i, &|n| matches!(n, "bagexpansion" | "with_itemindex" | "kind"))?;
+    let (i, (items, limit)) = parse_expand_items(i)?;
+    Ok((i, OpKind::MvExpand { params, items, limit }))
+}
+
+type ExpandItems = (Vec<(NamedExpr, Option<Ident>)>, Option<crate::ast::Expr>);
+
+// grammar: expand_items
+/// `x = arr to typeof(T), ... [limit N]` of mv-expand and mv-apply.
+fn parse_expand_items(mut i: Tokens<'_>) -> PResult<'_, ExpandItems> {
     let mut items = Vec::new();
     loop {
         let (j, n) = named_no_pipe(i)?;
@@ -488,7 +498,117 @@ fn parse_mv_expand<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
         limit = Some(l);
         i = j;
     }
-    Ok((i, OpKind::MvExpand { params, items, limit }))
+    Ok((i, (items, limit)))
+}
+
+// grammar: mv_apply_op
+/// `mv-apply [with_itemindex=I] items [limit N] on (op | op ...)`: the subquery has no source of its own.
+fn parse_mv_apply<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let (i, params) = parse_op_params(i, &|n| matches!(n, "with_itemindex" | "context_id" | "kind" | "bagexpansion"))?;
+    let (i, (items, limit)) = parse_expand_items(i)?;
+    let (i, _) = cut(kw(i, "on"))?;
+    let (i, _) = cut(tok(i, Token::LParen, "'(' and the subquery"))?;
+    let mut i = i;
+    let mut body = Vec::new();
+    loop {
+        let (j, op) = cut(parse_operator(i))?;
+        body.push(op);
+        i = j;
+        if at(i, Token::Pipe) {
+            i = tok(i, Token::Pipe, "")?.0;
+        } else {
+            break;
+        }
+    }
+    let (i, _) = cut(tok(i, Token::RParen, "')' closing the mv-apply subquery"))?;
+    Ok((i, OpKind::MvApply { params, items, limit, body }))
+}
+
+// grammar: make_series_op
+/// `make-series [kind=nonempty] agg [default = v], ... on Axis [from F] [to E] step S [by k, ...]`, or the
+/// older `on Axis in range(F, E, S)`.
+fn parse_make_series<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let (mut i, params) = parse_op_params(i, &|n| n == "kind" || n.starts_with("hint."))?;
+    let mut aggs = Vec::new();
+    loop {
+        let (j, n) = cut(named_no_pipe(i))?;
+        i = j;
+        let mut default = None;
+        if at_kw(i, "default") {
+            let (j, _) = kw(i, "default")?;
+            let (j, _) = cut(tok(j, Token::Assign, "'=' after default"))?;
+            let (j, d) = cut(parse_expr_no_pipe(j))?;
+            default = Some(d);
+            i = j;
+        }
+        aggs.push((n, default));
+        if at(i, Token::Comma) {
+            i = tok(i, Token::Comma, "")?.0;
+        } else {
+            break;
+        }
+    }
+    let (i, _) = cut(kw(i, "on"))?;
+    // `on T in range(...)`: the axis is a name, and `in` is not the set operator here
+    let legacy = |k: usize| i.peek(k).is_some_and(|t| t.token == Token::Ident && i.text(t) == "in");
+    let (mut i, on) = if legacy(1) {
+        let (j, n) = cut(parse_name(i))?;
+        let span = n.span;
+        (j, NamedExpr { names: vec![], expr: crate::ast::Expr { kind: crate::ast::ExprKind::Name(n), span } })
+    } else if legacy(3) && i.peek(1).is_some_and(|t| t.token == Token::Assign) {
+        let (j, name) = cut(parse_name(i))?;
+        let (j, _) = tok(j, Token::Assign, "")?;
+        let (j, n) = cut(parse_name(j))?;
+        let span = n.span;
+        (j, NamedExpr { names: vec![name], expr: crate::ast::Expr { kind: crate::ast::ExprKind::Name(n), span } })
+    } else {
+        cut(named_no_pipe(i))?
+    };
+    let (mut from, mut to, mut step) = (None, None, None);
+    if at_kw(i, "in") {
+        let (j, _) = kw(i, "in")?;
+        let (j, _) = cut(kw(j, "range"))?;
+        let (j, _) = cut(tok(j, Token::LParen, "'('"))?;
+        let (j, f) = cut(parse_expr_no_pipe(j))?;
+        let (j, _) = cut(tok(j, Token::Comma, "','"))?;
+        let (j, t) = cut(parse_expr_no_pipe(j))?;
+        let (j, _) = cut(tok(j, Token::Comma, "','"))?;
+        let (j, s) = cut(parse_expr_no_pipe(j))?;
+        let (j, _) = cut(tok(j, Token::RParen, "')'"))?;
+        // the older form's stop is inclusive: the bins run up to the one that starts at `stop`
+        let end = crate::ast::Expr {
+            span: t.span,
+            kind: crate::ast::ExprKind::Binary {
+                op: crate::ast::BinOp::Add,
+                left: Box::new(t),
+                right: Box::new(s.clone()),
+            },
+        };
+        (from, to, step) = (Some(f), Some(end), Some(s));
+        i = j;
+    } else {
+        for word in ["from", "to", "step"] {
+            if at_kw(i, word) {
+                let (j, _) = kw(i, word)?;
+                let (j, e) = cut(parse_expr_no_pipe(j))?;
+                match word {
+                    "from" => from = Some(e),
+                    "to" => to = Some(e),
+                    _ => step = Some(e),
+                }
+                i = j;
+            }
+        }
+    }
+    let Some(step) = step else { return cut_fail(i, "'step' and the bin size of the series") };
+    let mut by = Vec::new();
+    if at_kw(i, "by") {
+        let (j, _) = kw(i, "by")?;
+        let (j, b) = cut(parse_named_list_no_pipe(j))?;
+        by = b;
+        i = j;
+    }
+    Ok((i, OpKind::MakeSeries(Box::new(crate::ast::MakeSeries { params, aggs, on, from, to, step, by }))))
 }
 
 // grammar: invoke_op
@@ -555,4 +675,50 @@ fn parse_parse<'a>(i: Tokens<'a>, op: &Ident) -> PResult<'a, OpKind> {
         return super::fail(i, "a parse pattern: text, columns and *");
     }
     Ok((i, OpKind::Parse { params, source, parts, filter: op.name == "parse-where" }))
+}
+
+/// The plugins `evaluate` runs; any other is reported as not supported (with its name and span).
+pub const PLUGINS: &[&str] = &["bag_unpack", "pivot"];
+
+// grammar: evaluate_op
+/// `evaluate [hint.distribution=single] plugin(args) [: ([*,] Name:type, ...)]`
+fn parse_evaluate<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let (i, params) = parse_op_params(i, &|n| n.starts_with("hint."))?;
+    let (i, plugin) = cut(parse_name(i))?;
+    if !PLUGINS.contains(&plugin.name.as_str()) {
+        return Err(nom::Err::Failure(super::PErr {
+            span: plugin.span,
+            expected: String::new(),
+            remaining: i.toks.len(),
+            too_deep: false,
+            unsupported: Some(format!("evaluate {}", plugin.name)),
+        }));
+    }
+    let (i, _) = cut(tok(i, Token::LParen, "'(' and the plugin's arguments"))?;
+    let (i, args) = cut(super::expr::parse_expr_list(i))?;
+    let (mut i, _) = cut(tok(i, Token::RParen, "')' after the plugin's arguments"))?;
+    let mut schema = None;
+    if at(i, Token::Colon) {
+        let (j, colon) = tok(i, Token::Colon, "")?;
+        let (j, _) = cut(tok(j, Token::LParen, "'(' and the output schema"))?;
+        let (mut j, star) = if at(j, Token::Star) {
+            let (k, _) = tok(j, Token::Star, "")?;
+            let k = if at(k, Token::Comma) { tok(k, Token::Comma, "")?.0 } else { k };
+            (k, true)
+        } else {
+            (j, false)
+        };
+        let mut columns = Vec::new();
+        while !at(j, Token::RParen) {
+            let (k, name) = cut(parse_name(j))?;
+            let (k, _) = cut(tok(k, Token::Colon, "':' and a type"))?;
+            let (k, ty) = cut(parse_name(k))?;
+            columns.push((name, ty));
+            j = if at(k, Token::Comma) { tok(k, Token::Comma, "")?.0 } else { k };
+        }
+        let (j, close) = cut(tok(j, Token::RParen, "')' after the output schema"))?;
+        schema = Some(crate::ast::OutputSchema { star, columns, span: colon.span.to(close.span) });
+        i = j;
+    }
+    Ok((i, OpKind::Evaluate { params, plugin, args, schema }))
 }

@@ -276,17 +276,26 @@ impl Session {
         Ok(crate::binder::bind_with(&prelude, &script, &self.catalog, &self.bind_options())?)
     }
 
+    /// Binds a query that is about to run (its plan, for [`Executor`] or a distributed engine): a plugin whose columns depend on the data (`evaluate bag_unpack`)
+    /// reads the rows it needs through the executor.
+    pub fn bind_to_run(&self, src: &Source) -> Result<BoundQuery, Error> {
+        let script = Self::parse(src)?;
+        let prelude: Vec<ast::Let> = self.prelude.iter().map(|(_, l)| l.clone()).collect();
+        let probe = |plan| self.exec.collect(plan).map_err(|e| e.to_string());
+        Ok(crate::binder::bind_with_probe(&prelude, &script, &self.catalog, &self.bind_options(), Some(&probe))?)
+    }
+
     /// Binds and starts a query. Binding errors come before any row is read; a data file that cannot be
     /// read is an error of the stream (`Error::Load`). One result per query (the last tabular statement).
     pub fn run(&self, src: &Source) -> Result<Vec<QueryResult>, Error> {
-        let q = self.check(src)?;
+        let q = self.bind_to_run(src)?;
         let batches = self.exec.stream(q.plan)?;
         Ok(vec![QueryResult { schema: q.schema, notices: q.notices, batches, render: q.render }])
     }
 
     /// Runs a query to the end: its schema and all its rows (tests, small results).
     pub fn run_collect(&self, src: &Source) -> Result<(KqlSchema, Vec<RecordBatch>), Error> {
-        let q = self.check(src)?;
+        let q = self.bind_to_run(src)?;
         let batches = self.exec.collect(q.plan)?;
         Ok((q.schema, batches))
     }

@@ -85,15 +85,28 @@ impl Binder<'_> {
 
     /// innerunique: keeps one (any) left row per key (join-innerunique).
     pub(crate) fn dedup_on(&mut self, input: Bound, keys: &[String], span: Span) -> Result<Bound, BindError> {
-        let rn = datafusion::functions_window::expr_fn::row_number()
-            .partition_by(keys.iter().map(|k| col(k)).collect())
-            .build()
-            .map_err(df_err(span))?;
+        self.first_rows_per(input, keys, &[], 1, span)
+    }
+
+    /// The first `n` rows of each group of `keys`, in `sorts` order (any order without): innerunique's one
+    /// row per key, and `top`/`take` per sub-table in an mv-apply subquery.
+    pub(crate) fn first_rows_per(
+        &mut self,
+        input: Bound,
+        keys: &[String],
+        sorts: &[datafusion::logical_expr::SortExpr],
+        n: usize,
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        let rn =
+            datafusion::functions_window::expr_fn::row_number().partition_by(keys.iter().map(|k| col(k)).collect());
+        let rn = if sorts.is_empty() { rn } else { rn.order_by(sorts.to_vec()) };
+        let rn = rn.build().map_err(df_err(span))?;
         let name = self.fresh("rn");
         let cols: Vec<Expr> = input.schema.columns.iter().map(|c| col(&c.name)).collect();
         let plan = LogicalPlanBuilder::from(input.plan)
             .window(vec![rn.alias(name.clone())])
-            .and_then(|b| b.filter(col(&name).eq(lit(1u64))))
+            .and_then(|b| b.filter(col(&name).lt_eq(lit(n as u64))))
             .and_then(|b| b.project(cols))
             .and_then(|b| b.build())
             .map_err(df_err(span))?;

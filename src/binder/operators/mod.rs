@@ -1,8 +1,11 @@
 //! One file per operator family; each is `impl Binder { fn bind_<op>(&mut self, input: Bound, ...) }`.
 
+pub mod evaluate;
 mod filter;
 mod functions;
 mod join;
+mod make_series;
+mod mv_apply;
 mod mv_expand;
 mod parse;
 mod project;

@@ -40,6 +40,63 @@ pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
 
 impl Binder<'_> {
     /// The output name of one `project`/`extend` item: explicit, derived (KUSTO-NOTES §8), or `ColumnN`.
+    /// A call of a tuple function (`series_fit_line(y)`, `Naming::Tuple`): one item per part, named by the
+    /// item's names in order and the rest `<function>_<argument>_<part>` (a repeat gets `1`, `2`…), as Kusto's
+    /// analyzer names them; with `named_only` (print), only the named parts. `None` for any other expression.
+    pub(crate) fn tuple_items(
+        &mut self,
+        it: &ast::NamedExpr,
+        scope: &crate::types::KqlSchema,
+        taken: &[String],
+        named_only: bool,
+    ) -> Result<Option<Vec<Item>>, BindError> {
+        let ast::ExprKind::Call { name, args } = &it.expr.kind else { return Ok(None) };
+        if self.lookup_let(&name.name).is_some() {
+            return Ok(None);
+        }
+        let Some(f) = crate::functions::lookup(&name.name) else { return Ok(None) };
+        let crate::functions::Naming::Tuple(parts) = f.naming else { return Ok(None) };
+        if let Some(extra) = it.names.get(parts.len()) {
+            return Err(BindError::InvalidArgument {
+                message: format!("{} has {} results; the name '{}' has none", f.name, parts.len(), extra.name),
+                span: extra.span.into(),
+                help: None,
+            });
+        }
+        let a = self.bind_scalar(&it.expr, scope)?;
+        let arg = args.first().and_then(auto_name).unwrap_or_default();
+        let mut taken = taken.to_vec();
+        let mut out = Vec::new();
+        for (i, (part, ty)) in parts.iter().enumerate() {
+            let name = match it.names.get(i) {
+                Some(n) => n.name.clone(),
+                None if named_only && !it.names.is_empty() => continue,
+                None => {
+                    let base = format!("{}_{}_{}", f.name, arg, part);
+                    if taken.contains(&base) {
+                        (1..).map(|k| format!("{base}{k}")).find(|n| !taken.contains(n)).unwrap_or(base)
+                    } else {
+                        base
+                    }
+                }
+            };
+            taken.push(name.clone());
+            let part = crate::functions::udf::Udf::DynamicIndex
+                .call(vec![a.expr.clone(), datafusion::logical_expr::lit(i64::try_from(i).unwrap_or(0))]);
+            let e = if *ty == KqlType::Dynamic {
+                part
+            } else {
+                crate::functions::convert_to(
+                    crate::functions::Arg { expr: part, ty: KqlType::Dynamic, span: a.span },
+                    *ty,
+                )
+                .expr
+            };
+            out.push((e, name, *ty));
+        }
+        Ok(Some(out))
+    }
+
     fn item_name(&mut self, it: &ast::NamedExpr, taken: &[String]) -> Result<String, BindError> {
         match it.names.as_slice() {
             [n] => Ok(n.name.clone()),
@@ -84,8 +141,17 @@ impl Binder<'_> {
             ProjectKind::Project => {
                 let mut out: Vec<Item> = Vec::new();
                 for it in items {
-                    let a = self.bind_scalar(&it.expr, &input.schema)?;
                     let taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
+                    if let Some(parts) = self.tuple_items(it, &input.schema, &taken, false)? {
+                        for p in parts {
+                            if out.iter().any(|o| o.1 == p.1) {
+                                return Err(BindError::DuplicateColumn { name: p.1, span: it.expr.span.into() });
+                            }
+                            out.push(p);
+                        }
+                        continue;
+                    }
+                    let a = self.bind_scalar(&it.expr, &input.schema)?;
                     let name = self.item_name(it, &taken)?;
                     if taken.contains(&name) {
                         return Err(BindError::DuplicateColumn { name, span: it.expr.span.into() });
@@ -176,6 +242,20 @@ impl Binder<'_> {
         let mut out = Self::passthrough(&input);
         let mut defined: Vec<String> = Vec::new();
         for it in items {
+            let taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
+            if let Some(parts) = self.tuple_items(it, &input.schema, &taken, false)? {
+                for (e, name, ty) in parts {
+                    if defined.contains(&name) {
+                        return Err(BindError::DuplicateColumn { name, span: it.expr.span.into() });
+                    }
+                    defined.push(name.clone());
+                    match out.iter_mut().find(|i| i.1 == name) {
+                        Some(slot) => *slot = (e, name, ty),
+                        None => out.push((e, name, ty)),
+                    }
+                }
+                continue;
+            }
             let a = match self.window_call(&it.expr) {
                 // row_number() and friends: a Window node over the (serialized) rows, referenced by name
                 Some(w) => {

@@ -9,7 +9,7 @@ use datafusion::logical_expr::{Expr, LogicalPlanBuilder, SortExpr};
 
 impl Binder<'_> {
     /// sort-operator: default desc; nulls first for asc, last for desc (unless `nulls first|last`).
-    fn sort_exprs(&mut self, input: &Bound, keys: &[ast::SortKey]) -> Result<Vec<SortExpr>, BindError> {
+    pub(crate) fn sort_exprs(&mut self, input: &Bound, keys: &[ast::SortKey]) -> Result<Vec<SortExpr>, BindError> {
         let mut out = Vec::new();
         for k in keys {
             let a = self.bind_scalar(&k.expr, &input.schema)?;

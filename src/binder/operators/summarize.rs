@@ -69,7 +69,22 @@ impl Binder<'_> {
         for it in aggs {
             self.bind_aggregate_item(&input, it, &by_names, &mut names, &mut computed, &mut outputs)?;
         }
-        let agg_exprs: Vec<Expr> = computed.iter().map(|c| c.expr.clone().alias(c.internal.clone())).collect();
+        // after `order by` (or `top`), make_list and make_set collect in that order, as Kusto's do
+        let order = input_order(&input.plan);
+        let agg_exprs: Vec<Expr> = computed
+            .iter()
+            .map(|c| match (&order, &c.expr) {
+                (Some(sorts), Expr::AggregateFunction(f))
+                    if matches!(f.func.name(), "kql_make_list" | "kql_make_set" | "kql_make_bag") =>
+                {
+                    use datafusion::logical_expr::ExprFunctionExt;
+                    c.expr.clone().order_by(sorts.clone()).build().unwrap_or_else(|_| c.expr.clone())
+                }
+                _ => c.expr.clone(),
+            })
+            .zip(&computed)
+            .map(|(e, c)| e.alias(c.internal.clone()))
+            .collect();
         let builder = LogicalPlanBuilder::from(input.plan).aggregate(groups, agg_exprs).map_err(df_err(span))?;
         // empty input with no `by`: count-like aggregates are 0 (summarize-operator)
         let mids: Vec<Expr> = (0..by.len())
@@ -119,15 +134,17 @@ impl Binder<'_> {
         }
         let before = computed.len();
         let rewritten = self.extract_aggregates(input, &it.expr, computed)?;
-        let scope = KqlSchema::new(computed.iter().map(|c| KqlColumn { name: c.internal.clone(), ty: c.ty }).collect());
-        let a = self.bind_scalar(&rewritten, &scope)?;
         if computed.len() == before {
+            // an unknown function or column is the better message; else: not an aggregate
+            self.bind_scalar(&rewritten, &input.schema)?;
             return Err(BindError::InvalidArgument {
                 message: "summarize needs an aggregate function here, such as count(), sum(x) or make_set(x)".into(),
                 span: it.expr.span.into(),
                 help: None,
             });
         }
+        let scope = KqlSchema::new(computed.iter().map(|c| KqlColumn { name: c.internal.clone(), ty: c.ty }).collect());
+        let a = self.bind_scalar(&rewritten, &scope)?;
         let name = match it.names.first() {
             Some(n) => {
                 if names.contains(&n.name) {
@@ -287,4 +304,45 @@ fn default_agg_name(naming: AggName, args: &[ast::Expr]) -> String {
         AggName::Arg if !arg.is_empty() => arg,
         _ => "Column1".to_string(),
     }
+}
+
+/// The order rows arrive in at a plan's output, when it sorts them: a `Sort`, seen through filters and
+/// projections that pass the sort's columns through unchanged.
+fn input_order(plan: &datafusion::logical_expr::LogicalPlan) -> Option<Vec<SortExpr>> {
+    use datafusion::logical_expr::LogicalPlan as P;
+    let mut passed: Option<Vec<String>> = None;
+    let mut p = plan;
+    for _ in 0..16 {
+        match p {
+            P::Sort(s) => {
+                let cols: Vec<String> =
+                    s.expr.iter().flat_map(|e| e.expr.column_refs()).map(|c| c.name.clone()).collect();
+                let ok = passed.as_ref().is_none_or(|kept| cols.iter().all(|c| kept.contains(c)));
+                return ok.then(|| s.expr.clone());
+            }
+            P::Filter(f) => p = f.input.as_ref(),
+            P::Projection(pr) => {
+                // the columns this projection passes through under their own name
+                let here: Vec<String> = pr
+                    .expr
+                    .iter()
+                    .filter_map(|e| match e {
+                        Expr::Column(c) => Some(c.name.clone()),
+                        Expr::Alias(a) => match a.expr.as_ref() {
+                            Expr::Column(c) if c.name == a.name => Some(c.name.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .collect();
+                passed = Some(match passed {
+                    Some(kept) => kept.into_iter().filter(|c| here.contains(c)).collect(),
+                    None => here,
+                });
+                p = pr.input.as_ref();
+            }
+            _ => return None,
+        }
+    }
+    None
 }

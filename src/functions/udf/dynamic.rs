@@ -645,6 +645,211 @@ pub fn range_list(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     }
 }
 
+/// `kql_series_fill(list of [bin, value] pairs, bins, default)` → an array of `bins` values, each bin's value
+/// or `default` where the list has none (make-series-operator). Null bins or a null count give null.
+pub fn series_fill(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let pairs = arg::<StringArray>(arrays, 0, "kql_series_fill")?;
+    let bins = arg::<Int64Array>(arrays, 1, "kql_series_fill")?;
+    let default = arg::<StringArray>(arrays, 2, "kql_series_fill")?;
+    let mut out = StringBuilder::new();
+    for r in 0..n {
+        let (b, d, p) = (row(bins, r), row(default, r), row(pairs, r));
+        if bins.is_null(b) || pairs.is_null(p) {
+            out.append_null();
+            continue;
+        }
+        let fill = if default.is_null(d) {
+            Value::Null
+        } else {
+            serde_json::from_str(default.value(d)).unwrap_or(Value::Null)
+        };
+        let len = usize::try_from(bins.value(b).clamp(0, 10_000_000)).unwrap_or(0);
+        let mut series = vec![fill; len];
+        if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(pairs.value(p)) {
+            for item in items {
+                let Value::Array(pair) = item else { continue };
+                let (Some(i), Some(v)) = (pair.first().and_then(Value::as_i64), pair.get(1)) else { continue };
+                if let Some(slot) = usize::try_from(i).ok().and_then(|i| series.get_mut(i)) {
+                    *slot = v.clone();
+                }
+            }
+        }
+        out.append_value(Value::Array(series).to_string());
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
+}
+
+/// `kql_series_axis(from, step, bins)` → `[from, from+step, …]` (`bins` values): datetimes as their text,
+/// timespans as theirs, numbers as reals (make-series-operator's axis column).
+pub fn series_axis(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    use datafusion::arrow::array::{DurationNanosecondArray, Float64Array, TimestampNanosecondArray};
+    let (Some(from), Some(step)) = (arrays.first(), arrays.get(1)) else {
+        return Err(datafusion::error::DataFusionError::Internal("kql_series_axis: missing arguments".into()));
+    };
+    let bins = arg::<Int64Array>(arrays, 2, "kql_series_axis")?;
+    // datetimes and timespans in nanoseconds (exact integers), numbers as reals
+    enum V {
+        Ns(i64),
+        F(f64),
+    }
+    let num = |a: &ArrayRef, r: usize| -> Option<V> {
+        let r = row(a.as_ref(), r);
+        if a.is_null(r) {
+            return None;
+        }
+        let any = a.as_any();
+        any.downcast_ref::<TimestampNanosecondArray>()
+            .map(|x| V::Ns(x.value(r)))
+            .or_else(|| any.downcast_ref::<DurationNanosecondArray>().map(|x| V::Ns(x.value(r))))
+            .or_else(|| any.downcast_ref::<Int64Array>().map(|x| V::Ns(x.value(r))))
+            .or_else(|| any.downcast_ref::<Float64Array>().map(|x| V::F(x.value(r))))
+    };
+    let is_time = matches!(from.data_type(), datafusion::arrow::datatypes::DataType::Timestamp(..));
+    let is_span = matches!(from.data_type(), datafusion::arrow::datatypes::DataType::Duration(_));
+    let mut out = StringBuilder::new();
+    for r in 0..n {
+        let b = row(bins, r);
+        let (Some(f), Some(s)) = (num(from, r), num(step, r)) else {
+            out.append_null();
+            continue;
+        };
+        if bins.is_null(b) {
+            out.append_null();
+            continue;
+        }
+        let len = bins.value(b).clamp(0, 10_000_000);
+        let items: Vec<Value> = (0..len)
+            .map(|k| match (&f, &s) {
+                (V::Ns(f), V::Ns(s)) => {
+                    let v = f.saturating_add(s.saturating_mul(k));
+                    if is_time {
+                        Value::String(crate::values::format_datetime(v))
+                    } else if is_span {
+                        Value::String(crate::values::format_timespan(v / 100))
+                    } else {
+                        Value::from(v)
+                    }
+                }
+                (V::F(f), V::F(s)) => {
+                    serde_json::Number::from_f64(f + s * k as f64).map(Value::Number).unwrap_or(Value::Null)
+                }
+                _ => Value::Null,
+            })
+            .collect();
+        out.append_value(Value::Array(items).to_string());
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
+}
+
+/// `kql_range(start, stop, step, integers)` → `[start, start+step, …]` while within stop (inclusive); at most
+/// 1,048,576 values (Kusto's limit); a zero step or a null argument is null.
+pub fn range_array(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    use datafusion::arrow::array::Float64Array;
+    let start = arg::<Float64Array>(arrays, 0, "kql_range")?;
+    let stop = arg::<Float64Array>(arrays, 1, "kql_range")?;
+    let step = arg::<Float64Array>(arrays, 2, "kql_range")?;
+    let ints = arg::<BooleanArray>(arrays, 3, "kql_range")?;
+    let mut out = StringBuilder::new();
+    for r in 0..n {
+        let (a, b, s, i) = (row(start, r), row(stop, r), row(step, r), row(ints, r));
+        if start.is_null(a) || stop.is_null(b) || step.is_null(s) || step.value(s) == 0.0 {
+            out.append_null();
+            continue;
+        }
+        let (x0, x1, dx) = (start.value(a), stop.value(b), step.value(s));
+        let as_int = !ints.is_null(i) && ints.value(i);
+        let mut items = Vec::new();
+        let mut k = 0u32;
+        loop {
+            let x = x0 + dx * f64::from(k);
+            if (dx > 0.0 && x > x1) || (dx < 0.0 && x < x1) || items.len() >= 1_048_576 {
+                break;
+            }
+            items.push(if as_int {
+                Value::from(x as i64)
+            } else {
+                serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+            });
+            k += 1;
+        }
+        out.append_value(Value::Array(items).to_string());
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
+}
+
+/// `kql_bag_drop_empty(bag)`: the bag without keys whose value is null or "" (pack_all(true)).
+pub fn bag_drop_empty(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "kql_bag_drop_empty")?;
+    let mut out = StringBuilder::new();
+    for r in 0..n {
+        if d.is_null(r) {
+            out.append_null();
+            continue;
+        }
+        match serde_json::from_str::<Value>(d.value(r)) {
+            Ok(Value::Object(m)) => {
+                let kept: serde_json::Map<String, Value> =
+                    m.into_iter().filter(|(_, v)| !v.is_null() && v.as_str() != Some("")).collect();
+                out.append_value(Value::Object(kept).to_string());
+            }
+            _ => out.append_value(d.value(r)),
+        }
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
+}
+
+/// `bag_keys(bag)`: the bag's keys as an array; null for a value that is not a bag (bag-keys-function).
+pub fn bag_keys(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "kql_bag_keys")?;
+    let mut out = StringBuilder::new();
+    for r in 0..n {
+        match (!d.is_null(r)).then(|| serde_json::from_str::<Value>(d.value(r))) {
+            Some(Ok(Value::Object(m))) => {
+                out.append_value(Value::Array(m.keys().map(|k| Value::String(k.clone())).collect()).to_string())
+            }
+            _ => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
+}
+
+/// `bag_remove_keys(bag, keys)`: the bag without those keys; a key path `$.a.b` removes a nested key
+/// (bag-remove-keys-function).
+pub fn bag_remove_keys(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let d = arg::<StringArray>(arrays, 0, "kql_bag_remove_keys")?;
+    let k = arg::<StringArray>(arrays, 1, "kql_bag_remove_keys")?;
+    let mut out = StringBuilder::new();
+    for r in 0..n {
+        let (i, j) = (row(d, r), row(k, r));
+        let bag = (!d.is_null(i)).then(|| serde_json::from_str::<Value>(d.value(i)).ok()).flatten();
+        let Some(Value::Object(mut m)) = bag else {
+            out.append_null();
+            continue;
+        };
+        let keys = if k.is_null(j) { vec![] } else { json_string_items(k.value(j)) };
+        for key in keys {
+            let path: Vec<&str> = key.trim_start_matches("$.").split('.').collect();
+            remove_path(&mut m, &path);
+        }
+        out.append_value(Value::Object(m).to_string());
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
+}
+
+fn remove_path(m: &mut serde_json::Map<String, Value>, path: &[&str]) {
+    match path {
+        [last] => {
+            m.remove(*last);
+        }
+        [first, rest @ ..] => {
+            if let Some(Value::Object(inner)) = m.get_mut(*first) {
+                remove_path(inner, rest);
+            }
+        }
+        [] => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

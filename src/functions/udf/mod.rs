@@ -30,6 +30,7 @@
 pub mod datetime;
 pub mod dynamic;
 mod registry;
+pub mod series;
 pub mod strings;
 
 pub use registry::{string_predicate, Udf};

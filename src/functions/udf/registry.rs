@@ -3,7 +3,7 @@
 //! `Udf::spec`, so a function is added in one place. Conventions: `mod.rs`.
 
 use super::strings::Match;
-use super::{datetime as dt, dynamic as dy, strings as st, Params, Returns, Spec};
+use super::{datetime as dt, dynamic as dy, series as se, strings as st, Params, Returns, Spec};
 use crate::functions::{encoding, ip, math, string};
 use crate::types::KqlType;
 
@@ -130,6 +130,35 @@ registry! {
     StrcatArray => Spec::new("kql_strcat_array", Params::Exact(&[D, S]), TEXT, dy::strcat_array),
     /// `(array, value as dynamic)`
     SetHasElement => Spec::new("kql_set_has_element", Params::Exact(&[D, D]), BOOL, dy::set_has_element),
+    /// `(list of [bin, value] pairs, bins, default)`: make-series' arrays
+    SeriesFill => Spec::new("kql_series_fill", Params::Exact(&[D, L, D]), DYN, dy::series_fill).broadcast(),
+    /// `(from, step, bins)`: make-series' axis
+    SeriesAxis => Spec::new("kql_series_axis", Params::OneOf(&[&[DT, TS, L], &[TS, TS, L], &[L, L, L], &[R, R, L]]), DYN, dy::series_axis).broadcast(),
+    // series_* (udf/series.rs): a tuple function returns one JSON array of its parts
+    SeriesFitLine => Spec::new("kql_series_fit_line", Params::Exact(&[D]), DYN, se::fit_line).broadcast(),
+    SeriesFitLineDynamic => Spec::new("kql_series_fit_line_dynamic", Params::Exact(&[D]), DYN, se::fit_line_dynamic).broadcast(),
+    SeriesFit2lines => Spec::new("kql_series_fit_2lines", Params::Exact(&[D]), DYN, se::fit_2lines).broadcast(),
+    SeriesFit2linesDynamic => Spec::new("kql_series_fit_2lines_dynamic", Params::Exact(&[D]), DYN, se::fit_2lines_dynamic).broadcast(),
+    SeriesStats => Spec::new("kql_series_stats", Params::Optional(&[D, B], 1), DYN, se::stats).broadcast(),
+    SeriesStatsDynamic => Spec::new("kql_series_stats_dynamic", Params::Optional(&[D, B], 1), DYN, se::stats_dynamic).broadcast(),
+    SeriesOutliers => Spec::new("kql_series_outliers", Params::Optional(&[D, S, R, R, R], 4), DYN, se::outliers).broadcast(),
+    SeriesFillForward => Spec::new("kql_series_fill_forward", Params::Optional(&[D, D], 1), DYN, se::fill_forward).broadcast(),
+    SeriesFillBackward => Spec::new("kql_series_fill_backward", Params::Optional(&[D, D], 1), DYN, se::fill_backward).broadcast(),
+    SeriesFillConst => Spec::new("kql_series_fill_const", Params::Optional(&[D, D, D], 1), DYN, se::fill_const).broadcast(),
+    SeriesFillLinear => Spec::new("kql_series_fill_linear", Params::Optional(&[D, D, B, D], 3), DYN, se::fill_linear).broadcast(),
+    SeriesFir => Spec::new("kql_series_fir", Params::Optional(&[D, D, B, B], 2), DYN, se::fir).broadcast(),
+    SeriesIir => Spec::new("kql_series_iir", Params::Exact(&[D, D, D]), DYN, se::iir).broadcast(),
+    SeriesSeasonal => Spec::new("kql_series_seasonal", Params::Optional(&[D, L], 1), DYN, se::seasonal).broadcast(),
+    SeriesDecompose => Spec::new("kql_series_decompose", Params::Optional(&[D, L, S, L, R], 4), DYN, se::decompose).broadcast(),
+    SeriesDecomposeAnomalies => Spec::new("kql_series_decompose_anomalies", Params::Optional(&[D, R, L, S, L, S, R], 6), DYN, se::decompose_anomalies).broadcast(),
+    SeriesDecomposeForecast => Spec::new("kql_series_decompose_forecast", Params::Optional(&[D, L, L, S, R], 3), DYN, se::decompose_forecast).broadcast(),
+    /// `(start, stop, step, integers)`
+    RangeArray => Spec::new("kql_range_array", Params::Exact(&[R, R, R, B]), DYN, dy::range_array).broadcast(),
+    /// a bag without its null and empty-string values (pack_all(true))
+    BagDropEmpty => Spec::new("kql_bag_drop_empty", Params::Exact(&[D]), DYN, dy::bag_drop_empty),
+    BagKeys => Spec::new("kql_bag_keys", Params::Exact(&[D]), DYN, dy::bag_keys),
+    /// `(bag, keys as an array)`
+    BagRemoveKeys => Spec::new("kql_bag_remove_keys", Params::Exact(&[D, D]), DYN, dy::bag_remove_keys).broadcast(),
     ExtractJson => Spec::new("kql_extractjson", STR2, TEXT, dy::extract_json),
     /// `(line, parser)`; the parser is "windows"
     ParseCommandLine => Spec::new("kql_parse_command_line", STR2, DYN, dy::parse_command_line),

@@ -1,0 +1,210 @@
+//! `mv-apply`: each row's arrays expand into a sub-table, the subquery runs on every sub-table, and each result
+//! row gets the row's other columns back (mv-apply-operator). Planned without a per-row loop: the input gets a
+//! hidden row number, `mv-expand` keeps it on every expanded row, the subquery's operators run in *partition
+//! mode* (aggregates, `top`, `take`, `count` and `distinct` work per row number; see `Binder::partition`), and
+//! hidden copies of the input's columns travel through the subquery with every row, so the outer values come
+//! back without a join (a row number computed in two scans of the input would not be the same number).
+
+use crate::ast::{self, OpKind, OpParam, Operator};
+use crate::binder::{col, df_err, Binder, Bound};
+use crate::diagnostics::BindError;
+use crate::source::Span;
+use crate::types::KqlType;
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
+
+impl Binder<'_> {
+    pub(crate) fn bind_mv_apply(
+        &mut self,
+        input: Bound,
+        params: &[OpParam],
+        items: &[(ast::NamedExpr, Option<ast::Ident>)],
+        limit: Option<&ast::Expr>,
+        body: &[Operator],
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        // the analyzer's rules: each expression is dynamic, each name given once
+        let mut seen: Vec<String> = Vec::new();
+        for (it, _) in items {
+            let a = self.bind_scalar(&it.expr, &input.schema)?;
+            if a.ty != KqlType::Dynamic {
+                return Err(BindError::TypeMismatch {
+                    message: format!("mv-apply expands a dynamic array, not a {}", a.ty),
+                    span: it.expr.span.into(),
+                    found: a.ty.to_string(),
+                    help: Some("convert it first, e.g. todynamic(...) or split(...)".into()),
+                });
+            }
+            let name = it.names.first().map(|n| n.name.clone()).or_else(|| crate::binder::expr::auto_name(&it.expr));
+            if let Some(n) = name {
+                if seen.contains(&n) {
+                    return Err(BindError::DuplicateColumn { name: n, span: it.expr.span.into() });
+                }
+                seen.push(n);
+            }
+        }
+        // an unnamed item that is a bare column (`l`) takes that column out of the input's list: it comes back
+        // only through the subquery; a named one (`e = l`) leaves the source column in place (mv-apply-operator)
+        let replaced: Vec<String> = items
+            .iter()
+            .filter_map(|(it, _)| match (&it.expr.kind, it.names.is_empty()) {
+                (ast::ExprKind::Name(n), true) => Some(n.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let outer: Vec<(String, KqlType)> = input
+            .schema
+            .columns
+            .iter()
+            .filter(|c| !replaced.contains(&c.name))
+            .map(|c| (c.name.clone(), c.ty))
+            .collect();
+        // the row number, and a hidden copy of each outer column: every row of a sub-table carries them
+        // through the subquery (its operators keep them, see bind_partitioned_op), so the outer values come
+        // back without a join
+        let key = self.fresh("row");
+        let numbered = self.number_rows(input, &key, span)?;
+        let mut carried = vec![key.clone()];
+        let mut with_copies = Self::passthrough(&numbered);
+        for (n, t) in &outer {
+            let copy = format!("{}_{n}", self.fresh("o"));
+            with_copies.push((col(n), copy.clone(), *t));
+            carried.push(copy);
+        }
+        let numbered = self.project(numbered, with_copies, span)?;
+        // with_itemindex (and every other parameter) means what it means to mv-expand
+        let expanded = self.bind_mv_expand(numbered, params, items, limit, span)?;
+        self.partition.push(carried.clone());
+        let sub = self.bind_partitioned(expanded, body);
+        self.partition.pop();
+        let sub = sub?;
+        // output: the input's columns in input order (the subquery's value where it has a column of that name,
+        // the carried copy otherwise), then the subquery's other columns in its order (the analyzer's order)
+        let mut out: Vec<(Expr, String, KqlType)> = Vec::new();
+        for ((n, t), copy) in outer.iter().zip(carried.iter().skip(1)) {
+            match sub.schema.find(n) {
+                Some((_, c)) => out.push((col(n), n.clone(), c.ty)),
+                None => out.push((col(copy), n.clone(), *t)),
+            }
+        }
+        for c in &sub.schema.columns {
+            if !carried.contains(&c.name) && !outer.iter().any(|(n, _)| n == &c.name) {
+                out.push((col(&c.name), c.name.clone(), c.ty));
+            }
+        }
+        self.project(sub, out, span)
+    }
+
+    /// The input with one more column, `key`: a number unique to each row.
+    fn number_rows(&mut self, input: Bound, key: &str, span: Span) -> Result<Bound, BindError> {
+        let rn = datafusion::functions_window::expr_fn::row_number();
+        let plan = LogicalPlanBuilder::from(input.plan)
+            .window(vec![rn.alias(format!("{key}_u"))])
+            .and_then(|b| b.build())
+            .map_err(df_err(span))?;
+        let mut schema = input.schema.columns.clone();
+        schema.push(crate::types::KqlColumn { name: format!("{key}_u"), ty: KqlType::Long });
+        let raw = Bound::new(plan, crate::types::KqlSchema::new(schema), span)?;
+        // row_number() is an unsigned integer; the key is a long like every Kusto integer
+        let mut items = Self::passthrough(&raw);
+        if let Some(last) = items.last_mut() {
+            *last = (
+                datafusion::logical_expr::cast(col(&format!("{key}_u")), datafusion::arrow::datatypes::DataType::Int64),
+                key.to_string(),
+                KqlType::Long,
+            );
+        }
+        self.project(raw, items, span)
+    }
+
+    /// The subquery's operators over the expanded rows, in partition mode; the row number must survive each.
+    fn bind_partitioned(&mut self, mut rows: Bound, body: &[Operator]) -> Result<Bound, BindError> {
+        let carried = self.partition.last().cloned().unwrap_or_default();
+        for op in body {
+            let out = self.bind_partitioned_op(rows, op, &carried)?;
+            if carried.iter().any(|c| out.schema.find(c).is_none()) {
+                return Err(BindError::Unsupported {
+                    what: format!("'{}' inside an mv-apply subquery", op.keyword.name),
+                    span: op.keyword.span.into(),
+                });
+            }
+            self.stages.push(crate::binder::Stage { span: op.span, schema: out.schema.clone() });
+            rows = out;
+        }
+        Ok(rows)
+    }
+
+    /// One operator of an mv-apply subquery: those that see the whole table see one row's sub-table, and each
+    /// keeps the carried columns (`carried[0]` the row number, then the outer columns' copies).
+    fn bind_partitioned_op(&mut self, input: Bound, op: &Operator, carried: &[String]) -> Result<Bound, BindError> {
+        let span = op.span;
+        let name = |n: &str| ast::Expr { kind: ast::ExprKind::Name(ast::Ident { name: n.to_string(), span }), span };
+        let item = |n: &str| ast::NamedExpr { names: vec![], expr: name(n) };
+        let key = carried.first().cloned().unwrap_or_default();
+        // aggregates: group by the row number, and take each copy's (constant) value along
+        let takes = || -> Vec<ast::NamedExpr> {
+            carried
+                .iter()
+                .skip(1)
+                .map(|c| ast::NamedExpr {
+                    names: vec![ast::Ident { name: c.clone(), span }],
+                    expr: ast::Expr {
+                        kind: ast::ExprKind::Call {
+                            name: ast::Ident { name: "take_any".into(), span },
+                            args: vec![name(c)],
+                        },
+                        span,
+                    },
+                })
+                .collect()
+        };
+        match &op.kind {
+            OpKind::Project { kind: ast::ProjectKind::Project, items, order } => {
+                let mut items = items.clone();
+                items.extend(carried.iter().map(|c| item(c)));
+                let mut order = order.clone();
+                order.extend(carried.iter().map(|_| None));
+                self.bind_project(input, ast::ProjectKind::Project, &items, &order, span)
+            }
+            OpKind::Summarize { aggs, by, .. } => {
+                let mut aggs = aggs.clone();
+                aggs.extend(takes());
+                let mut by = by.clone();
+                by.push(item(&key));
+                self.bind_summarize(input, &aggs, &by, span)
+            }
+            OpKind::Count => {
+                let count = ast::Expr {
+                    kind: ast::ExprKind::Call { name: ast::Ident { name: "count".into(), span }, args: vec![] },
+                    span,
+                };
+                let mut aggs =
+                    vec![ast::NamedExpr { names: vec![ast::Ident { name: "Count".into(), span }], expr: count }];
+                aggs.extend(takes());
+                self.bind_summarize(input, &aggs, &[item(&key)], span)
+            }
+            OpKind::Distinct(cols) => {
+                let mut cols = cols.clone();
+                if !cols.iter().any(|c| matches!(c.kind, ast::ExprKind::Star)) {
+                    cols.extend(carried.iter().map(|c| name(c)));
+                }
+                self.bind_distinct(input, &cols, span)
+            }
+            OpKind::Take(n) => {
+                let n = self.const_row_count(n)?;
+                self.first_rows_per(input, std::slice::from_ref(&key), &[], n, span)
+            }
+            OpKind::Top { count, key: sort_key } => {
+                let n = self.const_row_count(count)?;
+                let sorts = self.sort_exprs(&input, std::slice::from_ref(sort_key))?;
+                self.first_rows_per(input, std::slice::from_ref(&key), &sorts, n, span)
+            }
+            OpKind::Join { .. } | OpKind::Lookup { .. } | OpKind::Union(_) | OpKind::MakeSeries(_) => {
+                Err(BindError::Unsupported {
+                    what: format!("'{}' inside an mv-apply subquery", op.keyword.name),
+                    span: op.keyword.span.into(),
+                })
+            }
+            _ => self.bind_operator(input, op),
+        }
+    }
+}
