@@ -107,6 +107,9 @@ pub enum ExprKind {
     ExternalData { columns: Vec<(Ident, Ident)>, uris: Vec<Expr>, with: Vec<OpParam> },
     /// `range x from 1 to 10 step 1`
     Range { name: Ident, from: Box<Expr>, to: Box<Expr>, step: Box<Expr> },
+    /// `search [kind=case_sensitive] [in (T1, T2)] Predicate` at the start of a query: rows of every table
+    /// (or those named) where the predicate holds, with a `$table` column
+    Search { params: Vec<OpParam>, tables: Option<Vec<Ident>>, pred: Box<Expr> },
     /// `typeof(long)` as a function argument
     TypeOf(Ident),
     /// `c = 7` as an argument of a user function: `f(12, c = 7)`
@@ -172,6 +175,8 @@ pub enum BinOp {
     EndsWithCs,
     NotEndsWithCs,
     MatchesRegex,
+    /// `Column : "term"` inside `search`: the column has the term
+    SearchTerm,
 }
 
 impl BinOp {
@@ -215,6 +220,7 @@ impl BinOp {
             EndsWithCs => "endswith_cs",
             NotEndsWithCs => "!endswith_cs",
             MatchesRegex => "matches regex",
+            SearchTerm => ":",
         }
     }
 }
@@ -360,6 +366,8 @@ pub enum OpKind {
     MvApply { params: Vec<OpParam>, items: Vec<(NamedExpr, Option<Ident>)>, limit: Option<Expr>, body: Vec<Operator> },
     /// `make-series [kind=nonempty] a = agg() [default = v], ... on T [from F] [to E] step S [by k, ...]`
     MakeSeries(Box<MakeSeries>),
+    /// `T | search [kind=case_sensitive] Predicate`
+    Search { params: Vec<OpParam>, pred: Expr },
     /// `evaluate [hint.x=y] plugin(args) [: (*, Col:type, ...)]`
     Evaluate { params: Vec<OpParam>, plugin: Ident, args: Vec<Expr>, schema: Option<OutputSchema> },
 }

@@ -40,6 +40,21 @@ pub fn auto_name(e: &ast::Expr) -> Option<String> {
     }
 }
 
+/// The name given inside a call, `toint(Compliant = dcountif(...))`: Kusto's analyzer names the column after
+/// it (an argument `Name = value` of a built-in function, found through nested calls).
+pub fn inner_name(e: &ast::Expr) -> Option<ast::Ident> {
+    match &e.kind {
+        K::NamedArg { name, .. } => Some(name.clone()),
+        K::Paren(x) => inner_name(x),
+        K::Call { name, args }
+            if functions::lookup(&name.name).is_some() || functions::lookup_aggregate(&name.name).is_some() =>
+        {
+            args.iter().find_map(inner_name)
+        }
+        _ => None,
+    }
+}
+
 /// The value of a constant expression: a literal, or anything DataFusion's simplifier folds to one
 /// (`10 + 2`, `ago(1d)`, a UDF over literals).
 pub fn fold_constant(e: &Expr) -> Option<ScalarValue> {
@@ -176,6 +191,7 @@ impl Binder<'_> {
             }
             K::Pipe { .. }
             | K::Union(_)
+            | K::Search { .. }
             | K::Datatable { .. }
             | K::ExternalData { .. }
             | K::Print(_)
@@ -324,6 +340,10 @@ impl Binder<'_> {
             (t, Bool) if t.is_numeric() => Ok((functions::convert_to(l, Long), functions::convert_to(r, Long))),
             // `ResultType == 0` on a string column, `LongCol == "123"`: the constant side takes the other
             // side's type; with no constant, the number is compared as its text
+            // `IsLocalAdmin == "True"`, `_IsBillable == true` on a string column: the analyzer accepts it; the
+            // string side is read as a bool (tobool: "true"/"True"/"1")
+            (Bool, String) => Ok((l, functions::convert_to(r, Bool))),
+            (String, Bool) => Ok((functions::convert_to(l, Bool), r)),
             (String, t) | (t, String) if t.is_numeric() => {
                 let (l_const, r_const) = (fold_constant(&l.expr).is_some(), fold_constant(&r.expr).is_some());
                 let (lt, rt) = (l.ty, r.ty);
@@ -616,7 +636,8 @@ fn null_aware_eq(l: Arg, r: Arg, negated: bool) -> Expr {
 fn string_op(op: BinOp) -> (Match, bool, bool) {
     use BinOp::*;
     match op {
-        Has => (Match::Has, false, false),
+        // `Column : "term"` outside search reads as has
+        Has | SearchTerm => (Match::Has, false, false),
         NotHas => (Match::Has, false, true),
         HasCs => (Match::Has, true, false),
         NotHasCs => (Match::Has, true, true),

@@ -126,7 +126,13 @@ fn is_tabular_syntax(k: &ast::ExprKind) -> bool {
     use ast::ExprKind as K;
     matches!(
         k,
-        K::Pipe { .. } | K::Union(_) | K::Datatable { .. } | K::ExternalData { .. } | K::Print(_) | K::Range { .. }
+        K::Pipe { .. }
+            | K::Union(_)
+            | K::Datatable { .. }
+            | K::ExternalData { .. }
+            | K::Print(_)
+            | K::Range { .. }
+            | K::Search { .. }
     )
 }
 
@@ -408,6 +414,7 @@ impl<'a> Binder<'a> {
                 self.bind_mv_apply(input, params, items, limit.as_ref(), body, op.span)
             }
             O::MakeSeries(ms) => self.bind_make_series(input, ms, op.span),
+            O::Search { params, pred } => self.bind_search(input, params, pred),
             O::Evaluate { plugin, args, schema, .. } => {
                 self.bind_evaluate(input, plugin, args, schema.as_ref(), op.span)
             }

@@ -29,6 +29,7 @@ impl Binder<'_> {
             K::Name(n) => self.bind_named_source(n),
             K::Call { name, args } => self.bind_call_source(name, args, e.span),
             K::Union(u) => self.bind_union(None, u, e.span),
+            K::Search { params, tables, pred } => self.bind_search_source(params, tables.as_deref(), pred, e.span),
             K::Datatable { columns, values } => self.bind_datatable(columns, values, e.span),
             K::ExternalData { columns, .. } => self.bind_externaldata(columns, e.span),
             K::Print(items) => self.bind_print(items, e.span),

@@ -204,7 +204,16 @@ pub const AGGREGATES: &[AggDef] = &[
         zero_default: true,
         ..agg("dcount", &[sig_opt(&[P::Any, P::Long], 1, Ret::T(KqlType::Long))], dcount, AggName::Prefix("dcount_"))
     },
-    AggDef { zero_default: true, ..agg("dcountif", ANY_IF, dcountif, AggName::Prefix("dcountif_")) },
+    AggDef {
+        zero_default: true,
+        // the third argument is the estimate's accuracy level: kqlite's count is exact
+        ..agg(
+            "dcountif",
+            &[sig_opt(&[P::Any, P::Bool, P::Long], 1, Ret::T(KqlType::Long))],
+            dcountif,
+            AggName::Prefix("dcountif_"),
+        )
+    },
     AggDef { zero_default: true, ..agg("count_distinct", ANY, dcount, AggName::Prefix("count_distinct_")) },
     AggDef { zero_default: true, ..agg("sum", NUM, sum, AggName::Prefix("sum_")) },
     AggDef { zero_default: true, ..agg("sumif", NUM_IF, sumif, AggName::Prefix("sumif_")) },

@@ -110,6 +110,8 @@ fn comparison_op(i: Tokens<'_>) -> Option<CmpOp> {
         Token::Gt => Some(BinOp::Gt),
         Token::Ge => Some(BinOp::Ge),
         Token::EqTilde => Some(BinOp::EqCi),
+        // `Column : "term"` (search)
+        Token::Colon => Some(BinOp::SearchTerm),
         Token::BangTilde => Some(BinOp::NotEqCi),
         _ => None,
     };
@@ -351,6 +353,12 @@ fn parse_word<'a>(i: Tokens<'a>, t: crate::lexer::Tok) -> PResult<'a, Expr> {
             return parse_union_source(i)
         }
         "datatable" if next == Some(Token::LParen) => return parse_datatable(i),
+        "search"
+            if matches!(next, Some(Token::Str) | Some(Token::Star) | Some(Token::LParen))
+                || i.peek(1).is_some_and(|n| n.token == Token::Ident && matches!(i.text(n), "in" | "kind")) =>
+        {
+            return parse_search_source(i)
+        }
         "externaldata" if next == Some(Token::LParen) => return parse_externaldata(i),
         "print" if !matches!(next, None | Some(Token::Pipe | Token::RParen | Token::Semi | Token::Comma)) => {
             let (j, _) = kw(i, "print")?;
@@ -509,6 +517,25 @@ impl<'a> Tokens<'a> {
     pub fn advance_public(&self, n: usize) -> Self {
         self.advance(n)
     }
+}
+
+// grammar: search
+/// `search [kind=case_sensitive|case_insensitive] [in (T1, T2, ...)] Predicate` as a query's source.
+fn parse_search_source(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (i, start) = kw(i, "search")?;
+    let (mut i, params) = parse_op_params(i, &|n| n == "kind" || n.starts_with("hint."))?;
+    let mut tables = None;
+    if at_kw(i, "in") {
+        let (j, _) = kw(i, "in")?;
+        let (j, _) = cut(tok(j, Token::LParen, "'(' and the tables to search"))?;
+        let (j, names) = super::separated(j, Token::Comma, parse_name)?;
+        let (j, _) = cut(tok(j, Token::RParen, "')' after the tables"))?;
+        tables = Some(names);
+        i = j;
+    }
+    let (i, pred) = cut(parse_or(i))?;
+    let span = start.to(pred.span);
+    Ok((i, Expr { kind: ExprKind::Search { params, tables, pred: Box::new(pred) }, span }))
 }
 
 #[cfg(test)]

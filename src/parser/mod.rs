@@ -183,6 +183,25 @@ pub fn at(i: Tokens<'_>, kind: Token) -> bool {
     i.first().map(|t| t.token) == Some(kind)
 }
 
+/// One or more `item`s separated by `sep` tokens (each item committed: a separator must be followed by one).
+pub fn separated<'a, T>(
+    mut i: Tokens<'a>,
+    sep: Token,
+    mut item: impl FnMut(Tokens<'a>) -> PResult<'a, T>,
+) -> PResult<'a, Vec<T>> {
+    let mut out = Vec::new();
+    loop {
+        let (j, x) = cut(item(i))?;
+        out.push(x);
+        i = j;
+        if at(i, sep) {
+            i = tok(i, sep, "")?.0;
+        } else {
+            return Ok((i, out));
+        }
+    }
+}
+
 /// Is the next token the word `word`?
 pub fn at_kw(i: Tokens<'_>, word: &str) -> bool {
     matches!(i.first(), Some(t) if t.token == Token::Ident && i.text(t) == word)

@@ -42,6 +42,7 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("mvapply", parse_mv_apply),
     ("make-series", parse_make_series),
     ("evaluate", parse_evaluate),
+    ("search", parse_search_op),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
@@ -49,7 +50,6 @@ const KUSTO_ONLY: &[&str] = &[
     "parse-kv",
     "top-nested",
     "top-hitters",
-    "search",
     "find",
     "fork",
     "facet",
@@ -508,18 +508,7 @@ fn parse_mv_apply<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     let (i, (items, limit)) = parse_expand_items(i)?;
     let (i, _) = cut(kw(i, "on"))?;
     let (i, _) = cut(tok(i, Token::LParen, "'(' and the subquery"))?;
-    let mut i = i;
-    let mut body = Vec::new();
-    loop {
-        let (j, op) = cut(parse_operator(i))?;
-        body.push(op);
-        i = j;
-        if at(i, Token::Pipe) {
-            i = tok(i, Token::Pipe, "")?.0;
-        } else {
-            break;
-        }
-    }
+    let (i, body) = super::separated(i, Token::Pipe, parse_operator)?;
     let (i, _) = cut(tok(i, Token::RParen, "')' closing the mv-apply subquery"))?;
     Ok((i, OpKind::MvApply { params, items, limit, body }))
 }
@@ -721,4 +710,12 @@ fn parse_evaluate<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
         i = j;
     }
     Ok((i, OpKind::Evaluate { params, plugin, args, schema }))
+}
+
+// grammar: search_op
+/// `T | search [kind=case_sensitive|case_insensitive] Predicate`
+fn parse_search_op<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let (i, params) = parse_op_params(i, &|n| n == "kind" || n.starts_with("hint."))?;
+    let (i, pred) = cut(parse_expr_no_pipe(i))?;
+    Ok((i, OpKind::Search { params, pred }))
 }

@@ -9,6 +9,7 @@ mod mv_apply;
 mod mv_expand;
 mod parse;
 mod project;
+mod search;
 mod sort;
 mod summarize;
 mod union;

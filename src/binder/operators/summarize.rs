@@ -145,7 +145,9 @@ impl Binder<'_> {
         }
         let scope = KqlSchema::new(computed.iter().map(|c| KqlColumn { name: c.internal.clone(), ty: c.ty }).collect());
         let a = self.bind_scalar(&rewritten, &scope)?;
-        let name = match it.names.first() {
+        // `toint(Compliant = dcountif(...))`: a name given inside the call names the column (Kusto's analyzer)
+        let inner = if it.names.is_empty() { crate::binder::expr::inner_name(&it.expr) } else { None };
+        let name = match it.names.first().or(inner.as_ref()) {
             Some(n) => {
                 if names.contains(&n.name) {
                     return Err(BindError::DuplicateColumn { name: n.name.clone(), span: n.span.into() });
