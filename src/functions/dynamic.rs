@@ -216,6 +216,25 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
         naming: Naming::FirstArg,
     },
     FunctionDef {
+        name: "array_slice",
+        sigs: &[sig(&[P::Array, P::Long, P::Long], Ret::T(D))],
+        lower: Lower::Udf(Udf::ArraySlice),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "jaccard_index",
+        sigs: &[sig(&[P::Array, P::Array], Ret::T(KqlType::Real))],
+        lower: Lower::Udf(Udf::JaccardIndex),
+        naming: Naming::Generated,
+    },
+    // extract_json: another spelling of extractjson
+    FunctionDef {
+        name: "extract_json",
+        sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::ExtractJson),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
         name: "extractjson",
         sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::String))],
         lower: Lower::Udf(Udf::ExtractJson),

@@ -531,6 +531,35 @@ pub(super) const STRING: &[FunctionDef] = &[
         naming: Naming::Generated,
     },
     FunctionDef {
+        name: "translate",
+        sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))],
+        lower: Lower::Udf(Udf::Translate),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "indexof_regex",
+        sigs: &[sig_opt(&[P::Str, P::Str, P::Long], 1, Ret::T(KqlType::Long))],
+        lower: Lower::Udf(Udf::IndexOfRegex),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "parse_path",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::Dynamic))],
+        lower: Lower::Udf(Udf::ParsePath),
+        naming: Naming::Generated,
+    },
+    // replace(regex, rewrite, text): the deprecated form of replace_regex(text, regex, rewrite)
+    FunctionDef {
+        name: "replace",
+        sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))],
+        lower: Lower::Df(|a| {
+            let mut it = a.into_iter();
+            let (re, rewrite, text) = (it.next(), it.next(), it.next());
+            Udf::ReplaceRegex.call(vec![text, re, rewrite].into_iter().flatten().collect())
+        }),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
         name: "replace_regex",
         sigs: &[sig(&[P::Str, P::Str, P::Str], Ret::T(S))],
         lower: Lower::Udf(Udf::ReplaceRegex),

@@ -39,6 +39,12 @@ impl Binder<'_> {
         let mut outputs: Vec<(Expr, String, KqlType)> = Vec::new();
         for (i, b) in by.iter().enumerate() {
             let a = self.bind_scalar(&b.expr, &input.schema)?;
+            // an unknown column after a plugin or `union *` while checking: its type is not known either
+            let a = if a.ty == KqlType::Dynamic && self.open_columns {
+                functions::convert_to(a, KqlType::String)
+            } else {
+                a
+            };
             if a.ty == KqlType::Dynamic {
                 return Err(BindError::TypeMismatch {
                     message: "cannot group by a dynamic value".into(),

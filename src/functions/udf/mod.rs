@@ -32,6 +32,7 @@ pub mod dynamic;
 mod registry;
 pub mod series;
 pub mod strings;
+pub mod text;
 
 pub use registry::{string_predicate, Udf};
 

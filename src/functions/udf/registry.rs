@@ -3,7 +3,7 @@
 //! `Udf::spec`, so a function is added in one place. Conventions: `mod.rs`.
 
 use super::strings::Match;
-use super::{datetime as dt, dynamic as dy, series as se, strings as st, Params, Returns, Spec};
+use super::{datetime as dt, dynamic as dy, series as se, strings as st, text as tx, Params, Returns, Spec};
 use crate::functions::{encoding, ip, math, string};
 use crate::types::KqlType;
 
@@ -159,6 +159,13 @@ registry! {
     BagKeys => Spec::new("kql_bag_keys", Params::Exact(&[D]), DYN, dy::bag_keys),
     /// `(bag, keys as an array)`
     BagRemoveKeys => Spec::new("kql_bag_remove_keys", Params::Exact(&[D, D]), DYN, dy::bag_remove_keys).broadcast(),
+    Translate => Spec::new("kql_translate", STR3, TEXT, tx::translate).broadcast(),
+    /// `(source, regex[, start])`
+    IndexOfRegex => Spec::new("kql_indexof_regex", Params::Optional(&[S, S, L], 1), Returns::T(L), tx::indexof_regex).broadcast(),
+    /// `(array, start, end)`
+    ArraySlice => Spec::new("kql_array_slice", Params::Exact(&[D, L, L]), DYN, tx::array_slice).broadcast(),
+    JaccardIndex => Spec::new("kql_jaccard_index", Params::Exact(&[D, D]), Returns::T(R), tx::jaccard_index).broadcast(),
+    ParsePath => Spec::new("kql_parse_path", STR, DYN, tx::parse_path),
     ExtractJson => Spec::new("kql_extractjson", STR2, TEXT, dy::extract_json),
     /// `(line, parser)`; the parser is "windows"
     ParseCommandLine => Spec::new("kql_parse_command_line", STR2, DYN, dy::parse_command_line),
