@@ -247,7 +247,14 @@ pub const AGGREGATES: &[AggDef] = &[
 ];
 
 pub fn lookup_aggregate(name: &str) -> Option<&'static AggDef> {
-    AGGREGATES.iter().find(|a| a.name == name)
+    static BY_NAME: LazyLock<std::collections::HashMap<&'static str, &'static AggDef>> = LazyLock::new(|| {
+        let mut m = std::collections::HashMap::new();
+        for a in AGGREGATES {
+            m.entry(a.name).or_insert(a);
+        }
+        m
+    });
+    BY_NAME.get(name).copied()
 }
 
 /// The registry's aggregate UDFs: `kql_make_set`, `kql_make_list`.

@@ -176,7 +176,16 @@ const TABLES: &[&[FunctionDef]] = &[
 
 /// The scalar function of this name.
 pub fn lookup(name: &str) -> Option<&'static FunctionDef> {
-    TABLES.iter().flat_map(|t| t.iter()).find(|f| f.name == name)
+    // by hash: the binder looks names up several times per call (tuple results, inner names, naming)
+    static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static FunctionDef>> =
+        std::sync::LazyLock::new(|| {
+            let mut m = std::collections::HashMap::new();
+            for f in TABLES.iter().flat_map(|t| t.iter()) {
+                m.entry(f.name).or_insert(f);
+            }
+            m
+        });
+    BY_NAME.get(name).copied()
 }
 
 /// Every function name (scalar and aggregate), for did-you-mean and completion.
