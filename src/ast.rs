@@ -366,6 +366,8 @@ pub enum OpKind {
     MvApply { params: Vec<OpParam>, items: Vec<(NamedExpr, Option<Ident>)>, limit: Option<Expr>, body: Vec<Operator> },
     /// `make-series [kind=nonempty] a = agg() [default = v], ... on T [from F] [to E] step S [by k, ...]`
     MakeSeries(Box<MakeSeries>),
+    /// `sample N`: up to N random rows; `sample-distinct N of Col`: up to N distinct values of Col
+    Sample { count: Expr, of: Option<Expr> },
     /// `T | search [kind=case_sensitive] Predicate`
     Search { params: Vec<OpParam>, pred: Expr },
     /// `evaluate [hint.x=y] plugin(args) [: (*, Col:type, ...)]`

@@ -415,6 +415,7 @@ impl<'a> Binder<'a> {
             }
             O::MakeSeries(ms) => self.bind_make_series(input, ms, op.span),
             O::Search { params, pred } => self.bind_search(input, params, pred),
+            O::Sample { count, of } => self.bind_sample(input, count, of.as_ref(), op.span),
             O::Evaluate { plugin, args, schema, .. } => {
                 self.bind_evaluate(input, plugin, args, schema.as_ref(), op.span)
             }

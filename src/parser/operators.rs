@@ -43,6 +43,8 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("make-series", parse_make_series),
     ("evaluate", parse_evaluate),
     ("search", parse_search_op),
+    ("sample", parse_sample),
+    ("sample-distinct", parse_sample),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
@@ -53,8 +55,6 @@ const KUSTO_ONLY: &[&str] = &[
     "find",
     "fork",
     "facet",
-    "sample",
-    "sample-distinct",
     "scan",
     "partition",
     "reduce",
@@ -305,6 +305,19 @@ fn parse_top<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
 fn parse_take<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     let (i, n) = parse_expr_no_pipe(i)?;
     Ok((i, OpKind::Take(n)))
+}
+
+// grammar: sample_op
+/// `sample N` or `sample-distinct N of Column`
+fn parse_sample<'a>(i: Tokens<'a>, keyword: &Ident) -> PResult<'a, OpKind> {
+    let (i, _) = parse_op_params(i, &|n| n.starts_with("hint."))?;
+    let (i, count) = cut(parse_expr_no_pipe(i))?;
+    if keyword.name == "sample" {
+        return Ok((i, OpKind::Sample { count, of: None }));
+    }
+    let (i, _) = cut(kw(i, "of"))?;
+    let (i, col) = cut(parse_expr_no_pipe(i))?;
+    Ok((i, OpKind::Sample { count, of: Some(col) }))
 }
 
 // grammar: count_op

@@ -82,6 +82,35 @@ impl Binder<'_> {
         Bound::new(plan, input.schema, n.span)
     }
 
+    /// sample-operator: up to N rows in random order; sample-distinct-operator: up to N distinct values of one
+    /// column (the column alone).
+    pub(crate) fn bind_sample(
+        &mut self,
+        input: Bound,
+        count: &ast::Expr,
+        of: Option<&ast::Expr>,
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        let n = self.const_row_count(count)?;
+        let rows = match of {
+            Some(c) => self.bind_distinct(input, std::slice::from_ref(c), span)?,
+            None => input,
+        };
+        // the random key as a column (a sort key alone may leave a batch without columns after pruning)
+        let key = self.fresh("rand");
+        let mut with_key: Vec<(Expr, String, KqlType)> = Self::passthrough(&rows);
+        with_key.push((datafusion::functions::math::expr_fn::random(), key.clone(), KqlType::Real));
+        let keyed = self.project(rows, with_key, span)?;
+        let plan = LogicalPlanBuilder::from(keyed.plan.clone())
+            .sort(vec![SortExpr::new(col(&key), true, false)])
+            .and_then(|b| b.limit(0, Some(n)))
+            .and_then(|b| b.build())
+            .map_err(df_err(span))?;
+        let sorted = Bound::new(plan, keyed.schema.clone(), span)?;
+        let items = Self::passthrough(&sorted).into_iter().filter(|(_, name, _)| name != &key).collect();
+        self.project(sorted, items, span)
+    }
+
     /// count-operator: one column `Count` (long).
     pub(crate) fn bind_count(&mut self, input: Bound, span: Span) -> Result<Bound, BindError> {
         let agg = datafusion::functions_aggregate::expr_fn::count(datafusion::logical_expr::lit(1i64)).alias("Count");
