@@ -7,7 +7,9 @@ mod operators;
 pub use operators::evaluate::Probe;
 pub use operators::KIND_VALUES;
 mod source;
+mod syntax;
 pub use source::arrow_schema;
+pub(crate) use syntax::Syn;
 
 use crate::ast::{self, LetValue, Script, Statement};
 use crate::catalog::{Catalog, Env};

@@ -6,6 +6,7 @@ use super::{sig, sig_opt, FunctionDef, Lower, Naming, Ret, P};
 use crate::types::KqlType;
 use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use datafusion::common::Result as DfResult;
+use datafusion::functions::math::expr_fn as mf;
 use datafusion::logical_expr::{binary_expr, lit, Expr, Operator};
 use std::sync::Arc;
 
@@ -79,6 +80,22 @@ fn binary_not(a: Vec<Expr>) -> Expr {
 }
 
 const REAL1: &[super::Sig] = &[sig(&[P::Real], Ret::T(KqlType::Real))];
+
+/// A function of one real giving a real (sqrt, log, sin, ...), named `Column1`… when unnamed.
+const fn real1(name: &'static str, lower: fn(Vec<Expr>) -> Expr) -> FunctionDef {
+    FunctionDef { name, sigs: REAL1, lower: Lower::Df(lower), naming: Naming::Generated }
+}
+
+/// The first argument (the signature guarantees it; 0.0 keeps a malformed call panic-free).
+fn first(a: Vec<Expr>) -> Expr {
+    a.into_iter().next().unwrap_or(lit(0.0))
+}
+
+/// The first two arguments.
+fn two(a: Vec<Expr>) -> (Expr, Expr) {
+    let mut it = a.into_iter();
+    (it.next().unwrap_or(lit(0.0)), it.next().unwrap_or(lit(1.0)))
+}
 const LONG2: &[super::Sig] = &[sig(&[P::Long, P::Long], Ret::T(KqlType::Long))];
 
 pub(super) const MATH: &[FunctionDef] = &[
@@ -94,112 +111,28 @@ pub(super) const MATH: &[FunctionDef] = &[
         lower: Lower::Udf(Udf::Round),
         naming: Naming::FirstArg,
     },
-    FunctionDef {
-        name: "sqrt",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::sqrt(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "exp",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::exp(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "log",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::ln(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "log2",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::log2(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "log10",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::log10(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "sin",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::sin(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "cos",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::cos(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "tan",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::tan(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "asin",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::asin(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "acos",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::acos(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "atan",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::atan(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "degrees",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::degrees(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "radians",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::radians(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "sign",
-        sigs: REAL1,
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::signum(a.into_iter().next().unwrap_or(lit(0.0)))),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "exp2",
-        sigs: REAL1,
-        lower: Lower::Df(|a| {
-            datafusion::functions::math::expr_fn::power(lit(2.0), a.into_iter().next().unwrap_or(lit(0.0)))
-        }),
-        naming: Naming::Generated,
-    },
-    FunctionDef {
-        name: "exp10",
-        sigs: REAL1,
-        lower: Lower::Df(|a| {
-            datafusion::functions::math::expr_fn::power(lit(10.0), a.into_iter().next().unwrap_or(lit(0.0)))
-        }),
-        naming: Naming::Generated,
-    },
+    real1("sqrt", |a| mf::sqrt(first(a))),
+    real1("exp", |a| mf::exp(first(a))),
+    real1("log", |a| mf::ln(first(a))),
+    real1("log2", |a| mf::log2(first(a))),
+    real1("log10", |a| mf::log10(first(a))),
+    real1("sin", |a| mf::sin(first(a))),
+    real1("cos", |a| mf::cos(first(a))),
+    real1("tan", |a| mf::tan(first(a))),
+    real1("asin", |a| mf::asin(first(a))),
+    real1("acos", |a| mf::acos(first(a))),
+    real1("atan", |a| mf::atan(first(a))),
+    real1("degrees", |a| mf::degrees(first(a))),
+    real1("radians", |a| mf::radians(first(a))),
+    real1("sign", |a| mf::signum(first(a))),
+    real1("exp2", |a| mf::power(lit(2.0), first(a))),
+    real1("exp10", |a| mf::power(lit(10.0), first(a))),
     FunctionDef {
         name: "pow",
         sigs: &[sig(&[P::Real, P::Real], Ret::T(KqlType::Real))],
         lower: Lower::Df(|a| {
-            let mut it = a.into_iter();
-            datafusion::functions::math::expr_fn::power(it.next().unwrap_or(lit(0.0)), it.next().unwrap_or(lit(1.0)))
+            let (x, y) = two(a);
+            mf::power(x, y)
         }),
         naming: Naming::Generated,
     },
@@ -207,8 +140,8 @@ pub(super) const MATH: &[FunctionDef] = &[
         name: "atan2",
         sigs: &[sig(&[P::Real, P::Real], Ret::T(KqlType::Real))],
         lower: Lower::Df(|a| {
-            let mut it = a.into_iter();
-            datafusion::functions::math::expr_fn::atan2(it.next().unwrap_or(lit(0.0)), it.next().unwrap_or(lit(1.0)))
+            let (x, y) = two(a);
+            mf::atan2(x, y)
         }),
         naming: Naming::Generated,
     },
@@ -221,7 +154,7 @@ pub(super) const MATH: &[FunctionDef] = &[
     FunctionDef {
         name: "ceiling",
         sigs: &[sig(&[P::Real], Ret::T(KqlType::Real))],
-        lower: Lower::Df(|a| datafusion::functions::math::expr_fn::ceil(a.into_iter().next().unwrap_or(lit(0.0)))),
+        lower: Lower::Df(|a| mf::ceil(first(a))),
         naming: Naming::FirstArg,
     },
     FunctionDef { name: "binary_and", sigs: LONG2, lower: Lower::Df(binary_and), naming: Naming::Generated },

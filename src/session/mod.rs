@@ -271,18 +271,21 @@ impl Session {
     /// Parses and binds a query against the catalog and the registered tables' schemas; reads no data.
     /// Returns the plan with the Kusto schema of its result and the notices.
     pub fn check(&self, src: &Source) -> Result<BoundQuery, Error> {
+        self.bind(src, None)
+    }
+
+    /// Parses and binds after the session's `let`s, with or without a probe (see [`Session::bind_to_run`]).
+    fn bind(&self, src: &Source, probe: Option<crate::binder::Probe<'_>>) -> Result<BoundQuery, Error> {
         let script = Self::parse(src)?;
         let prelude: Vec<ast::Let> = self.prelude.iter().map(|(_, l)| l.clone()).collect();
-        Ok(crate::binder::bind_with(&prelude, &script, &self.catalog, &self.bind_options())?)
+        Ok(crate::binder::bind_with_probe(&prelude, &script, &self.catalog, &self.bind_options(), probe)?)
     }
 
     /// Binds a query that is about to run (its plan, for [`Executor`] or a distributed engine): a plugin whose columns depend on the data (`evaluate bag_unpack`)
     /// reads the rows it needs through the executor.
     pub fn bind_to_run(&self, src: &Source) -> Result<BoundQuery, Error> {
-        let script = Self::parse(src)?;
-        let prelude: Vec<ast::Let> = self.prelude.iter().map(|(_, l)| l.clone()).collect();
         let probe = |plan| self.exec.collect(plan).map_err(|e| e.to_string());
-        Ok(crate::binder::bind_with_probe(&prelude, &script, &self.catalog, &self.bind_options(), Some(&probe))?)
+        self.bind(src, Some(&probe))
     }
 
     /// Binds and starts a query. Binding errors come before any row is read; a data file that cannot be

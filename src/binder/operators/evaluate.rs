@@ -5,8 +5,8 @@
 //! checking, no data is read: the schema is *open* (as Kusto's analyzer has it), the plugin's known columns
 //! come out and later names that are not columns are taken as dynamic values instead of errors.
 
-use crate::ast::{self, BinOp, Expr as A, ExprKind as K, Ident, Literal, NamedExpr, OpKind, Operator};
-use crate::binder::{col, Binder, Binding, Bound};
+use crate::ast::{self, BinOp, Expr as A, ExprKind as K, Ident, Literal, NamedExpr, OpKind};
+use crate::binder::{col, Binder, Bound, Syn};
 use crate::diagnostics::BindError;
 use crate::functions::udf::Udf;
 use crate::functions::Arg;
@@ -19,14 +19,6 @@ use serde_json::Value;
 /// Runs a plan to the end for the binder (the session's executor): the rows a plugin's columns depend on.
 pub type Probe<'p> =
     &'p dyn Fn(datafusion::logical_expr::LogicalPlan) -> Result<Vec<datafusion::arrow::array::RecordBatch>, String>;
-
-fn id(n: &str, span: Span) -> Ident {
-    Ident { name: n.to_string(), span }
-}
-
-fn e(kind: K, span: Span) -> A {
-    A { kind, span }
-}
 
 impl Binder<'_> {
     pub(crate) fn bind_evaluate(
@@ -53,19 +45,7 @@ impl Binder<'_> {
         span: Span,
     ) -> Result<Option<Vec<datafusion::arrow::array::RecordBatch>>, BindError> {
         let Some(probe) = self.probe else { return Ok(None) };
-        let name = self.fresh("probe");
-        self.push_scope();
-        self.define(&name, Binding::Tabular(input.clone()), span);
-        let q = e(
-            K::Pipe {
-                source: Box::new(e(K::Name(id(&name, span)), span)),
-                op: Box::new(Operator { kind: op, keyword: id(kw, span), span }),
-            },
-            span,
-        );
-        let bound = self.bind_tabular(&q);
-        self.pop_scope();
-        let bound = bound?;
+        let bound = self.bind_operator(input.clone(), &Syn(span).op(kw, op))?;
         probe(bound.plan).map(Some).map_err(|message| BindError::InvalidArgument {
             message: format!("reading the rows this plugin's columns depend on failed: {message}"),
             span: span.into(),
@@ -81,16 +61,15 @@ impl Binder<'_> {
         what: &str,
         span: Span,
     ) -> Result<(String, KqlType), BindError> {
-        match a.map(|a| &a.kind) {
-            Some(K::Name(n)) => match input.schema.find(&n.name) {
+        match a {
+            // an unknown name: bind_scalar reports it (or, in an open schema, takes it as dynamic)
+            Some(arg @ A { kind: K::Name(n), .. }) => match input.schema.find(&n.name) {
                 Some((_, c)) => Ok((c.name.clone(), c.ty)),
-                None => self
-                    .bind_scalar(a.unwrap_or(&e(K::Name(n.clone()), span)), &input.schema)
-                    .map(|x| (n.name.clone(), x.ty)),
+                None => self.bind_scalar(arg, &input.schema).map(|x| (n.name.clone(), x.ty)),
             },
-            Some(_) => Err(BindError::InvalidArgument {
+            Some(arg) => Err(BindError::InvalidArgument {
                 message: format!("{what} must be a column name"),
-                span: a.map_or(span, |a| a.span).into(),
+                span: arg.span.into(),
                 help: None,
             }),
             None => Err(BindError::WrongArity {
@@ -201,11 +180,8 @@ impl Binder<'_> {
             }
             return self.project(input, out, span);
         }
-        let project = OpKind::Project {
-            kind: ast::ProjectKind::Project,
-            items: vec![NamedExpr { names: vec![], expr: e(K::Name(id(&bag, span)), span) }],
-            order: vec![None],
-        };
+        let project =
+            OpKind::Project { kind: ast::ProjectKind::Project, items: vec![Syn(span).column(&bag)], order: vec![None] };
         let Some(batches) = self.probe_rows(&input, "project", project, span)? else {
             self.open_schema_notice("bag_unpack");
             return self.project(input, others, span);
@@ -279,7 +255,8 @@ impl Binder<'_> {
                 help: Some("convert it first, e.g. extend c = tostring(...)".into()),
             });
         }
-        let count = e(K::Call { name: id("count", span), args: vec![] }, span);
+        let s = Syn(span);
+        let count = s.call("count", vec![]);
         let agg = args.get(1).cloned().unwrap_or(count);
         let (agg_name, agg_args) = match &agg.kind {
             K::Call { name, args } if crate::functions::lookup_aggregate(&name.name).is_some() => {
@@ -338,21 +315,16 @@ impl Binder<'_> {
                 .map(String::from)
                 .collect();
         }
-        let key_items: Vec<NamedExpr> =
-            keys.iter().map(|k| NamedExpr { names: vec![], expr: e(K::Name(id(k, span)), span) }).collect();
-        let text = |v: A| e(K::Call { name: id("tostring", span), args: vec![v] }, span);
+        let key_items: Vec<NamedExpr> = keys.iter().map(|k| s.column(k)).collect();
+        let pivot_text = || s.call("tostring", vec![s.name(&pivot)]);
         // the pivot values: declared, read from the data, or (only checking) unknown
         let values: Vec<String> = match schema {
-            Some(s) => {
-                let declared = self.declared(s)?;
+            Some(declared_schema) => {
+                let declared = self.declared(declared_schema)?;
                 declared.into_iter().map(|(n, _)| n).filter(|n| !keys.contains(n)).collect()
             }
             None => {
-                let distinct = OpKind::Summarize {
-                    params: vec![],
-                    aggs: vec![],
-                    by: vec![NamedExpr { names: vec![id("v", span)], expr: text(e(K::Name(id(&pivot, span)), span)) }],
-                };
+                let distinct = OpKind::Summarize { params: vec![], aggs: vec![], by: vec![s.named("v", pivot_text())] };
                 match self.probe_rows(&input, "summarize", distinct, span)? {
                     Some(batches) => {
                         let mut vals: Vec<String> = batches
@@ -380,56 +352,34 @@ impl Binder<'_> {
         // one aggregate per value, over the rows of that value: f(iff(tostring(P) == v, x, null), ...)
         let arg_types: Vec<KqlType> =
             agg_args.iter().map(|a| self.bind_scalar(a, &input.schema).map(|x| x.ty)).collect::<Result<_, _>>()?;
-        let zero_default =
-            matches!(agg_name.name.as_str(), "count" | "countif" | "sum" | "sumif" | "dcount" | "dcountif");
+        // an empty cell: what the aggregate gives on no rows (count and sum: 0, summarize-operator's rule)
+        let zero_default = crate::functions::lookup_aggregate(&agg_name.name).is_some_and(|d| d.zero_default);
         let mut aggs = Vec::new();
         for v in &values {
-            let cond = e(
-                K::Binary {
-                    op: BinOp::Eq,
-                    left: Box::new(text(e(K::Name(id(&pivot, span)), span))),
-                    right: Box::new(e(K::Literal(Literal::String(v.clone())), span)),
-                },
-                span,
-            );
+            let cond = s.bin(BinOp::Eq, pivot_text(), s.e(K::Literal(Literal::String(v.clone()))));
             let call = if agg_args.is_empty() {
-                e(K::Call { name: id("countif", span), args: vec![cond] }, span)
+                s.call("countif", vec![cond])
             } else {
                 let mut new_args = agg_args.clone();
                 if let (Some(first), Some(t)) = (new_args.first_mut(), arg_types.first()) {
-                    let null = e(K::Literal(Literal::TypedNull(t.name().to_string())), span);
-                    *first = e(K::Call { name: id("iff", span), args: vec![cond, first.clone(), null] }, span);
+                    let null = s.e(K::Literal(Literal::TypedNull(t.name().to_string())));
+                    *first = s.call("iff", vec![cond, first.clone(), null]);
                 }
-                let c = e(K::Call { name: agg_name.clone(), args: new_args }, span);
+                let c = s.e(K::Call { name: agg_name.clone(), args: new_args });
                 if zero_default {
-                    e(
-                        K::Call { name: id("coalesce", span), args: vec![c, e(K::Literal(Literal::Long(0)), span)] },
-                        span,
-                    )
+                    s.call("coalesce", vec![c, s.long(0)])
                 } else {
                     c
                 }
             };
-            aggs.push(NamedExpr { names: vec![id(v, span)], expr: call });
+            aggs.push(s.named(v, call));
         }
         let summarize = OpKind::Summarize { params: vec![], aggs, by: key_items };
-        let name = self.fresh("pivot_in");
-        self.push_scope();
-        self.define(&name, Binding::Tabular(input), span);
-        let q = e(
-            K::Pipe {
-                source: Box::new(e(K::Name(id(&name, span)), span)),
-                op: Box::new(Operator { kind: summarize, keyword: id("summarize", span), span }),
-            },
-            span,
-        );
-        let out = self.bind_tabular(&q);
-        self.pop_scope();
-        let out = out?;
+        let out = self.bind_operator(input, &s.op("summarize", summarize))?;
         // a declared schema fixes the column types
         match schema {
-            Some(s) => {
-                let declared = self.declared(s)?;
+            Some(declared_schema) => {
+                let declared = self.declared(declared_schema)?;
                 let items = declared
                     .into_iter()
                     .map(|(n, t)| match out.schema.find(&n) {

@@ -11,40 +11,12 @@
 //!
 //! An omitted `from` is the bin of the smallest axis value, an omitted `to` the end of the largest one's bin.
 
-use crate::ast::{self, BinOp, Expr, ExprKind as K, Ident, Literal, NamedExpr, OpKind, Operator};
-use crate::binder::{col, Binder, Binding, Bound};
+use crate::ast::{self, BinOp, Expr, ExprKind as K, NamedExpr, OpKind};
+use crate::binder::{col, Binder, Binding, Bound, Syn};
 use crate::diagnostics::BindError;
 use crate::functions::udf::Udf;
 use crate::source::Span;
 use crate::types::{KqlSchema, KqlType};
-
-/// Syntax built for the plan, all at the operator's span (errors point at the make-series).
-struct Syn(Span);
-
-impl Syn {
-    fn e(&self, kind: K) -> Expr {
-        Expr { kind, span: self.0 }
-    }
-    fn id(&self, n: &str) -> Ident {
-        Ident { name: n.to_string(), span: self.0 }
-    }
-    fn name(&self, n: &str) -> Expr {
-        self.e(K::Name(self.id(n)))
-    }
-    fn call(&self, f: &str, args: Vec<Expr>) -> Expr {
-        self.e(K::Call { name: self.id(f), args })
-    }
-    fn bin(&self, op: BinOp, l: Expr, r: Expr) -> Expr {
-        self.e(K::Binary { op, left: Box::new(l), right: Box::new(r) })
-    }
-    fn named(&self, n: &str, expr: Expr) -> NamedExpr {
-        NamedExpr { names: vec![self.id(n)], expr }
-    }
-    fn pipe(&self, source: Expr, kw: &str, kind: OpKind) -> Expr {
-        let op = Operator { kind, keyword: self.id(kw), span: self.0 };
-        self.e(K::Pipe { source: Box::new(source), op: Box::new(op) })
-    }
-}
 
 impl Binder<'_> {
     pub(crate) fn bind_make_series(
@@ -144,10 +116,7 @@ impl Binder<'_> {
             "tolong",
             vec![s.call(
                 "floor",
-                vec![
-                    s.bin(BinOp::Div, s.bin(BinOp::Sub, axis.clone(), from.clone()), step.clone()),
-                    s.e(K::Literal(Literal::Long(1))),
-                ],
+                vec![s.bin(BinOp::Div, s.bin(BinOp::Sub, axis.clone(), from.clone()), step.clone()), s.long(1)],
             )],
         );
         let mut by1 = ms.by.clone();
@@ -173,8 +142,6 @@ impl Binder<'_> {
             return Err(BindError::DuplicateColumn { name: axis_name.to_string(), span: ms.on.expr.span.into() });
         }
         // 2. the bins of each group as one list per aggregate
-        let bins_name = self.fresh("series_bins");
-        self.define(&bins_name, Binding::Tabular(per_bin), s.0);
         let lists: Vec<NamedExpr> = agg_cols
             .iter()
             .enumerate()
@@ -184,16 +151,12 @@ impl Binder<'_> {
             })
             .collect();
         let by2: Vec<NamedExpr> = keys.iter().map(|k| s.named(k, s.name(k))).collect();
-        let grouped =
-            s.pipe(s.name(&bins_name), "summarize", OpKind::Summarize { params: vec![], aggs: lists, by: by2 });
-        let mut grouped = self.bind_tabular(&grouped)?;
+        let mut grouped = self
+            .bind_operator(per_bin, &s.op("summarize", OpKind::Summarize { params: vec![], aggs: lists, by: by2 }))?;
         if !nonempty || !keys.is_empty() {
             // no rows, no series (kind=nonempty gives one row of defaults when there is no `by`)
-            let first = s.call("array_length", vec![s.name("__p0")]);
-            let some = s.bin(BinOp::Gt, first, s.e(K::Literal(Literal::Long(0))));
-            let name = self.fresh("series_lists");
-            self.define(&name, Binding::Tabular(grouped), s.0);
-            grouped = self.bind_tabular(&s.pipe(s.name(&name), "where", OpKind::Where(some)))?;
+            let some = s.bin(BinOp::Gt, s.call("array_length", vec![s.name("__p0")]), s.long(0));
+            grouped = self.bind_operator(grouped, &s.op("where", OpKind::Where(some)))?;
         }
         // 3. full arrays: defaults where a bin has no value; the axis
         let bins = s.call(
@@ -206,7 +169,7 @@ impl Binder<'_> {
         for (k, ((name, ty), (_, default))) in agg_cols.iter().zip(&ms.aggs).enumerate() {
             let default = match default {
                 Some(d) => self.bind_scalar(d, &KqlSchema::default())?,
-                None => self.bind_scalar(&s.e(K::Literal(Literal::Long(0))), &KqlSchema::default())?,
+                None => self.bind_scalar(&s.long(0), &KqlSchema::default())?,
             };
             // the default in the aggregate's type (0 of a real series is 0.0), then as a dynamic value
             let default = if default.ty == *ty || default.expr == crate::functions::null_of(default.ty) {
@@ -221,12 +184,12 @@ impl Binder<'_> {
         // the axis keeps its type: datetimes, timespans, longs (an int axis too) or reals
         let integral =
             matches!(from_a.ty, KqlType::Int | KqlType::Long) && matches!(step_a.ty, KqlType::Int | KqlType::Long);
-        let to_f64 = |a: crate::functions::Arg| match a.ty {
+        let axis_arg = |a: crate::functions::Arg| match a.ty {
             KqlType::Datetime | KqlType::Timespan => a.expr,
             _ if integral => crate::functions::convert_to(a, KqlType::Long).expr,
             _ => crate::functions::convert_to(a, KqlType::Real).expr,
         };
-        let axis_values = Udf::SeriesAxis.call(vec![to_f64(from_a), to_f64(step_a), bins.expr]);
+        let axis_values = Udf::SeriesAxis.call(vec![axis_arg(from_a), axis_arg(step_a), bins.expr]);
         out.push((axis_values, axis_name.to_string(), KqlType::Dynamic));
         self.project(grouped, out, s.0)
     }

@@ -6,7 +6,7 @@
 //! back without a join (a row number computed in two scans of the input would not be the same number).
 
 use crate::ast::{self, OpKind, OpParam, Operator};
-use crate::binder::{col, df_err, Binder, Bound};
+use crate::binder::{col, df_err, Binder, Bound, Syn};
 use crate::diagnostics::BindError;
 use crate::source::Span;
 use crate::types::KqlType;
@@ -137,30 +137,16 @@ impl Binder<'_> {
     /// keeps the carried columns (`carried[0]` the row number, then the outer columns' copies).
     fn bind_partitioned_op(&mut self, input: Bound, op: &Operator, carried: &[String]) -> Result<Bound, BindError> {
         let span = op.span;
-        let name = |n: &str| ast::Expr { kind: ast::ExprKind::Name(ast::Ident { name: n.to_string(), span }), span };
-        let item = |n: &str| ast::NamedExpr { names: vec![], expr: name(n) };
+        let s = Syn(span);
         let key = carried.first().cloned().unwrap_or_default();
         // aggregates: group by the row number, and take each copy's (constant) value along
         let takes = || -> Vec<ast::NamedExpr> {
-            carried
-                .iter()
-                .skip(1)
-                .map(|c| ast::NamedExpr {
-                    names: vec![ast::Ident { name: c.clone(), span }],
-                    expr: ast::Expr {
-                        kind: ast::ExprKind::Call {
-                            name: ast::Ident { name: "take_any".into(), span },
-                            args: vec![name(c)],
-                        },
-                        span,
-                    },
-                })
-                .collect()
+            carried.iter().skip(1).map(|c| s.named(c, s.call("take_any", vec![s.name(c)]))).collect()
         };
         match &op.kind {
             OpKind::Project { kind: ast::ProjectKind::Project, items, order } => {
                 let mut items = items.clone();
-                items.extend(carried.iter().map(|c| item(c)));
+                items.extend(carried.iter().map(|c| s.column(c)));
                 let mut order = order.clone();
                 order.extend(carried.iter().map(|_| None));
                 self.bind_project(input, ast::ProjectKind::Project, &items, &order, span)
@@ -169,23 +155,18 @@ impl Binder<'_> {
                 let mut aggs = aggs.clone();
                 aggs.extend(takes());
                 let mut by = by.clone();
-                by.push(item(&key));
+                by.push(s.column(&key));
                 self.bind_summarize(input, &aggs, &by, span)
             }
             OpKind::Count => {
-                let count = ast::Expr {
-                    kind: ast::ExprKind::Call { name: ast::Ident { name: "count".into(), span }, args: vec![] },
-                    span,
-                };
-                let mut aggs =
-                    vec![ast::NamedExpr { names: vec![ast::Ident { name: "Count".into(), span }], expr: count }];
+                let mut aggs = vec![s.named("Count", s.call("count", vec![]))];
                 aggs.extend(takes());
-                self.bind_summarize(input, &aggs, &[item(&key)], span)
+                self.bind_summarize(input, &aggs, &[s.column(&key)], span)
             }
             OpKind::Distinct(cols) => {
                 let mut cols = cols.clone();
                 if !cols.iter().any(|c| matches!(c.kind, ast::ExprKind::Star)) {
-                    cols.extend(carried.iter().map(|c| name(c)));
+                    cols.extend(carried.iter().map(|c| s.name(c)));
                 }
                 self.bind_distinct(input, &cols, span)
             }

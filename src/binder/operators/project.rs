@@ -100,10 +100,8 @@ impl Binder<'_> {
     fn item_name(&mut self, it: &ast::NamedExpr, taken: &[String]) -> Result<String, BindError> {
         match it.names.as_slice() {
             [n] => Ok(n.name.clone()),
-            [] if crate::binder::expr::inner_name(&it.expr).is_some() => {
-                Ok(crate::binder::expr::inner_name(&it.expr).map(|n| n.name).unwrap_or_default())
-            }
-            [] => Ok(match auto_name(&it.expr) {
+            // `toint(X = ...)` names the column X; else the expression's own name
+            [] => Ok(match crate::binder::expr::inner_name(&it.expr).map(|n| n.name).or_else(|| auto_name(&it.expr)) {
                 Some(n) => n,
                 None => self.column_name(taken),
             }),
