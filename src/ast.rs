@@ -180,6 +180,25 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// A positive string operator (`has`, `contains`, `startswith`, `matches regex`..., case-sensitive or not):
+    /// the ones `where * op "x"` applies to every column.
+    pub fn is_string_predicate(self) -> bool {
+        use BinOp::*;
+        matches!(
+            self,
+            Has | HasCs
+                | HasPrefix
+                | HasSuffix
+                | Contains
+                | ContainsCs
+                | StartsWith
+                | StartsWithCs
+                | EndsWith
+                | EndsWithCs
+                | MatchesRegex
+                | EqCi
+        )
+    }
     /// The operator as written in KQL.
     pub fn text(self) -> &'static str {
         use BinOp::*;

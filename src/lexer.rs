@@ -20,6 +20,9 @@ pub enum Token {
     /// [`lex`] reports it as `kqlite::lex::unexpected_char`.
     Unknown,
     #[regex(r"[A-Za-z_$][A-Za-z0-9_]*")]
+    /// A name may start with digits when a letter follows (`let 2022MostExploited = ...`); numbers, timespans
+    /// (`10d`), exponents (`1e5`) and hex (`0x1F`) of the same length win.
+    #[regex(r"[0-9]+[A-Za-z_][A-Za-z0-9_]*", priority = 1)]
     Ident,
     #[regex(r"[0-9]+", priority = 3)]
     #[regex(r"0[xX][0-9a-fA-F]+")]

@@ -402,7 +402,12 @@ impl<'a> Binder<'a> {
                 Ok(input)
             }
             // as-operator: names the rows (union withsource= reports the name); rows pass unchanged
-            O::As(name) => Ok(Bound { label: Some(name.name.clone()), ..input }),
+            // `| as T`: the rows so far are also the tabular name T for the rest of the statement
+            // (`... | as T | extend p = x / toscalar(T | summarize sum(x))`)
+            O::As(name) => {
+                self.define(&name.name, Binding::Tabular(input.clone()), name.span);
+                Ok(Bound { label: Some(name.name.clone()), ..input })
+            }
             // serialize-operator: rows pass in order; `serialize x = expr` extends as extend does
             O::Serialize(items) if items.is_empty() => Ok(input),
             O::Serialize(items) => self.bind_extend(input, items, op.span),

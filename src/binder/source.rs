@@ -221,6 +221,10 @@ impl Binder<'_> {
                 let a = self.bind_scalar(v, &KqlSchema::default())?;
                 if a.ty != c.ty
                     && !(a.ty.is_numeric() && c.ty.is_numeric())
+                    // a number in a string column is its text, any value in a dynamic one is wrapped (as the
+                    // analyzer accepts)
+                    && c.ty != KqlType::String
+                    && c.ty != KqlType::Dynamic
                     && !matches!(a.expr, Expr::Literal(datafusion::common::ScalarValue::Null, _))
                 {
                     return Err(BindError::TypeMismatch {

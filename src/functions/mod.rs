@@ -390,6 +390,19 @@ pub fn unify(args: Vec<Arg>, span: Span) -> Result<(Vec<Arg>, KqlType), BindErro
 
 pub use conversion::convert_to;
 
+/// The result values of `iff`/`case`: like [`unify`], except that dynamic values yield to the one other type
+/// (`iff(c, d.Name, "")` is a string, `iff(c, d.n, 1)` a long), as Kusto's analyzer types them.
+pub fn unify_branches(args: Vec<Arg>, span: Span) -> Result<(Vec<Arg>, KqlType), BindError> {
+    let mut others = args.iter().map(|a| a.ty).filter(|t| *t != KqlType::Dynamic);
+    if let Some(first) = others.next() {
+        if args.iter().any(|a| a.ty == KqlType::Dynamic) && others.all(|t| t == first) {
+            let args = args.into_iter().map(|a| conversion::convert_to(a, first)).collect();
+            return Ok((args, first));
+        }
+    }
+    unify(args, span)
+}
+
 pub use datetime::{as_datetime, as_timespan, datetime_lit, nanos, timespan_lit};
 pub use dynamic::{get_index as dynamic_get_index, get_key as dynamic_get_key};
 

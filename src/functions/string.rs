@@ -78,7 +78,7 @@ fn internal(c: &LowerCtx, m: &str) -> BindError {
 fn iff(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let mut it = args.into_iter();
     let (Some(cond), Some(a), Some(b)) = (it.next(), it.next(), it.next()) else { return Err(internal(c, "arity")) };
-    let (vals, t) = unify(vec![a, b], c.span)?;
+    let (vals, t) = super::unify_branches(vec![a, b], c.span)?;
     let mut v = vals.into_iter();
     let (Some(a), Some(b)) = (v.next(), v.next()) else { return Err(internal(c, "arity")) };
     let e = when(cond.expr, a.expr).otherwise(b.expr).map_err(|e| internal(c, &e.to_string()))?;
@@ -117,7 +117,7 @@ fn case(c: &LowerCtx, args: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
         }
     }
     vals.push(else_);
-    let (vals, t) = unify(vals, c.span)?;
+    let (vals, t) = super::unify_branches(vals, c.span)?;
     let mut vals = vals.into_iter();
     let mut builder: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> = None;
     for p in preds {

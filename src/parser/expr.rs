@@ -103,7 +103,9 @@ fn comparison_op(i: Tokens<'_>) -> Option<CmpOp> {
     let t0 = i.peek(0)?;
     let word = |n: usize| i.peek(n).filter(|t| t.token == Token::Ident).map(|t| i.text(t));
     let simple = match t0.token {
-        Token::EqEq => Some(BinOp::Eq),
+        // `where b = true`: a single `=` where a comparison is expected compares, as Kusto's parser accepts
+        // (names, `name = value` arguments and options are recognised before an expression is parsed)
+        Token::EqEq | Token::Assign => Some(BinOp::Eq),
         Token::NotEq | Token::LtGt => Some(BinOp::NotEq),
         Token::Lt => Some(BinOp::Lt),
         Token::Le => Some(BinOp::Le),
@@ -433,7 +435,17 @@ pub fn parse_union_body(i: Tokens<'_>) -> PResult<'_, Union> {
         parse_op_params(i, &|n| matches!(n, "kind" | "isfuzzy" | "withsource" | "hint.concurrency" | "hint.spread"))?;
     let mut legs = Vec::new();
     loop {
-        let (j, leg) = cut(parse_postfix(i))?;
+        // `Device*`, `*Events`: a table-name pattern, its `*` glued to the name
+        let starry = matches!((i.peek(0), i.peek(1)), (Some(a), Some(b))
+            if matches!(a.token, Token::Ident | Token::Star) && b.token == Token::Star && adjacent(a, b))
+            || matches!((i.peek(0), i.peek(1)), (Some(a), Some(b))
+            if a.token == Token::Star && b.token == Token::Ident && adjacent(a, b));
+        let (j, leg) = if starry {
+            let (j, n) = super::operators::parse_wildcard_name(i)?;
+            (j, n.expr)
+        } else {
+            cut(parse_postfix(i))?
+        };
         legs.push(leg);
         i = j;
         if at(i, Token::Comma) {

@@ -145,6 +145,17 @@ pub fn parse_literal_token(i: Tokens<'_>) -> PResult<'_, Option<Literal>> {
             } else {
                 text.parse::<i64>().ok()
             };
+            // `1000.` is a real: a dot right after the digits that no name follows (`1000. by x`)
+            let dot = i.peek(1).filter(|d| d.token == Token::Dot && super::adjacent(t, *d));
+            let named_after = dot.is_some_and(|d| {
+                i.peek(2).is_some_and(|n| matches!(n.token, Token::Ident | Token::LBracket) && super::adjacent(d, n))
+            });
+            if dot.is_some() && !named_after {
+                return match text.parse::<f64>() {
+                    Ok(f) => Ok((i.advance_public(2), Some(Literal::Real(f)))),
+                    Err(_) => bad("a number"),
+                };
+            }
             match v {
                 Some(v) => Literal::Long(v),
                 None => match text.parse::<f64>() {

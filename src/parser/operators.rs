@@ -205,7 +205,7 @@ fn parse_project_op<'a>(i: Tokens<'a>, kw_: &Ident) -> PResult<'a, OpKind> {
 
 // grammar: pattern
 /// `Name`, `Prefix*`, `*Suffix`, `*` — a column pattern, as a Name expr whose text keeps the `*`s.
-fn parse_wildcard_name(i: Tokens<'_>) -> PResult<'_, NamedExpr> {
+pub(super) fn parse_wildcard_name(i: Tokens<'_>) -> PResult<'_, NamedExpr> {
     let mut text = String::new();
     let mut span: Option<Span> = None;
     let mut j = i;
@@ -334,7 +334,16 @@ fn parse_distinct<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
 fn parse_expr_list_no_pipe(mut i: Tokens<'_>) -> PResult<'_, Vec<crate::ast::Expr>> {
     let mut out = Vec::new();
     loop {
-        let (j, e) = parse_expr_no_pipe(i)?;
+        // `distinct A, count = 1`: a named column, as the analyzer accepts
+        let (j, e) = match parse_name(i) {
+            Ok((j, name)) if at(j, Token::Assign) => {
+                let (j, _) = tok(j, Token::Assign, "")?;
+                let (j, value) = cut(parse_expr_no_pipe(j))?;
+                let span = name.span.to(value.span);
+                (j, crate::ast::Expr { kind: crate::ast::ExprKind::NamedArg { name, value: Box::new(value) }, span })
+            }
+            _ => parse_expr_no_pipe(i)?,
+        };
         out.push(e);
         i = j;
         if at(i, Token::Comma) {

@@ -149,6 +149,10 @@ pub fn parse_column_decls(mut i: Tokens<'_>) -> PResult<'_, Vec<(crate::ast::Ide
         i = j;
         if at(i, Token::Comma) {
             i = tok(i, Token::Comma, "")?.0;
+            // a trailing comma before the closing parenthesis (`meta: string,)`), as Kusto accepts
+            if at(i, Token::RParen) {
+                break;
+            }
         } else {
             break;
         }

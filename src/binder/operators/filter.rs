@@ -9,6 +9,14 @@ use datafusion::logical_expr::LogicalPlanBuilder;
 impl Binder<'_> {
     /// `DeviceLogonEvents | where Timestamp > ago(1h)`: rows whose predicate is true (null drops the row).
     pub(crate) fn bind_where(&mut self, input: Bound, pred: &ast::Expr) -> Result<Bound, BindError> {
+        let star;
+        let pred = match super::search::star_predicate(pred, &input.schema) {
+            Some(e) => {
+                star = e;
+                &star
+            }
+            None => pred,
+        };
         let p = self.bind_scalar(pred, &input.schema)?;
         let p = if p.ty == KqlType::Dynamic { crate::functions::convert_to(p, KqlType::Bool) } else { p };
         if p.ty != KqlType::Bool {

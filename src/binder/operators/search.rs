@@ -43,6 +43,49 @@ impl Binder<'_> {
     }
 }
 
+/// `where * has "x"` (where-operator): a string operator whose left side is `*` tests every string or dynamic
+/// column, rows passing when any column does. `None` when the predicate has no such operator.
+pub(crate) fn star_predicate(e: &Expr, schema: &crate::types::KqlSchema) -> Option<Expr> {
+    fn walk(e: &Expr, cols: &[String]) -> Option<Expr> {
+        let span = e.span;
+        let mk = |kind| Expr { kind, span };
+        match &e.kind {
+            K::Binary { op: op @ (BinOp::And | BinOp::Or), left, right } => {
+                let (l, r) = (walk(left, cols), walk(right, cols));
+                if l.is_none() && r.is_none() {
+                    return None;
+                }
+                Some(mk(K::Binary {
+                    op: *op,
+                    left: Box::new(l.unwrap_or_else(|| left.as_ref().clone())),
+                    right: Box::new(r.unwrap_or_else(|| right.as_ref().clone())),
+                }))
+            }
+            K::Paren(x) => walk(x, cols).map(|x| mk(K::Paren(Box::new(x)))),
+            K::Binary { op, left, right } if matches!(left.kind, K::Star) && op.is_string_predicate() => {
+                let mut any: Option<Expr> = None;
+                for c in cols {
+                    let name = mk(K::Name(Ident { name: c.clone(), span: left.span }));
+                    let t = mk(K::Binary { op: *op, left: Box::new(name), right: right.clone() });
+                    any = Some(match any {
+                        Some(a) => mk(K::Binary { op: BinOp::Or, left: Box::new(a), right: Box::new(t) }),
+                        None => t,
+                    });
+                }
+                Some(any.unwrap_or_else(|| mk(K::Literal(Literal::Bool(false)))))
+            }
+            _ => None,
+        }
+    }
+    let cols: Vec<String> = schema
+        .columns
+        .iter()
+        .filter(|c| matches!(c.ty, KqlType::String | KqlType::Dynamic))
+        .map(|c| c.name.clone())
+        .collect();
+    walk(e, &cols)
+}
+
 /// The predicate with its search terms spelled out as string operators.
 fn rewrite(e: &Expr, cols: &[String], cs: bool) -> Expr {
     let span = e.span;

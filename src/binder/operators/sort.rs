@@ -13,6 +13,12 @@ impl Binder<'_> {
         let mut out = Vec::new();
         for k in keys {
             let a = self.bind_scalar(&k.expr, &input.schema)?;
+            // an unknown column after a plugin or `union *` while checking: its type is not known either
+            let a = if a.ty == KqlType::Dynamic && self.open_columns {
+                crate::functions::convert_to(a, KqlType::String)
+            } else {
+                a
+            };
             if a.ty == KqlType::Dynamic {
                 return Err(BindError::TypeMismatch {
                     message: "cannot sort by a dynamic value".into(),
@@ -127,6 +133,11 @@ impl Binder<'_> {
         for c in cols {
             if matches!(c.kind, ast::ExprKind::Star) {
                 items.extend(Self::passthrough(&input));
+                continue;
+            }
+            if let ast::ExprKind::NamedArg { name, value } = &c.kind {
+                let a = self.bind_scalar(value, &input.schema)?;
+                items.push((a.expr, name.name.clone(), a.ty));
                 continue;
             }
             let a = self.bind_scalar(c, &input.schema)?;

@@ -47,11 +47,21 @@ impl Binder<'_> {
                     .filter(|t| super::project::wildcard_match(&n.name, t))
                     .cloned()
                     .collect();
+                // no loaded table matches (`check`, or a dump without them): the environment's matching tables
+                // give the columns, with no rows
+                let empty = names.is_empty();
+                if empty {
+                    let env_tables = match self.env {
+                        crate::catalog::Env::Sentinel => crate::catalog::sentinel(),
+                        _ => crate::catalog::defender(),
+                    };
+                    names = env_tables.keys().filter(|t| super::project::wildcard_match(&n.name, t)).cloned().collect();
+                }
                 names.sort();
                 let mut out = Vec::new();
                 for t in names {
                     let b = self.scan_table(&t, n.span)?;
-                    out.push((t, b, false));
+                    out.push((t, b, empty));
                 }
                 return Ok(out);
             }
