@@ -179,6 +179,22 @@ pub enum BinOp {
     SearchTerm,
 }
 
+impl Expr {
+    /// The direct sub-expressions of a scalar expression, for rewrites (not into sub-queries).
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::Binary { left, right, .. } => vec![left.as_mut(), right.as_mut()],
+            ExprKind::Neg(x) | ExprKind::Paren(x) | ExprKind::NamedArg { value: x, .. } => vec![x.as_mut()],
+            ExprKind::Call { args, .. } => args.iter_mut().collect(),
+            ExprKind::Member { target, .. } => vec![target.as_mut()],
+            ExprKind::Index { target, index } => vec![target.as_mut(), index.as_mut()],
+            ExprKind::Between { value, low, high, .. } => vec![value.as_mut(), low.as_mut(), high.as_mut()],
+            ExprKind::SetOp { value, .. } => vec![value.as_mut()],
+            _ => vec![],
+        }
+    }
+}
+
 impl BinOp {
     /// A positive string operator (`has`, `contains`, `startswith`, `matches regex`..., case-sensitive or not):
     /// the ones `where * op "x"` applies to every column.

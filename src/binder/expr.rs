@@ -258,6 +258,19 @@ impl Binder<'_> {
             let bound = self.bind_call_args(&f, args, scope, 0)?;
             return self.call_scalar_function(&f, bound, scope, span);
         }
+        // `typeof(long)` (extract_json's result type): the type's name as a constant string
+        if name.name == "typeof" {
+            if let [ast::Expr { kind: K::Name(t), .. }] = args {
+                if let Some(ty) = crate::types::KqlType::parse(&t.name) {
+                    return Ok(Arg { expr: datafusion::logical_expr::lit(ty.name()), ty: KqlType::String, span });
+                }
+            }
+            return Err(BindError::InvalidArgument {
+                message: "typeof() takes a type name, such as typeof(long)".into(),
+                span: span.into(),
+                help: None,
+            });
+        }
         if name.name == "toscalar" {
             let [a] = args else { return Err(super::source::arity("toscalar", "1 argument", args.len(), span)) };
             if !self.is_tabular(a) {

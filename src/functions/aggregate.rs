@@ -240,6 +240,7 @@ pub const AGGREGATES: &[AggDef] = &[
     agg("make_set_if", SET_IF, make_set_if, AggName::Prefix("set_")),
     agg("make_list_if", SET_IF, make_list_if, AggName::Prefix("list_")),
     agg("makelist", SET, make_list_agg, AggName::Prefix("list_")),
+    agg("percentile", &[sig(&[P::Any, P::Num], Ret::T(KqlType::Real))], percentile, AggName::Prefix("percentile_")),
     AggDef { arg_desc: Some(true), ..agg("arg_max", ARG, arg_extreme, AggName::ArgMax) },
     AggDef { arg_desc: Some(false), ..agg("arg_min", ARG, arg_extreme, AggName::ArgMax) },
     AggDef { arg_desc: Some(true), ..agg("argmax", ARG, arg_extreme, AggName::ArgMax) },
@@ -262,8 +263,25 @@ static AGGREGATE_UDFS: LazyLock<[Arc<AggregateUDF>; 3]> = LazyLock::new(|| {
     [Collect::Set, Collect::List, Collect::Bag].map(|kind| Arc::new(AggregateUDF::from(MakeList::new(kind))))
 });
 
+static PERCENTILE_UDF: LazyLock<Arc<AggregateUDF>> =
+    LazyLock::new(|| Arc::new(AggregateUDF::from(super::percentile::Percentile::new())));
+
 pub(super) fn all_aggregate() -> Vec<Arc<AggregateUDF>> {
-    AGGREGATE_UDFS.to_vec()
+    let mut all = AGGREGATE_UDFS.to_vec();
+    all.push(Arc::clone(&PERCENTILE_UDF));
+    all
+}
+
+/// `percentile(x, P)`: the nearest-rank value, of x's type (int as long; decimal as real).
+fn percentile(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let (Some(x), Some(p)) = (it.next(), it.next()) else { return Ok((lit(ScalarValue::Null), KqlType::Real)) };
+    let (x, ty) = match x.ty {
+        KqlType::Int | KqlType::Long => (cast(x.expr, DataType::Int64), KqlType::Long),
+        KqlType::Datetime | KqlType::Timespan => (x.expr, x.ty),
+        _ => (cast(x.expr, DataType::Float64), KqlType::Real),
+    };
+    Ok((PERCENTILE_UDF.call(vec![x, cast(p.expr, DataType::Float64)]), ty))
 }
 
 /// `kql_make_set('<type>', x)` (`distinct`) or `kql_make_list('<type>', x)`: the Kusto type of x travels as a

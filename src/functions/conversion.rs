@@ -105,4 +105,10 @@ pub(super) const CONVERSION: &[FunctionDef] = &[
     conv!("todatetime", KqlType::Datetime),
     conv!("totimespan", KqlType::Timespan),
     conv!("toguid", KqlType::Guid),
+    FunctionDef {
+        name: "parse_version",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::Decimal))],
+        lower: Lower::Udf(Udf::ParseVersion),
+        naming: Naming::Generated,
+    },
 ];

@@ -197,7 +197,66 @@ fn dayofmonth(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     part_of("day", c, a)
 }
 
+/// `unixtime_*_todatetime(n)`: n units since 1970-01-01 (fractions allowed) as a datetime.
+/// Whole numbers multiply exactly; reals go through f64.
+fn from_unix(a: Vec<Arg>, unit_ns: i64) -> Result<(Expr, KqlType), BindError> {
+    let Some(n) = a.into_iter().next() else { return Ok((datetime_lit(0), DT)) };
+    let ns = match n.ty {
+        KqlType::Int | KqlType::Long => cast(n.expr, DataType::Int64) * lit(unit_ns),
+        _ => cast(cast(n.expr, DataType::Float64) * lit(unit_ns as f64), DataType::Int64),
+    };
+    Ok((as_datetime(ns), DT))
+}
+
 pub(super) const DATETIME: &[FunctionDef] = &[
+    FunctionDef {
+        name: "format_datetime",
+        sigs: &[sig(&[P::Datetime, P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::FormatDatetime),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "format_timespan",
+        sigs: &[sig(&[P::Timespan, P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::FormatTimespan),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "datetime_utc_to_local",
+        sigs: &[sig(&[P::Datetime, P::Str], Ret::T(DT))],
+        lower: Lower::Udf(Udf::DatetimeUtcToLocal),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "datetime_local_to_utc",
+        sigs: &[sig(&[P::Datetime, P::Str], Ret::T(DT))],
+        lower: Lower::Udf(Udf::DatetimeLocalToUtc),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "unixtime_seconds_todatetime",
+        sigs: &[sig(&[P::Num], Ret::T(DT))],
+        lower: Lower::Custom(|_, a| from_unix(a, 1_000_000_000)),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "unixtime_milliseconds_todatetime",
+        sigs: &[sig(&[P::Num], Ret::T(DT))],
+        lower: Lower::Custom(|_, a| from_unix(a, 1_000_000)),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "unixtime_microseconds_todatetime",
+        sigs: &[sig(&[P::Num], Ret::T(DT))],
+        lower: Lower::Custom(|_, a| from_unix(a, 1_000)),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "unixtime_nanoseconds_todatetime",
+        sigs: &[sig(&[P::Num], Ret::T(DT))],
+        lower: Lower::Custom(|_, a| from_unix(a, 1)),
+        naming: Naming::Generated,
+    },
     FunctionDef {
         name: "ago",
         sigs: &[sig(&[P::Timespan], Ret::T(DT))],

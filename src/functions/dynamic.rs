@@ -78,6 +78,23 @@ fn split(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     }
 }
 
+/// `extract_json(path, json[, typeof(T)])`: the value at the path as a string, or converted to T
+/// (extract-json-function).
+fn extract_json(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let mut it = a.into_iter();
+    let (Some(path), Some(json)) = (it.next(), it.next()) else { return Ok((lit(""), KqlType::String)) };
+    let span = json.span;
+    let text = Arg { expr: Udf::ExtractJson.call(vec![path.expr, json.expr]), ty: KqlType::String, span };
+    let Some(t) = it.next() else { return Ok((text.expr, KqlType::String)) };
+    let ty = t.const_str().and_then(|n| KqlType::parse(&n)).ok_or_else(|| BindError::InvalidArgument {
+        message: "the third argument of extract_json is a type, such as typeof(long)".into(),
+        span: t.span.into(),
+        help: None,
+    })?;
+    let v = super::convert_to(text, ty);
+    Ok((v.expr, ty))
+}
+
 /// `parse_command_line(line, "windows")`: the arguments as a dynamic array of strings.
 fn parse_command_line(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let mut it = a.into_iter();
@@ -139,7 +156,7 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
     },
     FunctionDef {
         name: "range",
-        sigs: &[sig_opt(&[P::Real, P::Real, P::Real], 1, Ret::T(D))],
+        sigs: &[sig_opt(&[P::Num, P::Num, P::Num], 1, Ret::T(D))],
         lower: Lower::Custom(range_array),
         naming: Naming::Generated,
     },
@@ -230,14 +247,14 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
     // extract_json: another spelling of extractjson
     FunctionDef {
         name: "extract_json",
-        sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::String))],
-        lower: Lower::Udf(Udf::ExtractJson),
+        sigs: &[sig_opt(&[P::Str, P::Str, P::Str], 1, Ret::T(KqlType::String))],
+        lower: Lower::Custom(extract_json),
         naming: Naming::Generated,
     },
     FunctionDef {
         name: "extractjson",
-        sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::String))],
-        lower: Lower::Udf(Udf::ExtractJson),
+        sigs: &[sig_opt(&[P::Str, P::Str, P::Str], 1, Ret::T(KqlType::String))],
+        lower: Lower::Custom(extract_json),
         naming: Naming::Generated,
     },
     FunctionDef {

@@ -106,7 +106,90 @@ pub(in crate::functions) fn parse_url_body(arrays: &[ArrayRef], n: usize) -> DfR
     map_str(arrays, n, "parse_url", |s| Some(parse_url(s.unwrap_or("")).to_string()))
 }
 
+/// url-encode-function: unreserved characters kept, a space as `+`, everything else `%xx` (lower-case hex, as
+/// the page shows) per UTF-8 byte.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02x}")),
+        }
+    }
+    out
+}
+
+/// url-decode-function: `%xx` sequences (UTF-8) decoded; an invalid result gives "".
+pub fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+pub(in crate::functions) fn url_encode_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    map_str(arrays, n, "url_encode", |s| Some(url_encode(s.unwrap_or(""))))
+}
+
+pub(in crate::functions) fn url_decode_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    map_str(arrays, n, "url_decode", |s| Some(url_decode(s.unwrap_or(""))))
+}
+
+/// base64-decode-toarray-function: the decoded bytes as an array of numbers; null when not base64.
+pub(in crate::functions) fn decode_toarray_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    map_str(arrays, n, "base64_decode_toarray", |s| {
+        base64_decode(s?).map(|b| Value::Array(b.into_iter().map(Value::from).collect()).to_string())
+    })
+}
+
 pub(super) const ENCODING: &[FunctionDef] = &[
+    FunctionDef {
+        name: "base64_encodestring",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::Base64Encode),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "base64_decodestring",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::Base64Decode),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "base64_decode_toarray",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::Dynamic))],
+        lower: Lower::Udf(Udf::Base64DecodeToArray),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "url_encode",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::UrlEncode),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "url_decode",
+        sigs: &[sig(&[P::Str], Ret::T(KqlType::String))],
+        lower: Lower::Udf(Udf::UrlDecode),
+        naming: Naming::Generated,
+    },
     FunctionDef {
         name: "base64_encode_tostring",
         sigs: &[sig(&[P::Str], Ret::T(KqlType::String))],

@@ -2,7 +2,7 @@
 //! geo_info_from_ip_address, which without a local GeoLite2 database returns an empty bag (documented).
 
 use super::udf::{arg, Udf};
-use super::{sig, FunctionDef, Lower, Naming, Ret, P};
+use super::{sig, sig_opt, FunctionDef, Lower, Naming, Ret, P};
 use crate::types::KqlType;
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, StringArray};
 use datafusion::common::Result as DfResult;
@@ -73,7 +73,144 @@ pub(in crate::functions) fn geo_body(_arrays: &[ArrayRef], n: usize) -> DfResult
     Ok(Arc::new(out) as ArrayRef)
 }
 
+/// An IPv6 address (or IPv4, as `::ffff:a.b.c.d`) with its `/prefix` (default 128; an IPv4 `/n` is `96+n`).
+pub fn parse_ipv6(s: &str) -> Option<(u128, u32)> {
+    let s = s.trim();
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a.trim(), Some(p.trim().parse::<u32>().ok()?)),
+        None => (s, None),
+    };
+    if let Ok(v4) = addr.parse::<Ipv4Addr>() {
+        let p = prefix.unwrap_or(32);
+        if p > 32 {
+            return None;
+        }
+        return Some((u128::from(v4.to_ipv6_mapped()), 96 + p));
+    }
+    let v6: std::net::Ipv6Addr = addr.parse().ok()?;
+    let p = prefix.unwrap_or(128);
+    (p <= 128).then_some((u128::from(v6), p))
+}
+
+fn mask128(prefix: u32) -> u128 {
+    if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix.min(128))
+    }
+}
+
+/// ipv6-compare-function: -1, 0 or 1 comparing the addresses under the smallest prefix (the addresses' own
+/// and the optional argument, 0..128).
+pub fn ipv6_compare(a: &str, b: &str, prefix: Option<i64>) -> Option<i64> {
+    let (x, px) = parse_ipv6(a)?;
+    let (y, py) = parse_ipv6(b)?;
+    let p = match prefix {
+        Some(p) if (0..=128).contains(&p) => (p as u32).min(px).min(py),
+        Some(_) => return None,
+        None => px.min(py),
+    };
+    let m = mask128(p);
+    Some(match (x & m).cmp(&(y & m)) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
+    })
+}
+
+/// ipv4-is-match-function: equal under the smallest of the addresses' prefixes and the argument (0..32).
+pub fn ipv4_is_match(a: &str, b: &str, prefix: Option<i64>) -> Option<bool> {
+    let (x, px) = parse_ipv4(a)?;
+    let (y, py) = parse_ipv4(b)?;
+    let p = match prefix {
+        Some(p) if (0..=32).contains(&p) => (p as u32).min(px).min(py),
+        Some(_) => return None,
+        None => px.min(py),
+    };
+    Some(x & mask(p) == y & mask(p))
+}
+
+/// Two address strings and an optional prefix per row → `f`.
+fn pairwise<T>(
+    arrays: &[ArrayRef],
+    n: usize,
+    name: &str,
+    f: impl Fn(&str, &str, Option<i64>) -> Option<T>,
+) -> DfResult<Vec<Option<T>>> {
+    use super::udf::row;
+    let a = arg::<StringArray>(arrays, 0, name)?;
+    let b = arg::<StringArray>(arrays, 1, name)?;
+    let p = arrays.get(2).and_then(|x| x.as_any().downcast_ref::<Int64Array>());
+    Ok((0..n)
+        .map(|r| {
+            let (i, j) = (row(a, r), row(b, r));
+            if a.is_null(i) || b.is_null(j) {
+                return None;
+            }
+            let prefix = match p {
+                Some(p) if p.is_null(row(p, r)) => return None,
+                Some(p) => Some(p.value(row(p, r))),
+                None => None,
+            };
+            f(a.value(i), b.value(j), prefix)
+        })
+        .collect())
+}
+
+pub(in crate::functions) fn ipv4_is_match_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let out: BooleanArray = pairwise(arrays, n, "ipv4_is_match", ipv4_is_match)?.into_iter().collect();
+    Ok(Arc::new(out) as ArrayRef)
+}
+
+pub(in crate::functions) fn ipv6_compare_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let out: Int64Array = pairwise(arrays, n, "ipv6_compare", ipv6_compare)?.into_iter().collect();
+    Ok(Arc::new(out) as ArrayRef)
+}
+
+/// ipv6-is-match-function: ipv6_compare == 0.
+pub(in crate::functions) fn ipv6_is_match_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let out: BooleanArray =
+        pairwise(arrays, n, "ipv6_is_match", |a, b, p| ipv6_compare(a, b, p).map(|c| c == 0))?.into_iter().collect();
+    Ok(Arc::new(out) as ArrayRef)
+}
+
+/// ipv6-is-in-range-function: the address falls in the range's prefix.
+pub(in crate::functions) fn ipv6_is_in_range_body(arrays: &[ArrayRef], n: usize) -> DfResult<ArrayRef> {
+    let out: BooleanArray = pairwise(arrays, n, "ipv6_is_in_range", |a, range, _| {
+        let (x, _) = parse_ipv6(a)?;
+        let (y, p) = parse_ipv6(range)?;
+        Some(x & mask128(p) == y & mask128(p))
+    })?
+    .into_iter()
+    .collect();
+    Ok(Arc::new(out) as ArrayRef)
+}
+
 pub(super) const IP: &[FunctionDef] = &[
+    FunctionDef {
+        name: "ipv4_is_match",
+        sigs: &[sig_opt(&[P::Str, P::Str, P::Long], 1, Ret::T(KqlType::Bool))],
+        lower: Lower::Udf(Udf::Ipv4IsMatch),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "ipv6_compare",
+        sigs: &[sig_opt(&[P::Str, P::Str, P::Long], 1, Ret::T(KqlType::Long))],
+        lower: Lower::Udf(Udf::Ipv6Compare),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "ipv6_is_match",
+        sigs: &[sig_opt(&[P::Str, P::Str, P::Long], 1, Ret::T(KqlType::Bool))],
+        lower: Lower::Udf(Udf::Ipv6IsMatch),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
+        name: "ipv6_is_in_range",
+        sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::Bool))],
+        lower: Lower::Udf(Udf::Ipv6IsInRange),
+        naming: Naming::Generated,
+    },
     FunctionDef {
         name: "ipv4_is_in_range",
         sigs: &[sig(&[P::Str, P::Str], Ret::T(KqlType::Bool))],

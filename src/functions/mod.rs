@@ -3,12 +3,14 @@
 //! (a built-in, one of our UDFs, or a small custom fn). The binder never matches on a function name.
 
 mod aggregate;
+mod arrays;
 mod conversion;
 mod datetime;
 mod dynamic;
 mod encoding;
 mod ip;
 mod math;
+mod percentile;
 mod scope;
 mod series;
 pub mod series_math;
@@ -129,6 +131,8 @@ pub enum Lower {
     Udf(udf::Udf),
     /// anything else: full access to the arguments and their types
     Custom(CustomLower),
+    /// one of our `Params::Typed` UDFs: called with the arguments' type codes, then the arguments
+    Typed(udf::Udf),
 }
 
 /// How an unnamed `extend`/`project` column is named after this call (extend-operator; KUSTO-NOTES §8).
@@ -164,6 +168,7 @@ pub fn col(name: &str) -> Expr {
 /// Every scalar function table, by family.
 const TABLES: &[&[FunctionDef]] = &[
     string::STRING,
+    arrays::ARRAYS,
     datetime::DATETIME,
     conversion::CONVERSION,
     dynamic::DYNAMIC,
@@ -338,6 +343,11 @@ pub fn bind_call(
         Lower::Df(g) => Ok((g(args.into_iter().map(|a| a.expr).collect()), ret)),
         Lower::Udf(u) => Ok((u.call(args.into_iter().map(|a| a.expr).collect()), ret)),
         Lower::Custom(g) => g(&ctx, args),
+        Lower::Typed(u) => {
+            let types: Vec<KqlType> = args.iter().map(|a| a.ty).collect();
+            let exprs = std::iter::once(udf::type_codes(&types)).chain(args.into_iter().map(|a| a.expr)).collect();
+            Ok((u.call(exprs), ret))
+        }
     }
 }
 
@@ -411,20 +421,105 @@ pub fn aggregate_make_set(ty: KqlType, x: Expr) -> Expr {
     aggregate::make_list(true, ty, x)
 }
 
-/// A window function: computed over the rows in their current (serialized) order.
+/// A window function: computed over the rows in their current (serialized) order. `build` gets the bound
+/// arguments and returns the window expression (a bare DataFusion window function, as a Window node needs)
+/// and what to apply to its column afterwards; the binder puts it in a Window node and refers to its column.
 pub struct WindowDef {
     pub name: &'static str,
-    pub expr: fn() -> Expr,
+    pub min: usize,
+    pub max: usize,
+    pub build: fn(Vec<Arg>, Span) -> Result<WindowCall, BindError>,
+}
+
+/// A bound window call: the window function, its Kusto type, and the scalar step applied to its column.
+pub struct WindowCall {
+    pub window: Expr,
     pub ty: KqlType,
+    /// row_number: the unsigned count as a long, plus this offset (start - 1)
+    pub long_plus: Option<i64>,
 }
 
-/// row-number-function: 1, 2, … in the order of the serialized rows (an unsigned count; the binder
-/// converts it to long).
-fn row_number() -> Expr {
-    datafusion::functions_window::expr_fn::row_number()
+impl WindowCall {
+    /// The value, given the Window node's column.
+    pub fn finish(&self, column: Expr) -> Expr {
+        match self.long_plus {
+            Some(k) => cast(column, KqlType::Long.to_arrow()) + lit(k),
+            None => column,
+        }
+    }
 }
 
-pub const WINDOWS: &[WindowDef] = &[WindowDef { name: "row_number", expr: row_number, ty: KqlType::Long }];
+/// row-number-function: `row_number([start])`, 1 (or start), 2, … in the order of the serialized rows.
+fn row_number(a: Vec<Arg>, _: Span) -> Result<WindowCall, BindError> {
+    let mut it = a.into_iter();
+    let start = match it.next() {
+        Some(s) => match conversion::convert_to(s, KqlType::Long).constant() {
+            Some(ScalarValue::Int64(Some(k))) => *k,
+            _ => 1,
+        },
+        None => 1,
+    };
+    if let Some(restart) = it.next() {
+        return Err(BindError::Unsupported {
+            what: "row_number()'s restart argument".into(),
+            span: restart.span.into(),
+        });
+    }
+    Ok(WindowCall {
+        window: datafusion::functions_window::expr_fn::row_number(),
+        ty: KqlType::Long,
+        long_plus: Some(start - 1),
+    })
+}
+
+/// `prev(col[, offset[, default]])` / `next(...)`: the value `offset` rows before (after) in the serialized
+/// rows, else the default (null; "" for strings) (prev-function, next-function).
+fn shifted(a: Vec<Arg>, span: Span, back: bool) -> Result<WindowCall, BindError> {
+    let mut it = a.into_iter();
+    let Some(v) = it.next() else {
+        return Err(BindError::Internal { message: "prev/next arity".into(), span: span.into() });
+    };
+    let offset = match it.next() {
+        Some(o) => match o.constant() {
+            Some(ScalarValue::Int64(Some(k))) => *k,
+            Some(ScalarValue::Int32(Some(k))) => i64::from(*k),
+            _ => {
+                return Err(BindError::InvalidArgument {
+                    message: "the offset of prev()/next() must be a constant whole number".into(),
+                    span: o.span.into(),
+                    help: None,
+                })
+            }
+        },
+        None => 1,
+    };
+    let ty = v.ty;
+    let default = match it.next() {
+        Some(d) => {
+            let d = conversion::convert_to(d, ty);
+            match d.constant() {
+                Some(x) => Some(x.clone()),
+                None => {
+                    return Err(BindError::InvalidArgument {
+                        message: "the default of prev()/next() must be a constant".into(),
+                        span: d.span.into(),
+                        help: None,
+                    })
+                }
+            }
+        }
+        None if ty == KqlType::String => Some(ScalarValue::Utf8(Some(String::new()))),
+        None => None,
+    };
+    let f = if back { datafusion::functions_window::expr_fn::lag } else { datafusion::functions_window::expr_fn::lead };
+    Ok(WindowCall { window: f(v.expr, Some(offset), default), ty, long_plus: None })
+}
+
+pub const WINDOWS: &[WindowDef] = &[
+    WindowDef { name: "row_number", min: 0, max: 2, build: row_number },
+    WindowDef { name: "prev", min: 1, max: 3, build: |a, s| shifted(a, s, true) },
+    WindowDef { name: "next", min: 1, max: 3, build: |a, s| shifted(a, s, false) },
+];
 
 pub fn lookup_window(name: &str) -> Option<&'static WindowDef> {
     WINDOWS.iter().find(|w| w.name == name)

@@ -626,6 +626,12 @@ pub(super) const STRING: &[FunctionDef] = &[
         naming: Naming::Generated,
     },
     FunctionDef {
+        name: "notempty",
+        sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))],
+        lower: Lower::Custom(isnotempty),
+        naming: Naming::Generated,
+    },
+    FunctionDef {
         name: "isnull",
         sigs: &[sig(&[P::Any], Ret::T(KqlType::Bool))],
         lower: Lower::Custom(isnull),

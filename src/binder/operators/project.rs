@@ -2,7 +2,7 @@
 
 use crate::ast::{self, ProjectKind};
 use crate::binder::expr::auto_name;
-use crate::binder::{col, Binder, Bound};
+use crate::binder::{Binder, Bound};
 use crate::diagnostics::BindError;
 use crate::source::Span;
 use crate::types::KqlType;
@@ -257,16 +257,11 @@ impl Binder<'_> {
                 }
                 continue;
             }
-            let a = match self.window_call(&it.expr) {
-                // row_number() and friends: a Window node over the (serialized) rows, referenced by name
-                Some(w) => {
-                    let (windowed, a) = self.bind_window(input, w, &it.expr, span)?;
-                    input = windowed;
-                    out = Self::passthrough(&input).into_iter().filter(|(_, n, _)| !n.starts_with("__w")).collect();
-                    a
-                }
-                None => self.bind_scalar(&it.expr, &input.schema)?,
-            };
+            // row_number(), prev(x), next(x) anywhere in the value: Window nodes over the (serialized) rows,
+            // referenced by their hidden columns
+            let (windowed, value) = self.hoist_windows(input, &it.expr, span)?;
+            input = windowed;
+            let a = self.bind_scalar(&value, &input.schema)?;
             let taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
             let name = self.item_name(it, &taken)?;
             if defined.contains(&name) {
@@ -281,42 +276,67 @@ impl Binder<'_> {
         self.project(input, out, span)
     }
 
-    /// The window function a call names (`row_number()`), unless a `let` shadows it.
-    fn window_call(&self, e: &ast::Expr) -> Option<&'static crate::functions::WindowDef> {
-        match &e.kind {
-            ast::ExprKind::Call { name, .. } if self.lookup_let(&name.name).is_none() => {
-                crate::functions::lookup_window(&name.name)
-            }
-            _ => None,
+    /// The window function a call names (`row_number()`, `prev`, `next`), unless a `let` shadows it.
+    fn window_call(&self, name: &str) -> Option<&'static crate::functions::WindowDef> {
+        if self.lookup_let(name).is_some() {
+            return None;
         }
+        crate::functions::lookup_window(name)
     }
 
-    /// Adds a Window node computing `w` over all rows in their current order; returns the rows and the column.
-    fn bind_window(
+    /// Replaces each window call in `e` by a hidden column computed in a Window node over `input` (which keeps
+    /// the rows and their order and appends the column); returns the widened input and the rewritten value.
+    pub(crate) fn hoist_windows(
         &mut self,
-        input: Bound,
-        w: &'static crate::functions::WindowDef,
+        mut input: Bound,
         e: &ast::Expr,
         span: Span,
-    ) -> Result<(Bound, crate::functions::Arg), BindError> {
-        if let ast::ExprKind::Call { args, .. } = &e.kind {
-            if !args.is_empty() {
-                return Err(BindError::Unsupported { what: format!("arguments to {}()", w.name), span: e.span.into() });
+    ) -> Result<(Bound, ast::Expr), BindError> {
+        let mut out = e.clone();
+        self.hoist_into(&mut input, &mut out, span)?;
+        Ok((input, out))
+    }
+
+    fn hoist_into(&mut self, input: &mut Bound, e: &mut ast::Expr, span: Span) -> Result<(), BindError> {
+        if let ast::ExprKind::Call { name, args } = &mut e.kind {
+            if let Some(w) = self.window_call(&name.name) {
+                for a in args.iter_mut() {
+                    self.hoist_into(input, a, span)?;
+                }
+                if args.len() < w.min || args.len() > w.max {
+                    let expected = format!("{} to {} arguments", w.min, w.max);
+                    return Err(crate::binder::source::arity(w.name, &expected, args.len(), e.span));
+                }
+                let mut bound = Vec::new();
+                for a in args.iter() {
+                    bound.push(self.bind_scalar(a, &input.schema)?);
+                }
+                let call = (w.build)(bound, e.span)?;
+                let raw = self.fresh("w");
+                let plan = datafusion::logical_expr::LogicalPlanBuilder::from(input.plan.clone())
+                    .window(vec![call.window.clone().alias(raw.clone())])
+                    .and_then(|b| b.build())
+                    .map_err(crate::binder::df_err(span))?;
+                // then the column in Kusto's type (row_number's count as a long from its start)
+                let hidden = self.fresh("w");
+                let mut exprs: Vec<datafusion::logical_expr::Expr> =
+                    input.schema.columns.iter().map(|c| crate::binder::col(&c.name)).collect();
+                exprs.push(call.finish(crate::binder::col(&raw)).alias(hidden.clone()));
+                let plan = datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+                    .project(exprs)
+                    .and_then(|b| b.build())
+                    .map_err(crate::binder::df_err(span))?;
+                let mut schema = input.schema.clone();
+                schema.columns.push(crate::types::KqlColumn { name: hidden.clone(), ty: call.ty });
+                *input = Bound::new(plan, schema, span)?;
+                e.kind = ast::ExprKind::Name(ast::Ident { name: hidden, span: e.span });
+                return Ok(());
             }
         }
-        let name = self.fresh("w");
-        let plan = datafusion::logical_expr::LogicalPlanBuilder::from(input.plan)
-            .window(vec![(w.expr)().alias(name.clone())])
-            .and_then(|b| b.build())
-            .map_err(crate::binder::df_err(span))?;
-        let mut schema = input.schema;
-        schema.columns.push(crate::types::KqlColumn { name: name.clone(), ty: KqlType::Long });
-        let b = Bound::new(plan, schema, span)?;
-        let a = crate::functions::convert_to(
-            crate::functions::Arg { expr: col(&name), ty: KqlType::Int, span: e.span },
-            w.ty,
-        );
-        Ok((b, crate::functions::Arg { ty: w.ty, ..a }))
+        for child in e.children_mut() {
+            self.hoist_into(input, child, span)?;
+        }
+        Ok(())
     }
 }
 

@@ -130,6 +130,21 @@ impl Binder<'_> {
         computed: &mut Vec<AggOut>,
         outputs: &mut Vec<(Expr, String, KqlType)>,
     ) -> Result<(), BindError> {
+        // percentile(x, P) is named percentile_x_P; percentiles(x, P1, P2...) is one column per P;
+        // percentiles_array(x, ...) is one dynamic array of them
+        if let K::Call { name, args } = &it.expr.kind {
+            let spelled = match name.name.as_str() {
+                "percentile" if it.names.is_empty() => true,
+                "percentiles" | "percentiles_array" => true,
+                _ => false,
+            };
+            if spelled && self.lookup_let(&name.name).is_none() {
+                for item in percentile_items(&name.name, args, &it.names, it.expr.span, names) {
+                    self.bind_aggregate_item(input, &item, by_names, names, computed, outputs)?;
+                }
+                return Ok(());
+            }
+        }
         // arg_max / arg_min expand to several columns
         if let K::Call { name, args } = &it.expr.kind {
             if let Some(def) = lookup_aggregate(&name.name) {
@@ -304,6 +319,76 @@ impl Binder<'_> {
 }
 
 /// `count_`, `sum_X`, `set_X`, or `X` for take_any.
+/// `percentile(x, P)`, `percentiles(x, P1, ...)` and `percentiles_array(x, P1, ...)` (or a dynamic array of
+/// P) as named `percentile(x, P)` items (percentiles-aggregation-function): `percentile_x_P` (a `.` in P
+/// as `_`), or the names given; percentiles_array is one `percentiles_x` column packing them.
+fn percentile_items(
+    fname: &str,
+    args: &[ast::Expr],
+    given: &[ast::Ident],
+    span: Span,
+    taken: &[String],
+) -> Vec<ast::NamedExpr> {
+    let Some((x, ps)) = args.split_first() else {
+        // arity errors come from the percentile row itself
+        let call =
+            ast::Expr { kind: K::Call { name: ast::Ident { name: "percentile".into(), span }, args: vec![] }, span };
+        return vec![ast::NamedExpr { names: given.to_vec(), expr: call }];
+    };
+    let mut ps: Vec<ast::Expr> = ps.to_vec();
+    if let [ast::Expr { kind: K::Literal(ast::Literal::Dynamic(serde_json::Value::Array(items))), span: ds }] =
+        ps.as_slice()
+    {
+        let ds = *ds;
+        ps = items
+            .iter()
+            .filter_map(|v| {
+                let lit = match v {
+                    serde_json::Value::Number(n) if n.is_i64() => ast::Literal::Long(n.as_i64()?),
+                    serde_json::Value::Number(n) => ast::Literal::Real(n.as_f64()?),
+                    _ => return None,
+                };
+                Some(ast::Expr { kind: K::Literal(lit), span: ds })
+            })
+            .collect();
+    }
+    let xname = auto_name(x).unwrap_or_default();
+    let p_text = |p: &ast::Expr| match &p.kind {
+        K::Literal(ast::Literal::Long(v)) => v.to_string(),
+        K::Literal(ast::Literal::Real(f)) => crate::values::format_real(*f).replace('.', "_"),
+        _ => String::new(),
+    };
+    let call = |p: &ast::Expr| ast::Expr {
+        kind: K::Call { name: ast::Ident { name: "percentile".into(), span }, args: vec![x.clone(), p.clone()] },
+        span,
+    };
+    let ident = |name: String| ast::Ident { name, span };
+    let mut used: Vec<String> = taken.to_vec();
+    let mut fresh = |base: String| {
+        let n = unique(base, &used);
+        used.push(n.clone());
+        n
+    };
+    if fname == "percentiles_array" {
+        let packed = ast::Expr {
+            kind: K::Call { name: ast::Ident { name: "pack_array".into(), span }, args: ps.iter().map(call).collect() },
+            span,
+        };
+        let names = if given.is_empty() { vec![ident(fresh(format!("percentiles_{xname}")))] } else { given.to_vec() };
+        return vec![ast::NamedExpr { names, expr: packed }];
+    }
+    ps.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let name = match given.get(i) {
+                Some(n) if given.len() == ps.len() => n.clone(),
+                _ => ident(fresh(format!("percentile_{xname}_{}", p_text(p)))),
+            };
+            ast::NamedExpr { names: vec![name], expr: call(p) }
+        })
+        .collect()
+}
+
 fn default_agg_name(naming: AggName, args: &[ast::Expr]) -> String {
     let arg = args.first().and_then(auto_name).unwrap_or_default();
     match naming {

@@ -29,10 +29,13 @@
 
 pub mod datetime;
 pub mod dynamic;
+pub mod formats;
 mod registry;
+pub mod rows;
 pub mod series;
 pub mod strings;
 pub mod text;
+pub mod useragent;
 
 pub use registry::{string_predicate, Udf};
 

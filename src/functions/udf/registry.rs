@@ -3,7 +3,10 @@
 //! `Udf::spec`, so a function is added in one place. Conventions: `mod.rs`.
 
 use super::strings::Match;
-use super::{datetime as dt, dynamic as dy, series as se, strings as st, text as tx, Params, Returns, Spec};
+use super::{
+    datetime as dt, dynamic as dy, formats as fm, rows as rw, series as se, strings as st, text as tx, useragent as ua,
+    Params, Returns, Spec,
+};
 use crate::functions::{encoding, ip, math, string};
 use crate::types::KqlType;
 
@@ -24,6 +27,7 @@ const R: KqlType = KqlType::Real;
 const I: KqlType = KqlType::Int;
 const EDGE: Params = Params::Optional(&[S, DT, L], 1);
 const EXPAND: Params = Params::Exact(&[D, B, L]);
+const IP_PAIR: Params = Params::Optional(&[S, S, L], 1);
 
 macro_rules! registry {
     ($($(#[doc = $doc:literal])* $variant:ident => $spec:expr,)*) => {
@@ -192,4 +196,42 @@ registry! {
     ParseIpv4 => Spec::new("kql_parse_ipv4", STR, Returns::T(L), ip::parse_ipv4_body),
     GeoInfo => Spec::new("kql_geo_info_from_ip_address", STR, DYN, ip::geo_body),
     Round => Spec::new("kql_round", Params::Optional(&[R, L], 1), Returns::T(R), math::round_body),
+    Base64DecodeToArray => Spec::new("kql_base64_decode_toarray", STR, DYN, encoding::decode_toarray_body),
+    UrlEncode => Spec::new("kql_url_encode", STR, TEXT, encoding::url_encode_body),
+    UrlDecode => Spec::new("kql_url_decode", STR, TEXT, encoding::url_decode_body),
+    /// `(ip1, ip2[, prefix])`
+    Ipv4IsMatch => Spec::new("kql_ipv4_is_match", IP_PAIR, BOOL, ip::ipv4_is_match_body).broadcast(),
+    /// `(ip1, ip2[, prefix])`
+    Ipv6Compare => Spec::new("kql_ipv6_compare", IP_PAIR, Returns::T(L), ip::ipv6_compare_body).broadcast(),
+    /// `(ip1, ip2[, prefix])`
+    Ipv6IsMatch => Spec::new("kql_ipv6_is_match", IP_PAIR, BOOL, ip::ipv6_is_match_body).broadcast(),
+    /// `(ip, range)`
+    Ipv6IsInRange => Spec::new("kql_ipv6_is_in_range", STR2, BOOL, ip::ipv6_is_in_range_body).broadcast(),
+
+    // formats, time zones, versions
+    FormatDatetime => Spec::new("kql_format_datetime", Params::Exact(&[DT, S]), TEXT, fm::format_datetime).broadcast(),
+    FormatTimespan => Spec::new("kql_format_timespan", Params::Exact(&[TS, S]), TEXT, fm::format_timespan).broadcast(),
+    DatetimeUtcToLocal => Spec::new("kql_datetime_utc_to_local", Params::Exact(&[DT, S]), Returns::T(DT), fm::datetime_utc_to_local).broadcast(),
+    DatetimeLocalToUtc => Spec::new("kql_datetime_local_to_utc", Params::Exact(&[DT, S]), Returns::T(DT), fm::datetime_local_to_utc).broadcast(),
+    ParseVersion => Spec::new("kql_parse_version", STR, Returns::T(KqlType::Decimal), fm::parse_version),
+    /// `(type codes, user agent, look_for)`
+    ParseUserAgent => Spec::new("kql_parse_user_agent", Params::Typed, DYN, ua::parse_user_agent).broadcast(),
+
+    // row-at-a-time helpers over JSON values; all `(type codes, values...)`
+    ArrayConcat => Spec::new("kql_array_concat", Params::Typed, DYN, rw::array_concat).broadcast(),
+    ArrayIndexOf => Spec::new("kql_array_index_of", Params::Typed, Returns::T(L), rw::array_index_of).broadcast(),
+    SetUnion => Spec::new("kql_set_union", Params::Typed, DYN, rw::set_union).broadcast(),
+    SetIntersect => Spec::new("kql_set_intersect", Params::Typed, DYN, rw::set_intersect).broadcast(),
+    SetDifference => Spec::new("kql_set_difference", Params::Typed, DYN, rw::set_difference).broadcast(),
+    Zip => Spec::new("kql_zip", Params::Typed, DYN, rw::zip).broadcast(),
+    ArraySortAsc => Spec::new("kql_array_sort_asc", Params::Typed, DYN, rw::array_sort_asc).broadcast(),
+    ArraySortDesc => Spec::new("kql_array_sort_desc", Params::Typed, DYN, rw::array_sort_desc).broadcast(),
+    ArrayIff => Spec::new("kql_array_iff", Params::Typed, DYN, rw::array_iff).broadcast(),
+    HasAnyIndex => Spec::new("kql_has_any_index", Params::Typed, Returns::T(L), rw::has_any_index).broadcast(),
+    DynamicToJson => Spec::new("kql_dynamic_to_json", Params::Typed, TEXT, rw::dynamic_to_json).broadcast(),
+    GetType => Spec::new("kql_gettype", Params::Typed, TEXT, rw::gettype).broadcast(),
+    MakeString => Spec::new("kql_make_string", Params::Typed, TEXT, rw::make_string).broadcast(),
+    ParseCsv => Spec::new("kql_parse_csv", Params::Typed, DYN, rw::parse_csv).broadcast(),
+    ParseXml => Spec::new("kql_parse_xml", Params::Typed, DYN, rw::parse_xml).broadcast(),
+    Hash => Spec::new("kql_hash", Params::Typed, Returns::T(L), rw::hash).broadcast(),
 }
