@@ -155,6 +155,10 @@ pub struct CheckArgs {
     /// Schema environment: defender, sentinel, or auto (Defender first, then Sentinel).
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+    /// The table a query fragment (a query that starts with `|`) reads, when it has no `// table: Name`
+    /// comment line.
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
     /// Only files matching this glob (relative to the folder searched; repeatable).
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
@@ -427,6 +431,8 @@ fn run(args: RunArgs) -> ExitCode {
         let progress = Progress::start(session.progress());
         let mut kept = args.chart.as_ref().map(|_| Vec::new());
         let printed = print_result(result, format, kept.as_mut());
+        // each result's rows before its row count on stderr (several result tables interleave correctly)
+        let _ = std::io::Write::flush(&mut std::io::stdout());
         drop(progress);
         let loaded = crate::load::summary(&session.take_load_reports());
         if printed.is_ok() {

@@ -383,3 +383,16 @@ fn a_closed_stderr_is_no_panic() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(4), "{status:?}");
 }
+
+#[test]
+fn several_tabular_statements_print_one_result_each_in_order() {
+    let o = kqlite(&[
+        "run",
+        "-e",
+        "let T = range x from 1 to 3 step 1; T | count; T | where x > 2 | project y = x",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout, "Count\n3\ny\n3\n");
+}

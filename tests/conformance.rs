@@ -2,7 +2,7 @@
 //! is a named test, `<file>::<line>`, run in a fresh catalog built from the `.set` lines above it. Reading the
 //! file and comparing results live in `kqlite::harness`; this file only runs setup and query.
 
-use kqlite::harness::compare::{compare, compare_error};
+use kqlite::harness::compare::{compare, compare_all, compare_error};
 use kqlite::harness::kqlt::{parse_file, Case, Setup};
 use kqlite::parser::parse_datetime_text;
 use kqlite::{Session, SessionOptions, Source};
@@ -31,8 +31,8 @@ fn session(setup: &[Setup]) -> Result<Session, Failed> {
 fn run_case(setup: &[Setup], case: &Case) -> Result<(), Failed> {
     let session = session(setup)?;
     let src = Source::new("case", case.query.clone());
-    let verdict = match session.run_collect(&src) {
-        Ok((schema, batches)) => compare(case, &schema, &batches),
+    let verdict = match session.run_collect_all(&src) {
+        Ok(results) => compare_all(case, &results),
         Err(e) => compare_error(case, &e),
     };
     Ok(verdict?)
@@ -54,7 +54,14 @@ fn run_roundtrip(setup: &[Setup], case: &Case) -> Result<(), Failed> {
     let decoded = logical_plan_from_bytes_with_extension_codec(&bytes, &ctx.task_ctx(), &codec)
         .map_err(|e| format!("cannot decode the plan: {e}\n{}", q.plan.display_indent()))?;
     let batches = session.executor().collect(decoded).map_err(|e| format!("the decoded plan failed: {e}"))?;
-    Ok(compare(case, &q.schema, &batches)?)
+    // the last result table (earlier ones are plans of the same kind)
+    let last = Case {
+        header: case.more.last().map_or(case.header.clone(), |m| m.0.clone()),
+        rows: case.more.last().map_or(case.rows.clone(), |m| m.1.clone()),
+        more: vec![],
+        ..case.clone()
+    };
+    Ok(compare(&last, &q.schema, &batches)?)
 }
 
 mod roundtrip {

@@ -392,3 +392,30 @@ fn a_failing_test_prints_a_row_diff_and_update_rewrites_it() {
     assert_eq!(kqlite(&["test", &t]).code, 0);
     assert_eq!(kqlite(&["test", d.join("nothing").to_str().unwrap()]).code, 2);
 }
+
+#[test]
+fn a_query_fragment_reads_the_table_of_its_comment_or_of_table_option() {
+    let d = scratch("fragment");
+    let with_comment = write(
+        &d,
+        "commented.kql",
+        "// table: DeviceProcessEvents\n| where FileName =~ \"powershell.exe\"\n| project Timestamp, DeviceName\n",
+    );
+    let bare = write(&d, "bare.kql", "| where FileName =~ \"powershell.exe\"\n| project Timestamp, DeviceName\n");
+    let o = kqlite(&["check", &with_comment, "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    assert_eq!(json_lines(&o.stdout)[0]["columns"][1]["name"], "DeviceName");
+    // without a table: a syntax error at the first `|` that says how to name one
+    let o = kqlite(&["check", &bare, "--format", "json"]);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    let l = &json_lines(&o.stdout)[0]["errors"][0];
+    assert_eq!(l["code"], "kqlite::parse::syntax", "{l}");
+    assert!(l["message"].as_str().unwrap().contains("// table: Name"), "{l}");
+    assert_eq!((l["line"].as_u64(), l["col"].as_u64()), (Some(1), Some(1)));
+    let o = kqlite(&["check", &bare, "--table", "DeviceFileEvents", "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    // a name the table does not have is reported as in any query
+    let o = kqlite(&["check", &bare, "--table", "DeviceLogonEvents", "--format", "json"]);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert_eq!(json_lines(&o.stdout)[0]["errors"][0]["code"], "kqlite::bind::unknown_column");
+}

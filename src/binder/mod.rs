@@ -76,6 +76,9 @@ pub struct BoundQuery {
     pub stages: Vec<Stage>,
     /// the chart a final `render` asked for
     pub render: Option<crate::chart::RenderSpec>,
+    /// the results of the tabular statements before the last one, in order: a query of several statements
+    /// (`T | count; T | take 5`) gives one result table each (`plan`/`schema` are the last)
+    pub earlier: Vec<(LogicalPlan, KqlSchema)>,
 }
 
 /// One operator of a pipeline and the row scope it produces.
@@ -212,14 +215,15 @@ fn bind_in(
         }
         b.push_scope();
     }
-    let mut last: Option<Bound> = None;
+    let mut results: Vec<Bound> = Vec::new();
     for st in &script.statements {
         match st {
             Statement::Let(l) => b.bind_let(l, true)?,
-            Statement::Query(e) => last = Some(b.bind_tabular(e)?),
+            Statement::Query(e) => results.push(b.bind_tabular(e)?),
         }
     }
-    let Some(q) = last else { return Err(BindError::NoQuery { span: script.span.into() }) };
+    let Some(q) = results.pop() else { return Err(BindError::NoQuery { span: script.span.into() }) };
+    let earlier = results.into_iter().map(|r| (r.plan, r.schema)).collect();
     // a render at the end of the last statement annotates the result
     let last_op = script.statements.iter().rev().find_map(|st| match st {
         Statement::Query(ast::Expr { kind: ast::ExprKind::Pipe { op, .. }, .. }) => Some(op.span),
@@ -235,7 +239,7 @@ fn bind_in(
         ));
     }
     let render = b.renders.into_iter().rev().find(|(span, _)| Some(*span) == last_op).map(|(_, spec)| spec);
-    Ok(BoundQuery { plan: q.plan, schema: q.schema, notices, env, stages: b.stages, render })
+    Ok(BoundQuery { plan: q.plan, schema: q.schema, notices, env, stages: b.stages, render, earlier })
 }
 
 impl<'a> Binder<'a> {

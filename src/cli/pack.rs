@@ -74,7 +74,8 @@ fn check_inner(args: CheckArgs) -> Result<ExitCode, Error> {
     let Some(env) = Env::parse(&env_name) else {
         return Err(usage(format!("--env: '{env_name}' is not one of defender, sentinel, auto")));
     };
-    let mut session = Session::new(SessionOptions { env, ..SessionOptions::default() })?;
+    let fragment_table = args.table.clone();
+    let mut session = Session::new(SessionOptions { env, fragment_table, ..SessionOptions::default() })?;
     session.set_schema_only(args.schema_only);
     let schemas = args.schema.iter().cloned().chain(config.check.schema.iter().map(|p| config.resolve(p)));
     for s in schemas {

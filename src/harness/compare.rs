@@ -39,6 +39,25 @@ pub fn compare(case: &Case, schema: &KqlSchema, batches: &[RecordBatch]) -> Resu
     check_result(Expect::Rows { header: Some(&case.header), rows: &case.rows, ordered: case.ordered }, schema, batches)
 }
 
+/// Checks every result table of a query against the case's tables, in order (the first is `header`/`rows`,
+/// then `more`).
+pub fn compare_all(case: &Case, results: &[(KqlSchema, Vec<RecordBatch>)]) -> Result<(), String> {
+    if let Some(code) = &case.error {
+        return Err(format!("expected error {code}, but the query succeeded"));
+    }
+    let expected: Vec<(&[String], &[Vec<String>])> = std::iter::once((case.header.as_slice(), case.rows.as_slice()))
+        .chain(case.more.iter().map(|(h, r)| (h.as_slice(), r.as_slice())))
+        .collect();
+    if expected.len() != results.len() {
+        return Err(format!("the query gave {} result tables, the case expects {}", results.len(), expected.len()));
+    }
+    for (i, ((header, rows), (schema, batches))) in expected.into_iter().zip(results).enumerate() {
+        check_result(Expect::Rows { header: Some(header), rows, ordered: case.ordered }, schema, batches)
+            .map_err(|e| if results.len() > 1 { format!("result table {}: {e}", i + 1) } else { e })?;
+    }
+    Ok(())
+}
+
 /// The result's `Name:type` header cells.
 pub fn header_of(schema: &KqlSchema) -> Vec<String> {
     schema.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect()

@@ -60,6 +60,8 @@ pub struct Case {
     pub header: Vec<String>,
     /// The expected rows, as the trimmed text of each cell.
     pub rows: Vec<Vec<String>>,
+    /// Further result tables (a query of several tabular statements, `facet`): each `----`, header, rows.
+    pub more: Vec<(Vec<String>, Vec<Vec<String>>)>,
 }
 
 /// Reads a `.kqlt` file: every case with the setup items above it. Never fails: a line it does not know becomes
@@ -92,22 +94,42 @@ pub fn parse_file(text: &str) -> Vec<(Vec<Setup>, Case)> {
             }
             let mut header = Vec::new();
             let mut rows = Vec::new();
+            let mut more = Vec::new();
             if error.is_none() {
                 if let Some((_, h)) = lines.next() {
                     header = split_cells(h);
                 }
-                while let Some((_, r)) = lines.next_if(|(_, n)| !n.trim().is_empty()) {
+                let row_line = |n: &&str| !n.trim().is_empty() && n.trim() != "----";
+                while let Some((_, r)) = lines.next_if(|(_, n)| row_line(n)) {
                     rows.push(split_cells(r));
+                }
+                // `----` again: another result table
+                while lines.next_if(|(_, n)| n.trim() == "----").is_some() {
+                    let h = lines.next().map(|(_, h)| split_cells(h)).unwrap_or_default();
+                    let mut r = Vec::new();
+                    while let Some((_, x)) = lines.next_if(|(_, n)| row_line(n)) {
+                        r.push(split_cells(x));
+                    }
+                    more.push((h, r));
                 }
             }
             let ordered = l.trim() == "query ordered";
-            out.push((setup.clone(), Case { line: i + 1, ordered, error, query: query.join("\n"), header, rows }));
+            let query = query.join("\n");
+            out.push((setup.clone(), Case { line: i + 1, ordered, error, query, header, rows, more }));
         } else if !l.trim().is_empty() && !l.starts_with('#') && !l.starts_with("//") {
             // a misspelt header must not drop its case silently: it becomes a case that fails, naming the line
             let error = Some(format!("(a line the .kqlt format does not know: `{}`)", l.trim()));
             out.push((
                 setup.clone(),
-                Case { line: i + 1, ordered: false, error, query: String::new(), header: vec![], rows: vec![] },
+                Case {
+                    line: i + 1,
+                    ordered: false,
+                    error,
+                    query: String::new(),
+                    header: vec![],
+                    rows: vec![],
+                    more: vec![],
+                },
             ));
         }
     }

@@ -26,16 +26,21 @@ const WORD_OPS: &[(&str, BinOp, BinOp)] = &[
 /// A full expression, pipes included: `T | where x | take 1`.
 pub fn parse_expr(i: Tokens<'_>) -> PResult<'_, Expr> {
     nested(i, |i| {
-        let (mut i, mut e) = parse_or(i)?;
-        while at(i, Token::Pipe) {
-            let (j, _) = tok(i, Token::Pipe, "'|'")?;
-            let (j, op) = cut(parse_operator(j))?;
-            let span = e.span.to(op.span);
-            e = Expr { kind: ExprKind::Pipe { source: Box::new(e), op: Box::new(op) }, span };
-            i = j;
-        }
-        Ok((i, e))
+        let (i, e) = parse_or(i)?;
+        parse_pipes(i, e)
     })
+}
+
+/// `| op | op ...` applied to `e`.
+pub fn parse_pipes(mut i: Tokens<'_>, mut e: Expr) -> PResult<'_, Expr> {
+    while at(i, Token::Pipe) {
+        let (j, _) = tok(i, Token::Pipe, "'|'")?;
+        let (j, op) = cut(parse_operator(j))?;
+        let span = e.span.to(op.span);
+        e = Expr { kind: ExprKind::Pipe { source: Box::new(e), op: Box::new(op) }, span };
+        i = j;
+    }
+    Ok((i, e))
 }
 
 /// Longest chain of one binary operator (`a or b or ...`) the parser accepts: deeper expression trees

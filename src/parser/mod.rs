@@ -259,9 +259,38 @@ pub fn hyphenated_word(i: Tokens<'_>) -> PResult<'_, Ident> {
 
 /// Parses a whole script: statements separated by `;`.
 pub fn parse(src: &Source, toks: &[Tok]) -> Result<Script, ParseError> {
+    parse_fragment(src, toks, None)
+}
+
+/// The table a query fragment (a query that starts with `|`) reads: a `// table: Name` comment line.
+pub fn fragment_table_comment(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("//")?.trim_start();
+        let name = rest.strip_prefix("table:").or_else(|| rest.strip_prefix("Table:"))?.trim();
+        let name: String = name.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        (!name.is_empty()).then_some(name)
+    })
+}
+
+/// [`parse`]; a script that starts with `|` reads from `table` (a pack's query fragment). Without a table,
+/// such a script is a syntax error that says how to name one.
+pub fn parse_fragment(src: &Source, toks: &[Tok], table: Option<&str>) -> Result<Script, ParseError> {
     let depth = Cell::new(0);
     let input = Tokens { toks, src: &src.text, depth: &depth };
-    match statements::parse_script(input) {
+    if table.is_none() {
+        if let Some(t) = toks.first().filter(|t| t.token == Token::Pipe) {
+            return Err(ParseError::Syntax {
+                found: "'|'".into(),
+                expected: concat!(
+                    "a table before the first '|' (for a query fragment, name its table with a ",
+                    "`// table: Name` comment line or --table Name)"
+                )
+                .into(),
+                span: t.span.into(),
+            });
+        }
+    }
+    match statements::parse_script(input, table) {
         Ok((rest, script)) => match rest.first() {
             None => Ok(script),
             Some(t) => Err(ParseError::Syntax {

@@ -6,10 +6,20 @@ use crate::ast::{FunctionDecl, Let, LetValue, Param, ParamType, Script, Statemen
 use crate::lexer::Token;
 
 // grammar: script
-/// `statement { ";" statement } [";"]`
-pub fn parse_script(mut i: Tokens<'_>) -> PResult<'_, Script> {
+/// `statement { ";" statement } [";"]`; with `fragment_table`, a first statement that starts with `|` reads
+/// from that table (a query fragment of a pack: `| where ...`).
+pub fn parse_script<'a>(mut i: Tokens<'a>, fragment_table: Option<&str>) -> PResult<'a, Script> {
     let start = i.here();
     let mut statements = Vec::new();
+    if let (Some(table), true) = (fragment_table, at(i, Token::Pipe)) {
+        let here = i.here();
+        let at_pipe = crate::source::Span::new(here.start as usize, here.start as usize);
+        let name = crate::ast::Ident { name: table.to_string(), span: at_pipe };
+        let source = crate::ast::Expr { kind: crate::ast::ExprKind::Name(name), span: at_pipe };
+        let (rest, e) = super::expr::parse_pipes(i, source)?;
+        statements.push(Statement::Query(e));
+        i = rest;
+    }
     loop {
         while at(i, Token::Semi) {
             i = tok(i, Token::Semi, "';'")?.0;

@@ -59,6 +59,9 @@ pub struct SessionOptions {
     /// Bytes of decoded columns the session keeps in memory between queries (`load/cache.rs`): a later query
     /// over the same columns reads no file. `None`: every query reads the files (the `run` default).
     pub cache_memory: Option<usize>,
+    /// The table a query fragment (a query starting with `|`) reads when it has no `// table: Name` comment
+    /// (`--table`).
+    pub fragment_table: Option<String>,
 }
 
 /// One result table of a query: its Kusto schema, notices for the user, and its rows as they are computed.
@@ -263,9 +266,12 @@ impl Session {
     }
 
     /// Parses a source into statements.
-    fn parse(src: &Source) -> Result<ast::Script, Error> {
+    /// Lexes and parses; a query that starts with `|` reads the table of its `// table: Name` comment, else the
+    /// session's `fragment_table`.
+    fn parse(&self, src: &Source) -> Result<ast::Script, Error> {
         let tokens = crate::lexer::lex(src)?;
-        Ok(crate::parser::parse(src, &tokens)?)
+        let table = crate::parser::fragment_table_comment(&src.text).or_else(|| self.opts.fragment_table.clone());
+        Ok(crate::parser::parse_fragment(src, &tokens, table.as_deref())?)
     }
 
     /// Parses and binds a query against the catalog and the registered tables' schemas; reads no data.
@@ -276,7 +282,7 @@ impl Session {
 
     /// Parses and binds after the session's `let`s, with or without a probe (see [`Session::bind_to_run`]).
     fn bind(&self, src: &Source, probe: Option<crate::binder::Probe<'_>>) -> Result<BoundQuery, Error> {
-        let script = Self::parse(src)?;
+        let script = self.parse(src)?;
         let prelude: Vec<ast::Let> = self.prelude.iter().map(|(_, l)| l.clone()).collect();
         Ok(crate::binder::bind_with_probe(&prelude, &script, &self.catalog, &self.bind_options(), probe)?)
     }
@@ -289,24 +295,41 @@ impl Session {
     }
 
     /// Binds and starts a query. Binding errors come before any row is read; a data file that cannot be
-    /// read is an error of the stream (`Error::Load`). One result per query (the last tabular statement).
+    /// read is an error of the stream (`Error::Load`). One result per tabular statement, in order (Kusto's
+    /// multiple result tables); notices and the chart go with the last.
     pub fn run(&self, src: &Source) -> Result<Vec<QueryResult>, Error> {
         let q = self.bind_to_run(src)?;
+        let mut out = Vec::with_capacity(q.earlier.len() + 1);
+        for (plan, schema) in q.earlier {
+            out.push(QueryResult { schema, notices: vec![], batches: self.exec.stream(plan)?, render: None });
+        }
         let batches = self.exec.stream(q.plan)?;
-        Ok(vec![QueryResult { schema: q.schema, notices: q.notices, batches, render: q.render }])
+        out.push(QueryResult { schema: q.schema, notices: q.notices, batches, render: q.render });
+        Ok(out)
     }
 
-    /// Runs a query to the end: its schema and all its rows (tests, small results).
+    /// Runs a query to the end: the schema and all rows of its last result table (tests, small results).
     pub fn run_collect(&self, src: &Source) -> Result<(KqlSchema, Vec<RecordBatch>), Error> {
         let q = self.bind_to_run(src)?;
         let batches = self.exec.collect(q.plan)?;
         Ok((q.schema, batches))
     }
 
+    /// Runs a query to the end: every result table (one per tabular statement), in order.
+    pub fn run_collect_all(&self, src: &Source) -> Result<Vec<(KqlSchema, Vec<RecordBatch>)>, Error> {
+        let q = self.bind_to_run(src)?;
+        let mut out = Vec::with_capacity(q.earlier.len() + 1);
+        for (plan, schema) in q.earlier {
+            out.push((schema, self.exec.collect(plan)?));
+        }
+        out.push((q.schema, self.exec.collect(q.plan)?));
+        Ok(out)
+    }
+
     /// Keeps the `let` statements of `src` for later queries (a later `let` of the same name replaces the
     /// earlier). They are bound now, so a mistake is reported at once. Returns the names defined.
     pub fn define(&mut self, src: &Source) -> Result<Vec<String>, Error> {
-        let script = Self::parse(src)?;
+        let script = self.parse(src)?;
         let mut lets = Vec::new();
         for st in &script.statements {
             match st {
