@@ -407,6 +407,22 @@ pub enum OpKind {
     Search { params: Vec<OpParam>, pred: Expr },
     /// `evaluate [hint.x=y] plugin(args) [: (*, Col:type, ...)]`
     Evaluate { params: Vec<OpParam>, plugin: Ident, args: Vec<Expr>, schema: Option<OutputSchema> },
+    /// `partition [hint.strategy=...] by Column (subquery)` (or `{ subquery }`): the subquery's operators run
+    /// on each partition's rows
+    Partition { params: Vec<OpParam>, by: Ident, body: Vec<Operator> },
+    /// `top-nested [N] of [Name =] Expr [with others = V] by [Name =] Aggregation [asc|desc], top-nested ...`
+    TopNested(Vec<TopNestedLevel>),
+}
+
+/// One `top-nested` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopNestedLevel {
+    pub count: Option<Expr>,
+    pub of: NamedExpr,
+    pub others: Option<Expr>,
+    pub by: NamedExpr,
+    pub asc: bool,
+    pub span: Span,
 }
 
 /// The `: (*, Name:type, ...)` after an `evaluate` plugin call: the columns it must produce.

@@ -430,6 +430,8 @@ impl<'a> Binder<'a> {
             O::Evaluate { plugin, args, schema, .. } => {
                 self.bind_evaluate(input, plugin, args, schema.as_ref(), op.span)
             }
+            O::Partition { params, by, body } => self.bind_partition(input, params, by, body, op.span),
+            O::TopNested(levels) => self.bind_top_nested(input, levels, op.span),
         }
     }
 

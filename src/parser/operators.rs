@@ -45,18 +45,18 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("search", parse_search_op),
     ("sample", parse_sample),
     ("sample-distinct", parse_sample),
+    ("partition", parse_partition),
+    ("top-nested", parse_top_nested),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
 const KUSTO_ONLY: &[&str] = &[
     "parse-kv",
-    "top-nested",
     "top-hitters",
     "find",
     "fork",
     "facet",
     "scan",
-    "partition",
     "reduce",
     "externaldata",
     "consume",
@@ -533,6 +533,73 @@ fn parse_mv_apply<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     let (i, body) = super::separated(i, Token::Pipe, parse_operator)?;
     let (i, _) = cut(tok(i, Token::RParen, "')' closing the mv-apply subquery"))?;
     Ok((i, OpKind::MvApply { params, items, limit, body }))
+}
+
+// grammar: partition_op
+/// `partition [hint.strategy=native|shuffle|legacy ...] by Column (op | op ...)` or `{ op | op ... }`: the
+/// subquery has no source of its own (a `{ }` subquery with a source is not supported).
+fn parse_partition<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let (i, params) = parse_op_params(i, &|n| n.starts_with("hint."))?;
+    let (i, _) = cut(kw(i, "by"))?;
+    let (i, by) = cut(parse_name(i))?;
+    let (close, what) = if at(i, Token::LBrace) {
+        (Token::RBrace, "'}' closing the partition subquery")
+    } else {
+        (Token::RParen, "')' closing the partition subquery")
+    };
+    let open = if close == Token::RBrace { Token::LBrace } else { Token::LParen };
+    let (i, _) = cut(tok(i, open, "'(' and the subquery"))?;
+    let (i, body) = super::separated(i, Token::Pipe, parse_operator)?;
+    let (i, _) = cut(tok(i, close, what))?;
+    Ok((i, OpKind::Partition { params, by, body }))
+}
+
+// grammar: top_nested_op
+/// `top-nested [N] of [Name =] Expr [with others = V] by [Name =] Aggregation [asc | desc]`, then
+/// `, top-nested ...` for each further level.
+fn parse_top_nested<'a>(mut i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let mut levels = Vec::new();
+    loop {
+        let start = i.here();
+        let (j, count) = if at_kw(i, "of") {
+            (i, None)
+        } else {
+            let (j, n) = cut(parse_expr_no_pipe(i))?;
+            (j, Some(n))
+        };
+        let (j, _) = cut(kw(j, "of"))?;
+        let (j, of) = cut(named_no_pipe(j))?;
+        let (j, others) = if at_kw(j, "with") {
+            let (k, _) = kw(j, "with")?;
+            let (k, _) = cut(kw(k, "others"))?;
+            let (k, _) = cut(tok(k, Token::Assign, "'=' after others"))?;
+            let (k, v) = cut(parse_expr_no_pipe(k))?;
+            (k, Some(v))
+        } else {
+            (j, None)
+        };
+        let (j, _) = cut(kw(j, "by"))?;
+        let (j, by) = cut(named_no_pipe(j))?;
+        let (j, asc) = if at_kw(j, "asc") {
+            (kw(j, "asc")?.0, true)
+        } else if at_kw(j, "desc") {
+            (kw(j, "desc")?.0, false)
+        } else {
+            (j, false)
+        };
+        levels.push(ast::TopNestedLevel { count, of, others, by, asc, span: start.to(prev_end(i, j)) });
+        i = j;
+        // `, top-nested ...`: the next level
+        let next = i.peek(1).is_some_and(|t| t.token == Token::Ident && i.text(t) == "top-nested")
+            || (i.peek(1).is_some_and(|t| i.text(t) == "top") && i.peek(2).is_some_and(|t| t.token == Token::Minus));
+        if at(i, Token::Comma) && next {
+            let (k, _) = tok(i, Token::Comma, "")?;
+            let (k, _) = cut(hyphenated_word(k))?;
+            i = k;
+        } else {
+            return Ok((i, OpKind::TopNested(levels)));
+        }
+    }
 }
 
 // grammar: make_series_op

@@ -12,6 +12,7 @@ mod project;
 mod search;
 mod sort;
 mod summarize;
+mod top_nested;
 mod union;
 
 /// The documented values of each operator's `kind=` parameter (completion offers them; the binder checks them).

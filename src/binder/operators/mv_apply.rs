@@ -94,6 +94,51 @@ impl Binder<'_> {
         self.project(sub, out, span)
     }
 
+    /// `partition by Column (subquery)` (partition-operator): the subquery's operators run on each partition's
+    /// rows, in partition mode with a hidden copy of the key as the partition (as mv-apply's row number); the
+    /// result is the subquery's columns. Every strategy (legacy, native, shuffle) gives the same rows here.
+    pub(crate) fn bind_partition(
+        &mut self,
+        input: Bound,
+        params: &[OpParam],
+        by: &ast::Ident,
+        body: &[Operator],
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        // native and shuffle run the subquery where the data is: no other table source (partition-operator)
+        let strategy = params.iter().find(|p| p.name.name == "hint.strategy").map(|p| p.value.name.as_str());
+        if matches!(strategy, Some("native" | "shuffle")) {
+            if let Some(op) =
+                body.iter().find(|o| matches!(o.kind, OpKind::Join { .. } | OpKind::Lookup { .. } | OpKind::Union(_)))
+            {
+                return Err(BindError::InvalidArgument {
+                    message: format!(
+                        "'{}' reads another table: not allowed with hint.strategy={}",
+                        op.keyword.name,
+                        strategy.unwrap_or_default()
+                    ),
+                    span: op.keyword.span.into(),
+                    help: Some("use the legacy strategy (no hint.strategy), or join after the partition".into()),
+                });
+            }
+        }
+        let Some((_, c)) = input.schema.find(&by.name) else {
+            let help = crate::names::help_line(&by.name, input.schema.names(), "columns");
+            return Err(BindError::UnknownColumn { name: by.name.clone(), span: by.span.into(), did_you_mean: help });
+        };
+        let ty = c.ty;
+        let key = self.fresh("part");
+        let mut items = Self::passthrough(&input);
+        items.push((col(&by.name), key.clone(), ty));
+        let rows = self.project(input, items, span)?;
+        self.partition.push(vec![key.clone()]);
+        let sub = self.bind_partitioned(rows, body);
+        self.partition.pop();
+        let sub = sub?;
+        let out: Vec<_> = Self::passthrough(&sub).into_iter().filter(|(_, n, _)| n != &key).collect();
+        self.project(sub, out, span)
+    }
+
     /// The input with one more column, `key`: a number unique to each row.
     fn number_rows(&mut self, input: Bound, key: &str, span: Span) -> Result<Bound, BindError> {
         let rn = datafusion::functions_window::expr_fn::row_number();
@@ -123,7 +168,7 @@ impl Binder<'_> {
             let out = self.bind_partitioned_op(rows, op, &carried)?;
             if carried.iter().any(|c| out.schema.find(c).is_none()) {
                 return Err(BindError::Unsupported {
-                    what: format!("'{}' inside an mv-apply subquery", op.keyword.name),
+                    what: format!("'{}' inside an mv-apply or partition subquery", op.keyword.name),
                     span: op.keyword.span.into(),
                 });
             }
@@ -181,7 +226,7 @@ impl Binder<'_> {
             }
             OpKind::Join { .. } | OpKind::Lookup { .. } | OpKind::Union(_) | OpKind::MakeSeries(_) => {
                 Err(BindError::Unsupported {
-                    what: format!("'{}' inside an mv-apply subquery", op.keyword.name),
+                    what: format!("'{}' inside an mv-apply or partition subquery", op.keyword.name),
                     span: op.keyword.span.into(),
                 })
             }

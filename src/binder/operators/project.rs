@@ -311,7 +311,19 @@ impl Binder<'_> {
                 for a in args.iter() {
                     bound.push(self.bind_scalar(a, &input.schema)?);
                 }
-                let call = (w.build)(bound, e.span)?;
+                let mut call = (w.build)(bound, e.span)?;
+                // inside a partition (or an mv-apply row), rows are numbered and shifted per partition
+                if let Some(key) = self.partition.last().and_then(|c| c.first()) {
+                    use datafusion::logical_expr::ExprFunctionExt;
+                    // in the partition's row order: the sort before it, if any
+                    let order = super::summarize::input_order(&input.plan).unwrap_or_default();
+                    call.window = call
+                        .window
+                        .partition_by(vec![crate::binder::col(key)])
+                        .order_by(order)
+                        .build()
+                        .map_err(crate::binder::df_err(span))?;
+                }
                 let raw = self.fresh("w");
                 let plan = datafusion::logical_expr::LogicalPlanBuilder::from(input.plan.clone())
                     .window(vec![call.window.clone().alias(raw.clone())])

@@ -401,7 +401,7 @@ fn default_agg_name(naming: AggName, args: &[ast::Expr]) -> String {
 
 /// The order rows arrive in at a plan's output, when it sorts them: a `Sort`, seen through filters and
 /// projections that pass the sort's columns through unchanged.
-fn input_order(plan: &datafusion::logical_expr::LogicalPlan) -> Option<Vec<SortExpr>> {
+pub(crate) fn input_order(plan: &datafusion::logical_expr::LogicalPlan) -> Option<Vec<SortExpr>> {
     use datafusion::logical_expr::LogicalPlan as P;
     let mut passed: Option<Vec<String>> = None;
     let mut p = plan;
