@@ -110,6 +110,8 @@ pub enum ExprKind {
     /// `search [kind=case_sensitive] [in (T1, T2)] Predicate` at the start of a query: rows of every table
     /// (or those named) where the predicate holds, with a `$table` column
     Search { params: Vec<OpParam>, tables: Option<Vec<Ident>>, pred: Box<Expr> },
+    /// `find [withsource=Name] [in (T1, T2*, ...)] where Predicate [project-smart | project items]`
+    Find(Box<Find>),
     /// `typeof(long)` as a function argument
     TypeOf(Ident),
     /// `c = 7` as an argument of a user function: `f(12, c = 7)`
@@ -412,7 +414,24 @@ pub enum OpKind {
     Partition { params: Vec<OpParam>, by: Ident, body: Vec<Operator> },
     /// `top-nested [N] of [Name =] Expr [with others = V] by [Name =] Aggregation [asc|desc], top-nested ...`
     TopNested(Vec<TopNestedLevel>),
+    /// `facet by A, B [with (op | op ...)]`: several result tables (the query's last operator)
+    Facet { by: Vec<Ident>, with: Vec<Operator> },
 }
+
+/// The parts of a `find` (find-operator).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Find {
+    pub params: Vec<OpParam>,
+    /// `in (...)`: table names (wildcards allowed) or sub-queries; none: every table
+    pub tables: Option<Vec<Expr>>,
+    pub pred: Expr,
+    /// `project a, b:type, pack(*)`. Absent: `project-smart`.
+    pub project: Option<Vec<FindItem>>,
+}
+
+/// One item of find's `project`: a column with its optional type (`b:string`), or `None` for `pack(*)` /
+/// `pack_all()` (the rest of the row as `pack_`).
+pub type FindItem = Option<(Ident, Option<Ident>)>;
 
 /// One `top-nested` clause.
 #[derive(Debug, Clone, PartialEq)]

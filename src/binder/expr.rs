@@ -192,6 +192,7 @@ impl Binder<'_> {
             K::Pipe { .. }
             | K::Union(_)
             | K::Search { .. }
+            | K::Find(_)
             | K::Datatable { .. }
             | K::ExternalData { .. }
             | K::Print(_)

@@ -138,6 +138,7 @@ fn is_tabular_syntax(k: &ast::ExprKind) -> bool {
             | K::Print(_)
             | K::Range { .. }
             | K::Search { .. }
+            | K::Find(_)
     )
 }
 
@@ -219,6 +220,13 @@ fn bind_in(
     for st in &script.statements {
         match st {
             Statement::Let(l) => b.bind_let(l, true)?,
+            // `... | facet by A, B`: one result table per column (and the `with` table first)
+            Statement::Query(ast::Expr { kind: ast::ExprKind::Pipe { source, op }, .. })
+                if matches!(op.kind, ast::OpKind::Facet { .. }) =>
+            {
+                let input = b.bind_tabular(source)?;
+                results.extend(b.bind_facet(input, op)?);
+            }
             Statement::Query(e) => results.push(b.bind_tabular(e)?),
         }
     }
@@ -243,6 +251,30 @@ fn bind_in(
 }
 
 impl<'a> Binder<'a> {
+    /// `facet by A, B [with (ops)]` (facet-operator): the `with` operators over the input first (when given),
+    /// then for each column its values and `count_<Column>` over the whole input.
+    fn bind_facet(&mut self, input: Bound, op: &ast::Operator) -> Result<Vec<Bound>, BindError> {
+        let ast::OpKind::Facet { by, with } = &op.kind else { return Ok(vec![input]) };
+        let s = Syn(op.span);
+        let mut out = Vec::new();
+        if !with.is_empty() {
+            let mut rows = input.clone();
+            for w in with {
+                rows = self.bind_operator(rows, w)?;
+            }
+            out.push(rows);
+        }
+        for c in by {
+            if input.schema.find(&c.name).is_none() {
+                let help = crate::names::help_line(&c.name, input.schema.names(), "columns");
+                return Err(BindError::UnknownColumn { name: c.name.clone(), span: c.span.into(), did_you_mean: help });
+            }
+            let count = s.named(&format!("count_{}", c.name), s.call("count", vec![]));
+            out.push(self.bind_summarize(input.clone(), &[count], &[s.column(&c.name)], op.span)?);
+        }
+        Ok(out)
+    }
+
     /// `let name = value;` at the current scope level.
     fn bind_let(&mut self, l: &ast::Let, top: bool) -> Result<(), BindError> {
         if let Some((_, first)) = self.scopes.last().and_then(|s| s.get(&l.name.name)) {
@@ -432,6 +464,13 @@ impl<'a> Binder<'a> {
             }
             O::Partition { params, by, body } => self.bind_partition(input, params, by, body, op.span),
             O::TopNested(levels) => self.bind_top_nested(input, levels, op.span),
+            O::Facet { .. } => Err(BindError::InvalidArgument {
+                message: "facet gives several result tables: it must be the query's last operator".into(),
+                span: op.keyword.span.into(),
+                help: Some(
+                    "end the query with `| facet by ...`; filter or project before it, or in its `with (...)`".into(),
+                ),
+            }),
         }
     }
 

@@ -30,6 +30,7 @@ impl Binder<'_> {
             K::Call { name, args } => self.bind_call_source(name, args, e.span),
             K::Union(u) => self.bind_union(None, u, e.span),
             K::Search { params, tables, pred } => self.bind_search_source(params, tables.as_deref(), pred, e.span),
+            K::Find(f) => self.bind_find(f, e.span),
             K::Datatable { columns, values } => self.bind_datatable(columns, values, e.span),
             K::ExternalData { columns, .. } => self.bind_externaldata(columns, e.span),
             K::Print(items) => self.bind_print(items, e.span),
@@ -83,7 +84,7 @@ impl Binder<'_> {
     }
 
     /// A table with no rows and this schema (a catalog table without data, `externaldata`, an empty datatable).
-    fn mem_scan(&mut self, name: &str, schema: KqlSchema, span: Span) -> Result<Bound, BindError> {
+    pub(crate) fn mem_scan(&mut self, name: &str, schema: KqlSchema, span: Span) -> Result<Bound, BindError> {
         let table = datafusion::catalog::empty::EmptyTable::new(schema.arrow());
         self.provider_scan(name, Arc::new(table), schema, span)
     }

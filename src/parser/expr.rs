@@ -366,6 +366,12 @@ fn parse_word<'a>(i: Tokens<'a>, t: crate::lexer::Tok) -> PResult<'a, Expr> {
         {
             return parse_search_source(i)
         }
+        "find"
+            if matches!(next, Some(Token::Ident))
+                && i.peek(1).is_some_and(|n| matches!(i.text(n), "in" | "where" | "withsource")) =>
+        {
+            return parse_find(i)
+        }
         "externaldata" if next == Some(Token::LParen) => return parse_externaldata(i),
         "print" if !matches!(next, None | Some(Token::Pipe | Token::RParen | Token::Semi | Token::Comma)) => {
             let (j, _) = kw(i, "print")?;
@@ -537,6 +543,70 @@ impl<'a> Tokens<'a> {
 }
 
 // grammar: search
+// grammar: find
+/// `find [withsource=Name] [in (T1, T2*, (T3 | where ...))] where Predicate [project-smart | project a,
+/// b:type, pack(*)]`
+fn parse_find(i: Tokens<'_>) -> PResult<'_, Expr> {
+    let (i, start) = kw(i, "find")?;
+    let (mut i, params) = parse_op_params(i, &|n| n == "withsource" || n.starts_with("hint."))?;
+    let mut tables = None;
+    if at_kw(i, "in") {
+        let (j, _) = kw(i, "in")?;
+        let (j, _) = cut(tok(j, Token::LParen, "'(' and the tables to look in"))?;
+        let (j, u) = cut(parse_union_body(j))?;
+        let (j, _) = cut(tok(j, Token::RParen, "')' after the tables"))?;
+        tables = Some(u.legs);
+        i = j;
+    }
+    let (i, _) = cut(kw(i, "where"))?;
+    let (mut i, pred) = cut(parse_or(i))?;
+    let mut end = pred.span;
+    let mut project = None;
+    if at_kw(i, "project-smart") || (at_kw(i, "project") && i.peek(1).is_some_and(|t| t.token == Token::Minus)) {
+        let (j, w) = cut(super::hyphenated_word(i))?;
+        end = w.span;
+        i = j;
+    } else if at_kw(i, "project") {
+        let (mut j, _) = kw(i, "project")?;
+        let mut items = Vec::new();
+        loop {
+            // `pack(*)` / `pack_all()`: the rest of the row as pack_
+            if (at_kw(j, "pack") || at_kw(j, "pack_all")) && j.peek(1).is_some_and(|t| t.token == Token::LParen) {
+                let mut k = j.advance_public(2);
+                if at(k, Token::Star) {
+                    k = k.advance_public(1);
+                }
+                let (k, close) = cut(tok(k, Token::RParen, "')'"))?;
+                end = close.span;
+                items.push(None);
+                j = k;
+            } else {
+                let (k, n) = cut(parse_name(j))?;
+                end = n.span;
+                let (k, ty) = if at(k, Token::Colon) {
+                    let (k, _) = tok(k, Token::Colon, "")?;
+                    let (k, t) = cut(parse_name(k))?;
+                    end = t.span;
+                    (k, Some(t))
+                } else {
+                    (k, None)
+                };
+                items.push(Some((n, ty)));
+                j = k;
+            }
+            if at(j, Token::Comma) {
+                j = tok(j, Token::Comma, "")?.0;
+            } else {
+                break;
+            }
+        }
+        project = Some(items);
+        i = j;
+    }
+    let span = start.to(end);
+    Ok((i, Expr { kind: ExprKind::Find(Box::new(crate::ast::Find { params, tables, pred, project })), span }))
+}
+
 /// `search [kind=case_sensitive|case_insensitive] [in (T1, T2, ...)] Predicate` as a query's source.
 fn parse_search_source(i: Tokens<'_>) -> PResult<'_, Expr> {
     let (i, start) = kw(i, "search")?;

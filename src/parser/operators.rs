@@ -47,6 +47,7 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("sample-distinct", parse_sample),
     ("partition", parse_partition),
     ("top-nested", parse_top_nested),
+    ("facet", parse_facet),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
@@ -55,7 +56,6 @@ const KUSTO_ONLY: &[&str] = &[
     "top-hitters",
     "find",
     "fork",
-    "facet",
     "scan",
     "reduce",
     "externaldata",
@@ -552,6 +552,28 @@ fn parse_partition<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     let (i, body) = super::separated(i, Token::Pipe, parse_operator)?;
     let (i, _) = cut(tok(i, close, what))?;
     Ok((i, OpKind::Partition { params, by, body }))
+}
+
+// grammar: facet_op
+/// `facet by A, B [with (op | op ...)]`
+fn parse_facet<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let (i, _) = cut(kw(i, "by"))?;
+    let (mut i, first) = cut(parse_name(i))?;
+    let mut by = vec![first];
+    while at(i, Token::Comma) {
+        let (j, _) = tok(i, Token::Comma, "")?;
+        let (j, n) = cut(parse_name(j))?;
+        by.push(n);
+        i = j;
+    }
+    if !at_kw(i, "with") {
+        return Ok((i, OpKind::Facet { by, with: vec![] }));
+    }
+    let (i, _) = kw(i, "with")?;
+    let (i, _) = cut(tok(i, Token::LParen, "'(' and the operators of the with table"))?;
+    let (i, with) = super::separated(i, Token::Pipe, parse_operator)?;
+    let (i, _) = cut(tok(i, Token::RParen, "')' closing facet's with"))?;
+    Ok((i, OpKind::Facet { by, with }))
 }
 
 // grammar: top_nested_op

@@ -66,6 +66,15 @@ pub fn parse_let(i: Tokens<'_>) -> PResult<'_, Let> {
     let (i, start) = kw(i, "let")?;
     let (i, name) = cut(parse_name(i))?;
     let (i, _) = cut(tok(i, Token::Assign, "'=' after the let name"))?;
+    // `let V = view () { T | where ... }`: a view without parameters is its tabular body, used by name
+    if at_kw(i, "view") && i.peek(1).is_some_and(|t| t.token == Token::LParen) {
+        let (j, f) = cut(parse_function_decl(i.advance_public(1)))?;
+        let span = start.to(f.span);
+        if f.params.is_empty() && f.body_lets.is_empty() {
+            return Ok((j, Let { name, value: LetValue::Expr(*f.body), span }));
+        }
+        return Ok((j, Let { name, value: LetValue::Function(f), span }));
+    }
     if at(i, Token::LParen) && looks_like_function(i) {
         let (i, f) = cut(parse_function_decl(i))?;
         let span = start.to(f.span);

@@ -2,6 +2,7 @@
 
 pub mod evaluate;
 mod filter;
+mod find;
 mod functions;
 mod join;
 mod make_series;

@@ -16,7 +16,7 @@ impl Binder<'_> {
 
     /// Expands one leg: a table name (wildcards allowed) or a sub-query. Returns (label, rows, empty) triples;
     /// `empty`: a catalog table with no data, which gives the union its columns but no rows.
-    fn union_leg(&mut self, leg: &ast::Expr, i: usize) -> Result<Vec<(String, Bound, bool)>, BindError> {
+    pub(crate) fn union_leg(&mut self, leg: &ast::Expr, i: usize) -> Result<Vec<(String, Bound, bool)>, BindError> {
         // `union *`: every table with data loaded; with none loaded (`check`), the environment's own tables
         if matches!(leg.kind, K::Star) {
             let mut names: Vec<String> = self.catalog.loaded.keys().cloned().collect();
