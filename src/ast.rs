@@ -416,6 +416,8 @@ pub enum OpKind {
     TopNested(Vec<TopNestedLevel>),
     /// `facet by A, B [with (op | op ...)]`: several result tables (the query's last operator)
     Facet { by: Vec<Ident>, with: Vec<Operator> },
+    /// `parse-kv Expr as (Key:type, ...) with (pair_delimiter=..., kv_delimiter=..., quote=..., ...)`
+    ParseKv { source: Expr, columns: Vec<(Ident, Ident)>, with: Vec<(Ident, Expr)> },
 }
 
 /// The parts of a `find` (find-operator).

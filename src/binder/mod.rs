@@ -464,6 +464,7 @@ impl<'a> Binder<'a> {
             }
             O::Partition { params, by, body } => self.bind_partition(input, params, by, body, op.span),
             O::TopNested(levels) => self.bind_top_nested(input, levels, op.span),
+            O::ParseKv { source, columns, with } => self.bind_parse_kv(input, source, columns, with, op.span),
             O::Facet { .. } => Err(BindError::InvalidArgument {
                 message: "facet gives several result tables: it must be the query's last operator".into(),
                 span: op.keyword.span.into(),

@@ -48,11 +48,11 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("partition", parse_partition),
     ("top-nested", parse_top_nested),
     ("facet", parse_facet),
+    ("parse-kv", parse_parse_kv),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
 const KUSTO_ONLY: &[&str] = &[
-    "parse-kv",
     "top-hitters",
     "find",
     "fork",
@@ -554,6 +554,35 @@ fn parse_partition<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     Ok((i, OpKind::Partition { params, by, body }))
 }
 
+// grammar: parse_kv_op
+/// `parse-kv Expr as (Key:type, ...) [with (name = value, ...)]`
+fn parse_parse_kv<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let (i, source) = cut(parse_expr_no_pipe(i))?;
+    let (i, _) = cut(kw(i, "as"))?;
+    let (i, _) = cut(tok(i, Token::LParen, "'(' and the keys with their types"))?;
+    let (i, columns) = cut(super::statements::parse_column_decls(i))?;
+    let (mut i, _) = cut(tok(i, Token::RParen, "')' after the keys"))?;
+    let mut with = Vec::new();
+    if at_kw(i, "with") {
+        let (mut j, _) = kw(i, "with")?;
+        j = cut(tok(j, Token::LParen, "'(' and the options"))?.0;
+        while !at(j, Token::RParen) {
+            let (k, n) = cut(parse_name(j))?;
+            let (k, _) = cut(tok(k, Token::Assign, "'=' after the option name"))?;
+            let (k, v) = cut(parse_expr_no_pipe(k))?;
+            with.push((n, v));
+            j = k;
+            if at(j, Token::Comma) {
+                j = tok(j, Token::Comma, "")?.0;
+            } else {
+                break;
+            }
+        }
+        i = cut(tok(j, Token::RParen, "')' after the options"))?.0;
+    }
+    Ok((i, OpKind::ParseKv { source, columns, with }))
+}
+
 // grammar: facet_op
 /// `facet by A, B [with (op | op ...)]`
 fn parse_facet<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
@@ -778,7 +807,7 @@ fn parse_parse<'a>(i: Tokens<'a>, op: &Ident) -> PResult<'a, OpKind> {
 }
 
 /// The plugins `evaluate` runs; any other is reported as not supported (with its name and span).
-pub const PLUGINS: &[&str] = &["bag_unpack", "pivot"];
+pub const PLUGINS: &[&str] = &["bag_unpack", "pivot", "ipv4_lookup"];
 
 // grammar: evaluate_op
 /// `evaluate [hint.distribution=single] plugin(args) [: ([*,] Name:type, ...)]`

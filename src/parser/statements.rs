@@ -27,6 +27,16 @@ pub fn parse_script<'a>(mut i: Tokens<'a>, fragment_table: Option<&str>) -> PRes
         if i.first().is_none() {
             break;
         }
+        if at_kw(i, "declare") && i.peek(1).is_some_and(|t| t.token == Token::Ident && i.text(t) == "query_parameters")
+        {
+            let (rest, lets) = parse_declare(i)?;
+            statements.extend(lets.into_iter().map(Statement::Let));
+            i = rest;
+            if !at(i, Token::Semi) {
+                break;
+            }
+            continue;
+        }
         let (rest, st) = parse_statement(i)?;
         statements.push(st);
         i = rest;
@@ -58,6 +68,38 @@ fn parse_statement(i: Tokens<'_>) -> PResult<'_, Statement> {
     }
     let (i, e) = parse_expr(i)?;
     Ok((i, Statement::Query(e)))
+}
+
+// grammar: declare_stmt
+/// `declare query_parameters(Name:type [= default], ...)`: each parameter is a `let` of its default (a typed
+/// null without one); `--set Name=value` gives it a value, as for any top-level `let`.
+fn parse_declare(i: Tokens<'_>) -> PResult<'_, Vec<Let>> {
+    let (i, start) = kw(i, "declare")?;
+    let (i, _) = kw(i, "query_parameters")?;
+    let (mut i, _) = cut(tok(i, Token::LParen, "'(' and the parameters"))?;
+    let mut lets = Vec::new();
+    while !at(i, Token::RParen) {
+        let (j, name) = cut(parse_name(i))?;
+        let (j, _) = cut(tok(j, Token::Colon, "':' and the parameter's type"))?;
+        let (j, ty) = cut(parse_name(j))?;
+        let (j, value) = if at(j, Token::Assign) {
+            let (k, _) = tok(j, Token::Assign, "")?;
+            cut(parse_expr(k))?
+        } else {
+            let lit = crate::ast::Literal::TypedNull(ty.name.clone());
+            (j, crate::ast::Expr { kind: crate::ast::ExprKind::Literal(lit), span: ty.span })
+        };
+        let span = start.to(value.span);
+        lets.push(Let { name, value: LetValue::Expr(value), span });
+        i = j;
+        if at(i, Token::Comma) {
+            i = tok(i, Token::Comma, "")?.0;
+        } else {
+            break;
+        }
+    }
+    let (i, _) = cut(tok(i, Token::RParen, "')' after the parameters"))?;
+    Ok((i, lets))
 }
 
 // grammar: let_stmt

@@ -32,8 +32,71 @@ impl Binder<'_> {
         match plugin.name.as_str() {
             "bag_unpack" => self.bind_bag_unpack(input, args, schema, span),
             "pivot" => self.bind_pivot(input, args, schema, span),
+            "ipv4_lookup" => self.bind_ipv4_lookup(input, args, span),
             other => Err(BindError::Unsupported { what: format!("evaluate {other}"), span: plugin.span.into() }),
         }
+    }
+
+    /// `evaluate ipv4_lookup(LookupTable, SourceIPv4Key, IPv4LookupKey [, ExtraKey...] [, return_unmatched])`
+    /// (ipv4-lookup-plugin): each input row with the lookup rows whose IPv4 range (`10.0.0.0/8` or an address)
+    /// holds the row's address (and whose extra keys are equal); rows without a match are dropped unless
+    /// return_unmatched is true. Output: the input's columns, then the lookup table's.
+    fn bind_ipv4_lookup(&mut self, input: Bound, args: &[A], span: Span) -> Result<Bound, BindError> {
+        let mut args: Vec<&A> = args.iter().collect();
+        let flag = |k: &ast::ExprKind| match k {
+            ast::ExprKind::Literal(ast::Literal::Bool(b)) => Some(*b),
+            ast::ExprKind::NamedArg { name, value } if name.name == "return_unmatched" => match value.kind {
+                ast::ExprKind::Literal(ast::Literal::Bool(b)) => Some(b),
+                _ => None,
+            },
+            _ => None,
+        };
+        let unmatched = match args.last().and_then(|a| flag(&a.kind)) {
+            Some(b) => {
+                args.pop();
+                b
+            }
+            None => false,
+        };
+        let (Some(table), Some(src), Some(key)) = (args.first(), args.get(1), args.get(2)) else {
+            return Err(crate::binder::source::arity(
+                "ipv4_lookup",
+                "a lookup table and two key columns",
+                args.len(),
+                span,
+            ));
+        };
+        let lookup = self.bind_tabular(table)?;
+        let name_of = |e: &A, b: &Bound, side: &str| -> Result<(String, KqlType), BindError> {
+            let ast::ExprKind::Name(n) = &e.kind else {
+                return Err(BindError::InvalidArgument {
+                    message: format!("ipv4_lookup takes column names here ({side})"),
+                    span: e.span.into(),
+                    help: None,
+                });
+            };
+            b.schema.find(&n.name).map(|(_, c)| (n.name.clone(), c.ty)).ok_or_else(|| BindError::UnknownColumn {
+                name: n.name.clone(),
+                span: n.span.into(),
+                did_you_mean: crate::names::help_line(&n.name, b.schema.names(), &format!("{side} columns")),
+            })
+        };
+        let (src_col, _) = name_of(src, &input, "input")?;
+        let (key_col, _) = name_of(key, &lookup, "lookup table")?;
+        // extra keys: the same column name on both sides
+        let mut keys = Vec::new();
+        for e in args.iter().skip(3) {
+            let (l, lt) = name_of(e, &input, "input")?;
+            let (_, rt) = name_of(e, &lookup, "lookup table")?;
+            keys.push((l.clone(), l, lt, rt, e.span));
+        }
+        let in_range = |la: &str, ra: &str| {
+            let ip = datafusion::logical_expr::cast(super::join::qcol(la, &src_col), KqlType::String.to_arrow());
+            let range = datafusion::logical_expr::cast(super::join::qcol(ra, &key_col), KqlType::String.to_arrow());
+            crate::functions::udf::Udf::Ipv4IsInRange.call(vec![ip, range]).is_true()
+        };
+        let jt = if unmatched { datafusion::common::JoinType::Left } else { datafusion::common::JoinType::Inner };
+        self.finish_join_with(input, lookup, jt, &keys, true, Some(&in_range), span)
     }
 
     /// Runs `input | OP` through the probe: `None` when only checking.

@@ -37,7 +37,11 @@ fn param<'p>(params: &'p [OpParam], name: &str) -> Option<&'p ast::Ident> {
 /// A resolved join key: left column, right column, their types, and the condition's span.
 pub(crate) type Key = (String, String, KqlType, KqlType, Span);
 
-fn qcol(q: &str, n: &str) -> Expr {
+/// A join condition built from the two sides' aliases (see [`Binder::finish_join_with`]).
+pub(crate) type ExtraCondition = dyn Fn(&str, &str) -> Expr;
+
+/// Column `n` of the plan aliased `q`.
+pub(crate) fn qcol(q: &str, n: &str) -> Expr {
     Expr::Column(Column::new(Some(q), n))
 }
 
@@ -199,6 +203,22 @@ impl Binder<'_> {
         drop_right_keys: bool,
         span: Span,
     ) -> Result<Bound, BindError> {
+        self.finish_join_with(left, right, jt, keys, drop_right_keys, None, span)
+    }
+
+    /// [`Binder::finish_join`] with one more join condition, built from the two sides' aliases
+    /// (`qualified(alias, column)`): `evaluate ipv4_lookup`'s address-in-range test.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn finish_join_with(
+        &mut self,
+        left: Bound,
+        right: Bound,
+        jt: JoinType,
+        keys: &[Key],
+        drop_right_keys: bool,
+        extra: Option<&ExtraCondition>,
+        span: Span,
+    ) -> Result<Bound, BindError> {
         let (la, ra) = (self.fresh("l"), self.fresh("r"));
         let lplan =
             LogicalPlanBuilder::from(left.plan).alias(la.clone()).and_then(|b| b.build()).map_err(df_err(span))?;
@@ -217,6 +237,7 @@ impl Binder<'_> {
                 };
                 a.eq(b)
             })
+            .chain(extra.map(|f| f(&la, &ra)))
             .collect();
         let plan =
             LogicalPlanBuilder::from(lplan).join_on(rplan, jt, conds).and_then(|b| b.build()).map_err(df_err(span))?;

@@ -93,3 +93,67 @@ impl Binder<'_> {
         self.project(input, out, span)
     }
 }
+
+impl Binder<'_> {
+    /// `parse-kv Expr as (Key:type, ...) with (pair_delimiter=P, kv_delimiter=K, quote=Q, escape=E)`
+    /// (parse-kv-operator): each key's value, converted to its type, as a new column (null, "" for strings,
+    /// when the text has no such key). The regex mode and the default (delimiters not given) are not
+    /// supported.
+    pub(crate) fn bind_parse_kv(
+        &mut self,
+        input: Bound,
+        source: &ast::Expr,
+        columns: &[(ast::Ident, ast::Ident)],
+        with: &[(ast::Ident, ast::Expr)],
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        let text = self.bind_scalar(source, &input.schema)?;
+        let text = crate::functions::convert_to(text, KqlType::String);
+        let mut opt = |name: &str, default: &str| -> Result<String, BindError> {
+            match with.iter().find(|(n, _)| n.name == name) {
+                None => Ok(default.to_string()),
+                Some((_, v)) => {
+                    let a = self.bind_scalar(v, &input.schema)?;
+                    a.const_str().ok_or_else(|| BindError::InvalidArgument {
+                        message: format!("parse-kv's {name} must be a constant string"),
+                        span: v.span.into(),
+                        help: None,
+                    })
+                }
+            }
+        };
+        if let Some((n, _)) = with.iter().find(|(n, _)| n.name == "regex") {
+            return Err(BindError::Unsupported { what: "parse-kv with regex".into(), span: n.span.into() });
+        }
+        if !with.iter().any(|(n, _)| n.name == "kv_delimiter") {
+            return Err(BindError::Unsupported {
+                what: "parse-kv without kv_delimiter (the unspecified-delimiter mode)".into(),
+                span: span.into(),
+            });
+        }
+        let pair = opt("pair_delimiter", " ")?;
+        let kv = opt("kv_delimiter", "=")?;
+        let quote = opt("quote", "")?;
+        let escape = opt("escape", "")?;
+        let greedy = with
+            .iter()
+            .any(|(n, v)| n.name == "greedy" && matches!(v.kind, ast::ExprKind::Literal(ast::Literal::Bool(true))));
+        let options = serde_json::json!({"pair": pair, "kv": kv, "quote": quote, "escape": escape, "greedy": greedy});
+        let mut out = Self::passthrough(&input);
+        for (key, ty) in columns {
+            let t = crate::binder::source::parse_type(ty)?;
+            let call = crate::functions::udf::Udf::ParseKv.call(vec![
+                text.expr.clone(),
+                datafusion::logical_expr::lit(key.name.clone()),
+                datafusion::logical_expr::lit(options.to_string()),
+            ]);
+            let value = crate::functions::Arg { expr: call, ty: KqlType::String, span: key.span };
+            let value = crate::functions::convert_to(value, t);
+            match out.iter_mut().find(|(_, n, _)| n == &key.name) {
+                Some(slot) => *slot = (value.expr, key.name.clone(), t),
+                None => out.push((value.expr, key.name.clone(), t)),
+            }
+        }
+        self.project(input, out, span)
+    }
+}

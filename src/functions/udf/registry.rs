@@ -234,4 +234,6 @@ registry! {
     ParseCsv => Spec::new("kql_parse_csv", Params::Typed, DYN, rw::parse_csv).broadcast(),
     ParseXml => Spec::new("kql_parse_xml", Params::Typed, DYN, rw::parse_xml).broadcast(),
     Hash => Spec::new("kql_hash", Params::Typed, Returns::T(L), rw::hash).broadcast(),
+    /// `(text, key, options as JSON: pair, kv, quote, escape, greedy)`
+    ParseKv => Spec::new("kql_parse_kv", STR3, TEXT, tx::parse_kv).broadcast(),
 }

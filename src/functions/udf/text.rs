@@ -163,3 +163,90 @@ fn path_bag(s: &str) -> Value {
     json!({"Scheme": scheme, "RootPath": root, "DirectoryPath": dir, "DirectoryName": dir_name,
         "Filename": file, "Extension": ext, "AlternateDataStreamName": stream})
 }
+
+/// Splits `text` on `delim` outside quotes (any character of `quotes` opens and closes a quoted run; `escape`
+/// keeps the next character as it is).
+fn split_outside_quotes(text: &str, delim: &str, quotes: &str, escape: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut open: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !escape.is_empty() && escape.contains(c) {
+            cur.push(c);
+            if let Some((_, n)) = chars.next() {
+                cur.push(n);
+            }
+            continue;
+        }
+        match open {
+            Some(q) if c == q => {
+                open = None;
+                cur.push(c);
+            }
+            Some(_) => cur.push(c),
+            None if quotes.contains(c) => {
+                open = Some(c);
+                cur.push(c);
+            }
+            None if !delim.is_empty() && text.get(i..).is_some_and(|r| r.starts_with(delim)) => {
+                out.push(std::mem::take(&mut cur));
+                for _ in 1..delim.chars().count() {
+                    chars.next();
+                }
+            }
+            None => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// A value without its surrounding quotes.
+fn unquote(v: &str, quotes: &str) -> String {
+    let v = v.trim();
+    let mut cs = v.chars();
+    match (cs.next(), v.chars().next_back()) {
+        (Some(a), Some(b)) if v.chars().count() >= 2 && a == b && quotes.contains(a) => {
+            v.get(a.len_utf8()..v.len() - b.len_utf8()).unwrap_or("").to_string()
+        }
+        _ => v.to_string(),
+    }
+}
+
+/// The value of `key` in a `k=v k2="v 2"` text (parse-kv-operator, specified-delimiter mode): pairs are
+/// split on the pair delimiter outside quotes, each at its first key/value delimiter; keys compare exactly.
+pub fn parse_kv_value(text: &str, key: &str, pair: &str, kv: &str, quotes: &str, escape: &str) -> Option<String> {
+    for p in split_outside_quotes(text, pair, quotes, escape) {
+        let Some(at) = p.find(kv) else { continue };
+        let (k, v) = (p.get(..at).unwrap_or(""), p.get(at + kv.len()..).unwrap_or(""));
+        if unquote(k, quotes) == key {
+            return Some(unquote(v, quotes));
+        }
+    }
+    None
+}
+
+/// `kql_parse_kv(text, key, options)`: the key's value as a string ("" when absent). Broadcast.
+pub fn parse_kv(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let (text, key, opts) = (
+        arg::<StringArray>(a, 0, "parse-kv")?,
+        arg::<StringArray>(a, 1, "parse-kv")?,
+        arg::<StringArray>(a, 2, "parse-kv")?,
+    );
+    let o: Value = serde_json::from_str(if opts.is_empty() || opts.is_null(0) { "{}" } else { opts.value(0) })
+        .unwrap_or(Value::Null);
+    let get = |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let (pair, kv, quotes, escape) = (get("pair"), get("kv"), get("quote"), get("escape"));
+    let mut out = StringBuilder::new();
+    for r in 0..n {
+        let (i, j) = (row(text, r), row(key, r));
+        let v = if text.is_null(i) || key.is_null(j) {
+            None
+        } else {
+            parse_kv_value(text.value(i), key.value(j), &pair, &kv, &quotes, &escape)
+        };
+        out.append_value(v.unwrap_or_default());
+    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
+}
