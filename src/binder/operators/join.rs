@@ -38,7 +38,7 @@ fn param<'p>(params: &'p [OpParam], name: &str) -> Option<&'p ast::Ident> {
 pub(crate) type Key = (String, String, KqlType, KqlType, Span);
 
 /// A join condition built from the two sides' aliases (see [`Binder::finish_join_with`]).
-pub(crate) type ExtraCondition = dyn Fn(&str, &str) -> Expr;
+pub(crate) type ExtraCondition<'a> = dyn Fn(&str, &str) -> Expr + 'a;
 
 /// Column `n` of the plan aliased `q`.
 pub(crate) fn qcol(q: &str, n: &str) -> Expr {
@@ -216,7 +216,7 @@ impl Binder<'_> {
         jt: JoinType,
         keys: &[Key],
         drop_right_keys: bool,
-        extra: Option<&ExtraCondition>,
+        extra: Option<&ExtraCondition<'_>>,
         span: Span,
     ) -> Result<Bound, BindError> {
         let (la, ra) = (self.fresh("l"), self.fresh("r"));
