@@ -410,8 +410,9 @@ pub enum OpKind {
     /// `evaluate [hint.x=y] plugin(args) [: (*, Col:type, ...)]`
     Evaluate { params: Vec<OpParam>, plugin: Ident, args: Vec<Expr>, schema: Option<OutputSchema> },
     /// `partition [hint.strategy=...] by Column (subquery)` (or `{ subquery }`): the subquery's operators run
-    /// on each partition's rows
-    Partition { params: Vec<OpParam>, by: Ident, body: Vec<Operator> },
+    /// on each partition's rows; `{ T | where x == Column }` (`source`): a query with its own source, run once
+    /// per value of Column (the value as a scalar)
+    Partition { params: Vec<OpParam>, by: Ident, body: Vec<Operator>, source: Option<Box<Expr>> },
     /// `top-nested [N] of [Name =] Expr [with others = V] by [Name =] Aggregation [asc|desc], top-nested ...`
     TopNested(Vec<TopNestedLevel>),
     /// `facet by A, B [with (op | op ...)]`: several result tables (the query's last operator)

@@ -462,7 +462,9 @@ impl<'a> Binder<'a> {
             O::Evaluate { plugin, args, schema, .. } => {
                 self.bind_evaluate(input, plugin, args, schema.as_ref(), op.span)
             }
-            O::Partition { params, by, body } => self.bind_partition(input, params, by, body, op.span),
+            O::Partition { params, by, body, source } => {
+                self.bind_partition(input, params, by, body, source.as_deref(), op.span)
+            }
             O::TopNested(levels) => self.bind_top_nested(input, levels, op.span),
             O::ParseKv { source, columns, with } => self.bind_parse_kv(input, source, columns, with, op.span),
             O::Facet { .. } => Err(BindError::InvalidArgument {

@@ -549,9 +549,17 @@ fn parse_partition<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     };
     let open = if close == Token::RBrace { Token::LBrace } else { Token::LParen };
     let (i, _) = cut(tok(i, open, "'(' and the subquery"))?;
+    // `{ Storms | where x == Injuries }`: a subquery with its own source (its first word is no operator)
+    let first_is_operator = hyphenated_word(i)
+        .is_ok_and(|(_, w)| OPERATORS.iter().any(|(k, _)| *k == w.name) || KUSTO_ONLY.contains(&w.name.as_str()));
+    if !first_is_operator {
+        let (i, q) = cut(super::expr::parse_expr(i))?;
+        let (i, _) = cut(tok(i, close, what))?;
+        return Ok((i, OpKind::Partition { params, by, body: vec![], source: Some(Box::new(q)) }));
+    }
     let (i, body) = super::separated(i, Token::Pipe, parse_operator)?;
     let (i, _) = cut(tok(i, close, what))?;
-    Ok((i, OpKind::Partition { params, by, body }))
+    Ok((i, OpKind::Partition { params, by, body, source: None }))
 }
 
 // grammar: parse_kv_op

@@ -103,6 +103,7 @@ impl Binder<'_> {
         params: &[OpParam],
         by: &ast::Ident,
         body: &[Operator],
+        source: Option<&ast::Expr>,
         span: Span,
     ) -> Result<Bound, BindError> {
         // native and shuffle run the subquery where the data is: no other table source (partition-operator)
@@ -127,6 +128,32 @@ impl Binder<'_> {
             return Err(BindError::UnknownColumn { name: by.name.clone(), span: by.span.into(), did_you_mean: help });
         };
         let ty = c.ty;
+        if source.is_some() && matches!(strategy, Some("native" | "shuffle")) {
+            return Err(BindError::InvalidArgument {
+                message: "a partition subquery with its own source needs the legacy strategy".into(),
+                span: by.span.into(),
+                help: Some("leave out hint.strategy, or start the subquery with an operator".into()),
+            });
+        }
+        // a subquery with its own source, `as`, `invoke` or other tables: run once per partition value
+        let per_value = source.is_some()
+            || body.iter().any(|o| {
+                matches!(
+                    o.kind,
+                    OpKind::As(_)
+                        | OpKind::Invoke(_)
+                        | OpKind::Join { .. }
+                        | OpKind::Lookup { .. }
+                        | OpKind::Union(_)
+                        | OpKind::MakeSeries(_)
+                        | OpKind::Evaluate { .. }
+                        | OpKind::Partition { .. }
+                        | OpKind::TopNested(_)
+                )
+            });
+        if per_value {
+            return self.bind_partition_per_value(input, by, ty, body, source, span);
+        }
         let key = self.fresh("part");
         let mut items = Self::passthrough(&input);
         items.push((col(&by.name), key.clone(), ty));
@@ -137,6 +164,103 @@ impl Binder<'_> {
         let sub = sub?;
         let out: Vec<_> = Self::passthrough(&sub).into_iter().filter(|(_, n, _)| n != &key).collect();
         self.project(sub, out, span)
+    }
+
+    /// A partition subquery run once per value of the key (partition-operator, legacy strategy): the
+    /// values are read through the probe (the query is about to run), and the subquery is bound for each
+    /// on the rows of that value (`as Name` names them), or, with its own source, with the key as a scalar;
+    /// the results are unioned. While checking (no probe) it is bound once, for its schema.
+    fn bind_partition_per_value(
+        &mut self,
+        input: Bound,
+        by: &ast::Ident,
+        ty: KqlType,
+        body: &[Operator],
+        source: Option<&ast::Expr>,
+        span: Span,
+    ) -> Result<Bound, BindError> {
+        let values: Option<Vec<datafusion::common::ScalarValue>> = match self.probe {
+            None => None,
+            Some(probe) => {
+                let plan = LogicalPlanBuilder::from(input.plan.clone())
+                    .project(vec![col(&by.name)])
+                    .and_then(|b| b.distinct())
+                    .and_then(|b| b.build())
+                    .map_err(df_err(span))?;
+                let batches = probe(plan).map_err(|message| BindError::InvalidArgument {
+                    message: format!("reading the partition values failed: {message}"),
+                    span: span.into(),
+                    help: None,
+                })?;
+                let mut vs = Vec::new();
+                for b in &batches {
+                    let a = b.column(0);
+                    for r in 0..a.len() {
+                        vs.push(datafusion::common::ScalarValue::try_from_array(a, r).map_err(df_err(span))?);
+                    }
+                }
+                if vs.len() > 64 {
+                    return Err(BindError::InvalidArgument {
+                        message: format!("{} partitions: the legacy strategy allows at most 64", vs.len()),
+                        span: by.span.into(),
+                        help: Some("use hint.strategy=native or shuffle (subqueries without their own source)".into()),
+                    });
+                }
+                Some(vs)
+            }
+        };
+        let run_one = |this: &mut Self, value: Option<&datafusion::common::ScalarValue>| -> Result<Bound, BindError> {
+            let rows = match value {
+                Some(v) => {
+                    let plan = LogicalPlanBuilder::from(input.plan.clone())
+                        .filter(col(&by.name).eq(datafusion::logical_expr::lit(v.clone())))
+                        .and_then(|b| b.build())
+                        .map_err(df_err(span))?;
+                    Bound::new(plan, input.schema.clone(), span)?
+                }
+                None => input.clone(),
+            };
+            this.push_scope();
+            let out = (|| {
+                if let Some(q) = source {
+                    let key = match value {
+                        Some(v) => {
+                            crate::functions::Arg { expr: datafusion::logical_expr::lit(v.clone()), ty, span: by.span }
+                        }
+                        None => crate::functions::Arg { expr: crate::functions::null_of(ty), ty, span: by.span },
+                    };
+                    this.define(&by.name, crate::binder::Binding::Scalar(key), by.span);
+                    return this.bind_tabular(q);
+                }
+                let mut rows = rows;
+                for op in body {
+                    rows = this.bind_operator(rows, op)?;
+                }
+                Ok(rows)
+            })();
+            this.pop_scope();
+            out
+        };
+        let Some(values) = values else { return run_one(self, None) };
+        let mut parts = Vec::new();
+        for v in &values {
+            parts.push(run_one(self, Some(v))?);
+        }
+        let Some(first) = parts.first() else {
+            // no rows: the subquery's schema, no rows
+            let shape = run_one(self, None)?;
+            let plan = LogicalPlanBuilder::from(shape.plan)
+                .filter(datafusion::logical_expr::lit(false))
+                .and_then(|b| b.build())
+                .map_err(df_err(span))?;
+            return Bound::new(plan, shape.schema, span);
+        };
+        let schema = first.schema.clone();
+        let mut plan = LogicalPlanBuilder::from(first.plan.clone());
+        for p in parts.iter().skip(1) {
+            plan = plan.union(p.plan.clone()).map_err(df_err(span))?;
+        }
+        Bound::new(plan.build().map_err(df_err(span))?, schema, span)
     }
 
     /// The input with one more column, `key`: a number unique to each row.
