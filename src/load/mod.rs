@@ -130,7 +130,11 @@ pub fn table_name(path: &Path) -> String {
 struct Sampled {
     name: String,
     declared: Vec<KqlColumn>,
+    /// sampled rows; of a catalog table's rows only the keys the catalog does not declare are kept (the
+    /// others' types are known), so sampling a folder of many tables holds little (`compact`)
     rows: Vec<Map<String, Value>>,
+    /// every key of the sampled rows, in order of first appearance
+    keys: Vec<String>,
     /// `None` for an empty file
     part: Option<Part>,
 }
@@ -148,7 +152,7 @@ pub fn discover(catalog: &Catalog, paths: &[PathBuf], name: Option<&str>) -> Res
                 match catalog.known_columns(&name) {
                     Some(schema) => {
                         notices.push(format!("{} is empty: table {name} has no rows from it", f.display()));
-                        found.push(Sampled { name, declared: schema.columns, rows: vec![], part: None });
+                        found.push(Sampled { name, declared: schema.columns, rows: vec![], keys: vec![], part: None });
                     }
                     None => notices.push(format!("{} is empty: no rows, no columns, no table", f.display())),
                 }
@@ -174,6 +178,9 @@ pub fn discover(catalog: &Catalog, paths: &[PathBuf], name: Option<&str>) -> Res
             }
             if let Some(n) = name {
                 parts.iter_mut().for_each(|s| s.name = n.to_string());
+            }
+            for s in &mut parts {
+                compact(catalog, s);
             }
             found.extend(parts);
         }
@@ -253,7 +260,7 @@ fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
             if rows.is_empty() && full && !head.iter().any(|b| !b.is_ascii_whitespace()) {
                 return Ok(vec![]);
             }
-            Ok(vec![Sampled { name, declared: vec![], rows, part: Some(part(path, shape)) }])
+            Ok(vec![Sampled { name, declared: vec![], rows, keys: vec![], part: Some(part(path, shape)) }])
         }
         Shape::HuntingApi | Shape::LogAnalytics => api_sample(path, shape, name),
         Shape::Records | Shape::RecordLines => records_sample(path, shape),
@@ -279,11 +286,11 @@ fn sample_file(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> {
             };
             let mut p = part(path, shape);
             p.positional = Some(header);
-            Ok(vec![Sampled { name, declared, rows, part: Some(p) }])
+            Ok(vec![Sampled { name, declared, rows, keys: vec![], part: Some(p) }])
         }
         Shape::Parquet => {
             let (declared, _) = parquet::columns(path)?;
-            Ok(vec![Sampled { name, declared, rows: vec![], part: Some(part(path, shape)) }])
+            Ok(vec![Sampled { name, declared, rows: vec![], keys: vec![], part: Some(part(path, shape)) }])
         }
     }
 }
@@ -409,7 +416,7 @@ fn api_sample(path: &Path, shape: Shape, stem: String) -> Result<Vec<Sampled>, L
         };
         let declared = declared_columns(&schema.value).map_err(|m| bad(&m))?;
         let rows = rows.into_iter().map(|(_, r)| r).collect();
-        return Ok(vec![Sampled { name: stem, declared, rows, part: Some(part(path, shape)) }]);
+        return Ok(vec![Sampled { name: stem, declared, rows, keys: vec![], part: Some(part(path, shape)) }]);
     }
     // Log Analytics: one table per group; PrimaryResult takes the file's name
     let mut groups: Vec<usize> = sc.metas.iter().map(|m| m.group).collect();
@@ -434,7 +441,7 @@ fn api_sample(path: &Path, shape: Shape, stem: String) -> Result<Vec<Sampled>, L
         let mut p = part(path, shape);
         p.group = g;
         p.positional = Some(declared.iter().map(|c| c.name.clone()).collect());
-        out.push(Sampled { name, declared, rows: vec![], part: Some(p) });
+        out.push(Sampled { name, declared, rows: vec![], keys: vec![], part: Some(p) });
     }
     Ok(out)
 }
@@ -493,7 +500,7 @@ fn records_sample(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> 
                 None => {
                     let mut p = part(path, shape);
                     p.category = Some(name.clone());
-                    out.push(Sampled { name, declared: vec![], rows: vec![], part: Some(p) });
+                    out.push(Sampled { name, declared: vec![], rows: vec![], keys: vec![], part: Some(p) });
                     out.last_mut()
                 }
             };
@@ -512,6 +519,29 @@ fn records_sample(path: &Path, shape: Shape) -> Result<Vec<Sampled>, LoadError> 
 }
 
 /// The schema of a table: declared types, then the catalog's, then inference from values; catalog order first.
+/// Records the sample's keys, then keeps of its rows only the values of keys its table's catalog entry does
+/// not declare: [`schema_of`] types declared columns from the catalog and only the others from values.
+fn compact(catalog: &Catalog, s: &mut Sampled) {
+    let mut keys: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for r in &s.rows {
+        for k in r.keys() {
+            if seen.insert(k.clone()) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    s.keys = keys;
+    if let Some(known) = catalog.known_columns(&s.name) {
+        let declared: std::collections::HashSet<&str> = known.columns.iter().map(|c| c.name.as_str()).collect();
+        for r in &mut s.rows {
+            r.retain(|k, _| !declared.contains(k.as_str()));
+        }
+        s.rows.retain(|r| !r.is_empty());
+        s.rows.shrink_to_fit();
+    }
+}
+
 fn schema_of(catalog: &Catalog, name: &str, parts: &[Sampled]) -> KqlSchema {
     let known = catalog.known_columns(name);
     let mut columns: Vec<KqlColumn> = Vec::new();
@@ -526,12 +556,13 @@ fn schema_of(catalog: &Catalog, name: &str, parts: &[Sampled]) -> KqlSchema {
         }
     }
     let mut seen_keys: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for p in parts {
-        for r in &p.rows {
-            for k in r.keys() {
-                if !seen_keys.contains(k) {
-                    seen_keys.push(k.clone());
-                }
+        // compacted samples list their keys; others (not from `discover`) their rows
+        let row_keys: Vec<&String> = p.rows.iter().flat_map(|r| r.keys()).collect();
+        for k in p.keys.iter().chain(row_keys) {
+            if seen.insert(k.as_str()) {
+                seen_keys.push(k.clone());
             }
         }
     }
