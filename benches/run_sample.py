@@ -8,7 +8,8 @@ the packs is run on `kqlite sample` data of its environment, and the exit codes 
 
 PACKS, the query extraction and the analyzer's verdict are those of benches/oracle_agreement.py (run that first:
 it writes PACKS/NAME/queries). Sample data for each environment is written once to PACKS/sample-<env> with
-`kqlite sample --tables all --env <env> --rows N`. Each query runs as `KQLITE run FILE --data DIR --env ENV
+`kqlite sample --tables T1,T2,... --env <env> --rows N` (the catalog tables the queries name; `union *` then
+sees those). Each query runs as `KQLITE run FILE --data DIR --env ENV
 --format csv` in the environment the analyzer accepted it in (Defender first). Exit 0 counts as a run; a
 signal or exit 101 is a panic; the timeout a hang. Per pack it prints accepted, exit 0, the other exit codes,
 and then the top first-error lines of the failures with one example each. Python 3, stdlib only.
@@ -20,10 +21,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import oracle_agreement as oa  # noqa: E402
 
 
+def used_tables(packs, env):
+    """The catalog tables of `env` whose names occur in any pack query (sampling all ~1,000 would make every
+    run read every file's sample at start-up)."""
+    import json, re
+    cat = {"defender": "defender-xdr.json", "sentinel": "sentinel.json"}[env]
+    names = set(json.loads((oa.CATALOG / cat).read_text())["tables"])
+    words = set()
+    for q in packs.glob("*/queries/*.kql"):
+        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", q.read_text(encoding="utf-8", errors="replace")))
+    return sorted(names & words)
+
+
 def sample_dir(packs, kq, env, rows):
     d = packs / f"sample-{env}"
     if not d.is_dir() or not any(d.iterdir()):
-        subprocess.run([kq, "sample", "--out", str(d), "--tables", "all", "--env", env, "--rows", str(rows),
+        tables = ",".join(used_tables(packs, env))
+        subprocess.run([kq, "sample", "--out", str(d), "--tables", tables, "--env", env, "--rows", str(rows),
                         "--seed", "1"], check=True, capture_output=True)
     return d
 

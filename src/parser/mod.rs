@@ -5,6 +5,7 @@ mod expr;
 mod literals;
 mod operators;
 mod statements;
+mod wider;
 
 pub(crate) use expr::parse_postfix as expr_primary_postfix;
 pub use literals::{parse_datetime_text, parse_timespan_text};
