@@ -15,7 +15,7 @@ const CASES: &[(&str, &str)] = &[
     ("unknown_table", "DeviceProcessEvent | take 1"),
     ("unknown_function", "print x = tostrin(1)"),
     ("unknown_operator", "DeviceEvents | wher ActionType == \"x\""),
-    ("unsupported_operator", "DeviceEvents | top-nested 3 of DeviceName by count()"),
+    ("unsupported_operator", "DeviceEvents | fork (count) (take 1)"),
     ("syntax_end", "DeviceEvents | where"),
     ("unterminated_string", "DeviceEvents | where DeviceName == \"pc1"),
     ("incompatible_operands", "print datetime(2024-01-01) + datetime(2024-01-02)"),

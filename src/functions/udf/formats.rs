@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(format_datetime_text(ns, "yy-MM-dd [HH:mm:ss]"), "17-01-29 [09:00:05]");
         assert_eq!(format_datetime_text(ns, "yyyy-M-d h:m:s tt"), "2017-1-29 9:0:5 AM");
         assert_eq!(format_datetime_text(ns, "fff FFFFFFF"), "012 0123456");
-        let ts = ((29 * 86_400 + 9 * 3600 + 5) * 1_000_000_000) as i64;
+        let ts: i64 = (29 * 86_400 + 9 * 3600 + 5) * 1_000_000_000;
         assert_eq!(format_timespan_text(ts, "dd.hh:mm:ss"), "29.09:00:05");
         assert_eq!(version_number("1.2.3.4"), Some(1_00000002_00000003_00000004));
         assert_eq!(version_number("1.2.3.4.5"), None);
