@@ -419,3 +419,17 @@ fn a_query_fragment_reads_the_table_of_its_comment_or_of_table_option() {
     assert_eq!(o.code, 1, "{}", o.stdout);
     assert_eq!(json_lines(&o.stdout)[0]["errors"][0]["code"], "kqlite::bind::unknown_column");
 }
+
+#[test]
+fn a_query_of_several_statements_reports_every_result_table() {
+    let d = scratch("several");
+    let f = write(&d, "two.kql", "DeviceEvents | count;\nDeviceEvents | take 1 | project DeviceName, Timestamp\n");
+    let o = kqlite(&["check", &f, "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    let l = &json_lines(&o.stdout)[0];
+    assert_eq!(l["tables"][0], serde_json::json!([{"name": "Count", "type": "long"}]), "{l}");
+    assert_eq!(l["tables"][1][0]["name"], "DeviceName", "{l}");
+    assert_eq!(l["columns"], l["tables"][1], "{l}");
+    let o = kqlite(&["check", &f]);
+    assert!(o.stdout.contains("(2 result tables: 1, 2 columns)"), "{}", o.stdout);
+}

@@ -169,6 +169,16 @@ fn check_text(out: &mut impl Write, reports: &[FileReport], in_baseline: usize) 
                         Some(s) if s.is_empty() => {
                             let _ = writeln!(out, "ok    {place}  (declarations only)");
                         }
+                        Some(s) if !q.earlier.is_empty() => {
+                            let counts: Vec<String> =
+                                q.earlier.iter().chain(std::iter::once(s)).map(|t| t.len().to_string()).collect();
+                            let _ = writeln!(
+                                out,
+                                "ok    {place}  ({} result tables: {} columns)",
+                                counts.len(),
+                                counts.join(", ")
+                            );
+                        }
                         Some(s) => {
                             let _ = writeln!(out, "ok    {place}  ({} columns)", s.len());
                         }

@@ -27,6 +27,8 @@ pub struct QueryReport {
     pub query: PackQuery,
     /// the result schema, when the query bound (empty for a block of `let`s only)
     pub schema: Option<KqlSchema>,
+    /// the schemas of the result tables before the last, for a query of several tabular statements
+    pub earlier: Vec<KqlSchema>,
     pub findings: Vec<Finding>,
 }
 
@@ -67,9 +69,14 @@ pub fn source_of(q: &PackQuery) -> Source {
 /// Parses and binds one query (schema only: nothing is executed). A block of `let` declarations only (packs
 /// use them as parameter blocks) binds to an empty schema.
 pub fn bind(q: &PackQuery, session: &Session) -> Result<KqlSchema, Error> {
+    bind_all(q, session).map(|(last, _)| last)
+}
+
+/// [`bind`], with the schemas of the result tables before the last (several tabular statements).
+pub fn bind_all(q: &PackQuery, session: &Session) -> Result<(KqlSchema, Vec<KqlSchema>), Error> {
     match session.check(&source_of(q)) {
-        Ok(b) => Ok(b.schema),
-        Err(Error::Bind(BindError::NoQuery { .. })) => Ok(KqlSchema::default()),
+        Ok(b) => Ok((b.schema, b.earlier.into_iter().map(|(_, s)| s).collect())),
+        Err(Error::Bind(BindError::NoQuery { .. })) => Ok((KqlSchema::default(), vec![])),
         Err(e) => Err(e),
     }
 }
@@ -104,13 +111,13 @@ impl Checker {
             };
             // only documents that read as Sentinel templates are validated (not any YAML with a `query`)
             let kind = doc.and_then(sentinel::template_kind).filter(|k| *k != sentinel::TemplateKind::Other);
-            let outcome = bind(&q, session);
+            let outcome = bind_all(&q, session);
             let mut findings = Vec::new();
-            let schema = match outcome {
-                Ok(s) => Some(s),
+            let (schema, earlier) = match outcome {
+                Ok((s, earlier)) => (Some(s), earlier),
                 Err(e) => {
                     findings.push(Finding::from_error(&e, &q.file, &text, &q.origin));
-                    None
+                    (None, vec![])
                 }
             };
             let parsed =
@@ -147,7 +154,7 @@ impl Checker {
                     }
                 }
             }
-            queries.push(QueryReport { query: q, schema, findings });
+            queries.push(QueryReport { query: q, schema, earlier, findings });
         }
         suppress(&text, &mut queries, &mut file_findings);
         FileReport { path: pf.path, text: text.clone(), queries, findings: file_findings }

@@ -23,7 +23,8 @@ pub use check::source_of;
 use serde_json::json;
 
 /// One JSON line for a checked query:
-/// `{"file","line","ok","errors":[{"code","message","line","col"}],"warnings":[…],"columns":[{"name","type"}]}`.
+/// `{"file","line","ok","errors":[{"code","message","line","col"}],"warnings":[…],"columns":[{"name","type"}]}`,
+/// and `"tables":[[…],[…]]` (every result table's columns) for a query of several tabular statements.
 pub fn json_line(r: &check::QueryReport) -> serde_json::Value {
     let entry = |f: &findings::Finding| {
         let mut message = f.message.clone();
@@ -38,14 +39,23 @@ pub fn json_line(r: &check::QueryReport) -> serde_json::Value {
         (Some(s), _) => s.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.name()})).collect(),
         (None, _) => vec![],
     };
-    json!({
+    let mut line = json!({
         "file": r.query.file.display().to_string(),
         "line": r.query.line,
         "ok": errors.is_empty(),
         "errors": errors,
         "warnings": warnings,
         "columns": columns,
-    })
+    });
+    // several tabular statements: every result table's columns, in order ("columns" is the last)
+    if !r.earlier.is_empty() {
+        let cols = |s: &crate::types::KqlSchema| -> Vec<serde_json::Value> {
+            s.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.name()})).collect()
+        };
+        let tables: Vec<_> = r.earlier.iter().chain(r.schema.as_ref()).map(|s| json!(cols(s))).collect();
+        line["tables"] = json!(tables);
+    }
+    line
 }
 
 /// One JSON line for a finding about a whole file (it could not be read).
