@@ -437,6 +437,9 @@ pub struct WindowCall {
     pub ty: KqlType,
     /// row_number: the unsigned count as a long, plus this offset (start - 1)
     pub long_plus: Option<i64>,
+    /// row_number's `restart`: numbering starts again on the rows where this bool holds (the binder plans it
+    /// as a running count of restarts, then a number per run)
+    pub restart: Option<Expr>,
 }
 
 impl WindowCall {
@@ -459,16 +462,25 @@ fn row_number(a: Vec<Arg>, _: Span) -> Result<WindowCall, BindError> {
         },
         None => 1,
     };
-    if let Some(restart) = it.next() {
-        return Err(BindError::Unsupported {
-            what: "row_number()'s restart argument".into(),
-            span: restart.span.into(),
-        });
-    }
+    let restart = match it.next() {
+        Some(r) if matches!(r.ty, KqlType::Bool | KqlType::Dynamic) => {
+            Some(conversion::convert_to(r, KqlType::Bool).expr)
+        }
+        Some(r) => {
+            return Err(BindError::TypeMismatch {
+                message: "row_number()'s restart argument must be bool".into(),
+                span: r.span.into(),
+                found: r.ty.to_string(),
+                help: None,
+            })
+        }
+        None => None,
+    };
     Ok(WindowCall {
         window: datafusion::functions_window::expr_fn::row_number(),
         ty: KqlType::Long,
         long_plus: Some(start - 1),
+        restart,
     })
 }
 
@@ -512,7 +524,7 @@ fn shifted(a: Vec<Arg>, span: Span, back: bool) -> Result<WindowCall, BindError>
         None => None,
     };
     let f = if back { datafusion::functions_window::expr_fn::lag } else { datafusion::functions_window::expr_fn::lead };
-    Ok(WindowCall { window: f(v.expr, Some(offset), default), ty, long_plus: None })
+    Ok(WindowCall { window: f(v.expr, Some(offset), default), ty, long_plus: None, restart: None })
 }
 
 pub const WINDOWS: &[WindowDef] = &[

@@ -293,15 +293,71 @@ impl Binder<'_> {
         span: Span,
     ) -> Result<(Bound, ast::Expr), BindError> {
         let mut out = e.clone();
-        self.hoist_into(&mut input, &mut out, span)?;
+        // the rows' serialized order (a sort before the extend), given to every window: DataFusion drops a sort
+        // that no window or output asks for
+        let order = super::summarize::input_order(&input.plan);
+        self.hoist_into(&mut input, &mut out, order.as_deref(), span)?;
         Ok((input, out))
     }
 
-    fn hoist_into(&mut self, input: &mut Bound, e: &mut ast::Expr, span: Span) -> Result<(), BindError> {
+    /// Adds a Window node computing `w` over `input`'s rows; returns the (hidden) column's name.
+    fn add_window(
+        &mut self,
+        input: &mut Bound,
+        w: datafusion::logical_expr::Expr,
+        span: Span,
+    ) -> Result<String, BindError> {
+        let name = self.fresh("w");
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::from(input.plan.clone())
+            .window(vec![w.alias(name.clone())])
+            .and_then(|b| b.build())
+            .map_err(crate::binder::df_err(span))?;
+        let mut schema = input.schema.clone();
+        schema.columns.push(crate::types::KqlColumn { name: name.clone(), ty: KqlType::Long });
+        *input = Bound::new(plan, schema, span)?;
+        Ok(name)
+    }
+
+    /// `row_number(start, restart)`: the rows' numbers (`numbering`, already per partition), a running count of
+    /// the rows where `restart` holds, then row_number() per run of that count (row-number-function).
+    fn restarted_row_number(
+        &mut self,
+        input: &mut Bound,
+        numbering: datafusion::logical_expr::Expr,
+        restart: datafusion::logical_expr::Expr,
+        key: Option<&str>,
+        span: Span,
+    ) -> Result<datafusion::logical_expr::Expr, BindError> {
+        use datafusion::logical_expr::{expr::WindowFunction, expr::WindowFunctionDefinition as Def, lit, when};
+        use datafusion::logical_expr::{Expr, ExprFunctionExt};
+        let err = crate::binder::df_err(span);
+        let parts: Vec<Expr> = key.iter().map(|k| crate::binder::col(k)).collect();
+        let rn = self.add_window(input, numbering, span)?;
+        let by_rn = vec![crate::binder::col(&rn).sort(true, false)];
+        let one = when(restart, lit(1i64)).otherwise(lit(0i64)).map_err(&err)?;
+        let sum = Def::AggregateUDF(datafusion::functions_aggregate::sum::sum_udaf());
+        let running = Expr::WindowFunction(Box::new(WindowFunction::new(sum, vec![one])))
+            .partition_by(parts.clone())
+            .order_by(by_rn.clone())
+            .build()
+            .map_err(&err)?;
+        let run = self.add_window(input, running, span)?;
+        let mut by_run = parts;
+        by_run.push(crate::binder::col(&run));
+        datafusion::functions_window::expr_fn::row_number().partition_by(by_run).order_by(by_rn).build().map_err(err)
+    }
+
+    fn hoist_into(
+        &mut self,
+        input: &mut Bound,
+        e: &mut ast::Expr,
+        order: Option<&[datafusion::logical_expr::SortExpr]>,
+        span: Span,
+    ) -> Result<(), BindError> {
         if let ast::ExprKind::Call { name, args } = &mut e.kind {
             if let Some(w) = self.window_call(&name.name) {
                 for a in args.iter_mut() {
-                    self.hoist_into(input, a, span)?;
+                    self.hoist_into(input, a, order, span)?;
                 }
                 if args.len() < w.min || args.len() > w.max {
                     let expected = format!("{} to {} arguments", w.min, w.max);
@@ -312,17 +368,24 @@ impl Binder<'_> {
                     bound.push(self.bind_scalar(a, &input.schema)?);
                 }
                 let mut call = (w.build)(bound, e.span)?;
+                let key = self.partition.last().and_then(|c| c.first()).cloned();
                 // inside a partition (or an mv-apply row), rows are numbered and shifted per partition
-                if let Some(key) = self.partition.last().and_then(|c| c.first()) {
+                if let Some(key) = &key {
                     use datafusion::logical_expr::ExprFunctionExt;
                     // in the partition's row order: the sort before it, if any
-                    let order = super::summarize::input_order(&input.plan).unwrap_or_default();
                     call.window = call
                         .window
                         .partition_by(vec![crate::binder::col(key)])
-                        .order_by(order)
+                        .order_by(order.map(<[_]>::to_vec).unwrap_or_default())
                         .build()
                         .map_err(crate::binder::df_err(span))?;
+                } else if let Some(order) = order {
+                    use datafusion::logical_expr::ExprFunctionExt;
+                    call.window = call.window.order_by(order.to_vec()).build().map_err(crate::binder::df_err(span))?;
+                }
+                // row_number(start, restart): a number per run of rows between restarts
+                if let Some(flag) = call.restart.take() {
+                    call.window = self.restarted_row_number(input, call.window.clone(), flag, key.as_deref(), span)?;
                 }
                 let raw = self.fresh("w");
                 let plan = datafusion::logical_expr::LogicalPlanBuilder::from(input.plan.clone())
@@ -346,7 +409,7 @@ impl Binder<'_> {
             }
         }
         for child in e.children_mut() {
-            self.hoist_into(input, child, span)?;
+            self.hoist_into(input, child, order, span)?;
         }
         Ok(())
     }
