@@ -182,7 +182,21 @@ pub enum BinOp {
 }
 
 impl Expr {
-    /// The direct sub-expressions of a scalar expression, for rewrites (not into sub-queries).
+    /// The direct sub-expressions of a scalar expression (not into sub-queries).
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Binary { left, right, .. } => vec![left.as_ref(), right.as_ref()],
+            ExprKind::Neg(x) | ExprKind::Paren(x) | ExprKind::NamedArg { value: x, .. } => vec![x.as_ref()],
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::Member { target, .. } => vec![target.as_ref()],
+            ExprKind::Index { target, index } => vec![target.as_ref(), index.as_ref()],
+            ExprKind::Between { value, low, high, .. } => vec![value.as_ref(), low.as_ref(), high.as_ref()],
+            ExprKind::SetOp { value, .. } => vec![value.as_ref()],
+            _ => vec![],
+        }
+    }
+
+    /// [`Expr::children`], for rewrites.
     pub fn children_mut(&mut self) -> Vec<&mut Expr> {
         match &mut self.kind {
             ExprKind::Binary { left, right, .. } => vec![left.as_mut(), right.as_mut()],

@@ -3,7 +3,7 @@
 //! gettype, make_string, parse_csv, parse_xml, hash, parse_user_agent), plus min_of/max_of, cot, rand,
 //! new_guid and notempty. Bodies: `udf/rows.rs`, `udf/useragent.rs`.
 
-use super::udf::{type_codes, Udf};
+use super::udf::Udf;
 use super::{sig, sig_opt, sig_var, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, P};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
@@ -65,11 +65,7 @@ fn hash(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
         KqlType::Timespan => Arg { expr: super::nanos(v.expr) / lit(100i64), ty: L, span: v.span },
         _ => v,
     };
-    let rest: Vec<Arg> = it.collect();
-    let types: Vec<KqlType> = std::iter::once(v.ty).chain(rest.iter().map(|x| x.ty)).collect();
-    let exprs =
-        std::iter::once(type_codes(&types)).chain(std::iter::once(v.expr)).chain(rest.into_iter().map(|x| x.expr));
-    Ok((Udf::Hash.call(exprs.collect()), L))
+    Ok((Udf::Hash.call_typed(std::iter::once(v).chain(it).collect()), L))
 }
 
 pub(super) const ARRAYS: &[FunctionDef] = &[

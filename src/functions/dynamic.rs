@@ -32,9 +32,7 @@ fn parse_json(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 fn pack_array(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    let types: Vec<KqlType> = a.iter().map(|x| x.ty).collect();
-    let exprs = std::iter::once(type_codes(&types)).chain(a.into_iter().map(|x| x.expr)).collect();
-    Ok((Udf::PackArray.call(exprs), D))
+    Ok((Udf::PackArray.call_typed(a), D))
 }
 
 fn bag_pack(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {

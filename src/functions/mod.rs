@@ -343,11 +343,7 @@ pub fn bind_call(
         Lower::Df(g) => Ok((g(args.into_iter().map(|a| a.expr).collect()), ret)),
         Lower::Udf(u) => Ok((u.call(args.into_iter().map(|a| a.expr).collect()), ret)),
         Lower::Custom(g) => g(&ctx, args),
-        Lower::Typed(u) => {
-            let types: Vec<KqlType> = args.iter().map(|a| a.ty).collect();
-            let exprs = std::iter::once(udf::type_codes(&types)).chain(args.into_iter().map(|a| a.expr)).collect();
-            Ok((u.call(exprs), ret))
-        }
+        Lower::Typed(u) => Ok((u.call_typed(args), ret)),
     }
 }
 

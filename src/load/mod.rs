@@ -558,9 +558,8 @@ fn schema_of(catalog: &Catalog, name: &str, parts: &[Sampled]) -> KqlSchema {
     let mut seen_keys: Vec<String> = Vec::new();
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for p in parts {
-        // compacted samples list their keys; others (not from `discover`) their rows
-        let row_keys: Vec<&String> = p.rows.iter().flat_map(|r| r.keys()).collect();
-        for k in p.keys.iter().chain(row_keys) {
+        // every sample's keys (`compact` lists them; its rows may hold only undeclared ones)
+        for k in &p.keys {
             if seen.insert(k.as_str()) {
                 seen_keys.push(k.clone());
             }

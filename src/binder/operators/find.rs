@@ -20,8 +20,7 @@ fn names_in(e: &ast::Expr, out: &mut Vec<String>) {
             out.push(n.name.clone());
         }
     }
-    let mut e = e.clone();
-    for c in e.children_mut() {
+    for c in e.children() {
         names_in(c, out);
     }
 }

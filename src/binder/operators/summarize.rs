@@ -19,7 +19,7 @@ struct AggOut {
 }
 
 /// Kusto's unique naming: a repeated name gets `1`, `2`, … (first free).
-fn unique(name: String, taken: &[String]) -> String {
+pub(super) fn unique(name: String, taken: &[String]) -> String {
     if !taken.contains(&name) {
         return name;
     }

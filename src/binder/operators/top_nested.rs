@@ -6,6 +6,7 @@
 //! aggregate (`Name`, or `aggregated_<value column>`). `with others = V` adds the rows of the records left out
 //! (see `top_nested_others`).
 
+use super::summarize::unique;
 use crate::ast::{self, TopNestedLevel};
 use crate::binder::expr::auto_name;
 use crate::binder::{col, Binder, Bound, Syn};
@@ -248,11 +249,4 @@ impl Binder<'_> {
         }
         Ok(out)
     }
-}
-
-fn unique(name: String, taken: &[String]) -> String {
-    if !taken.contains(&name) {
-        return name;
-    }
-    (1..).map(|i| format!("{name}{i}")).find(|n| !taken.contains(n)).unwrap_or(name)
 }

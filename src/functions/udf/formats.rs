@@ -5,8 +5,9 @@
 use super::{arg, row, Result};
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Timelike, Utc};
 use datafusion::arrow::array::{
-    Array, ArrayRef, Decimal128Builder, DurationNanosecondArray, StringArray, StringBuilder, TimestampNanosecondArray,
+    Array, ArrayRef, Decimal128Builder, PrimitiveArray, StringArray, StringBuilder, TimestampNanosecondArray,
 };
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DurationNanosecondType, TimestampNanosecondType};
 use std::sync::Arc;
 
 /// The format split into runs: a letter repeated (`yyyy`) or one literal character.
@@ -94,36 +95,33 @@ pub fn format_timespan_text(ns: i64, fmt: &str) -> String {
     out
 }
 
-/// `kql_format_datetime(datetime, format)`. Broadcast.
-pub fn format_datetime(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
-    let d = arg::<TimestampNanosecondArray>(a, 0, "format_datetime")?;
-    let f = arg::<StringArray>(a, 1, "format_datetime")?;
+/// Each row's nanoseconds (a datetime or timespan array) formatted by `text` with the row's format; "" for null.
+fn format_each<T>(a: &[ArrayRef], n: usize, name: &str, text: fn(i64, &str) -> String) -> Result<ArrayRef>
+where
+    T: ArrowPrimitiveType<Native = i64>,
+{
+    let d = arg::<PrimitiveArray<T>>(a, 0, name)?;
+    let f = arg::<StringArray>(a, 1, name)?;
     let mut out = StringBuilder::new();
     for r in 0..n {
         let (i, j) = (row(d, r), row(f, r));
         if d.is_null(i) || f.is_null(j) {
             out.append_value("");
         } else {
-            out.append_value(format_datetime_text(d.value(i), f.value(j)));
+            out.append_value(text(d.value(i), f.value(j)));
         }
     }
     Ok(Arc::new(out.finish()) as ArrayRef)
 }
 
+/// `kql_format_datetime(datetime, format)`. Broadcast.
+pub fn format_datetime(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    format_each::<TimestampNanosecondType>(a, n, "format_datetime", format_datetime_text)
+}
+
 /// `kql_format_timespan(timespan, format)`. Broadcast.
 pub fn format_timespan(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
-    let d = arg::<DurationNanosecondArray>(a, 0, "format_timespan")?;
-    let f = arg::<StringArray>(a, 1, "format_timespan")?;
-    let mut out = StringBuilder::new();
-    for r in 0..n {
-        let (i, j) = (row(d, r), row(f, r));
-        if d.is_null(i) || f.is_null(j) {
-            out.append_value("");
-        } else {
-            out.append_value(format_timespan_text(d.value(i), f.value(j)));
-        }
-    }
-    Ok(Arc::new(out.finish()) as ArrayRef)
+    format_each::<DurationNanosecondType>(a, n, "format_timespan", format_timespan_text)
 }
 
 /// A UTC instant shown on the wall clock of `tz` (datetime-utc-to-local-function).

@@ -198,6 +198,11 @@ impl Udf {
             None => Arc::new(ScalarUDF::new_from_impl(KqlUdf::new(self))),
         }
     }
+    /// A call of this `Params::Typed` UDF: the arguments' type codes, then the arguments.
+    pub fn call_typed(self, args: Vec<crate::functions::Arg>) -> Expr {
+        let types: Vec<KqlType> = args.iter().map(|a| a.ty).collect();
+        self.call(std::iter::once(type_codes(&types)).chain(args.into_iter().map(|a| a.expr)).collect())
+    }
     /// A call of this UDF.
     pub fn call(self, args: Vec<Expr>) -> Expr {
         Expr::ScalarFunction(ScalarFunction::new_udf(self.udf(), args))

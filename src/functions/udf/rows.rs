@@ -35,12 +35,12 @@ pub fn typed_rows(
     let mut cells: Vec<Value> = Vec::with_capacity(values.len());
     let mut results: Vec<Option<Value>> = Vec::with_capacity(n);
     for r in 0..n {
-        let ts = types.at(r)?.to_vec();
+        let ts = types.at(r)?;
         cells.clear();
-        for (a, t) in values.iter().zip(&ts) {
+        for (a, t) in values.iter().zip(ts) {
             cells.push(crate::values::cell_json(a.as_ref(), row(a.as_ref(), r), *t));
         }
-        results.push(f(&cells, &ts).filter(|v| !v.is_null() || matches!(out, Out::Str)));
+        results.push(f(&cells, ts).filter(|v| !v.is_null() || matches!(out, Out::Str)));
     }
     Ok(match out {
         Out::Dyn => {
@@ -158,34 +158,28 @@ pub fn set_union(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     })
 }
 
+/// The distinct values of the first array whose count of other arrays holding them passes `keep`.
+fn first_array_where(v: &[Value], keep: impl Fn(usize, usize) -> bool) -> Option<Value> {
+    let arrs = arrays_of(v)?;
+    let (first, rest) = arrs.split_first()?;
+    let mut out = Vec::new();
+    for x in first.iter() {
+        let holding = rest.iter().filter(|r| r.iter().any(|y| same(x, y))).count();
+        if keep(holding, rest.len()) {
+            push_distinct(&mut out, x);
+        }
+    }
+    Some(Value::Array(out))
+}
+
 /// `set_intersect(a1, a2, ...)`: the distinct values found in every array (set-intersect-function).
 pub fn set_intersect(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
-    typed_rows(a, n, "kql_set_intersect", Out::Dyn, |v, _| {
-        let arrs = arrays_of(v)?;
-        let (first, rest) = arrs.split_first()?;
-        let mut out = Vec::new();
-        for x in first.iter() {
-            if rest.iter().all(|r| r.iter().any(|y| same(x, y))) {
-                push_distinct(&mut out, x);
-            }
-        }
-        Some(Value::Array(out))
-    })
+    typed_rows(a, n, "kql_set_intersect", Out::Dyn, |v, _| first_array_where(v, |holding, others| holding == others))
 }
 
 /// `set_difference(a1, a2, ...)`: the distinct values of a1 found in no other array (set-difference-function).
 pub fn set_difference(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
-    typed_rows(a, n, "kql_set_difference", Out::Dyn, |v, _| {
-        let arrs = arrays_of(v)?;
-        let (first, rest) = arrs.split_first()?;
-        let mut out = Vec::new();
-        for x in first.iter() {
-            if !rest.iter().any(|r| r.iter().any(|y| same(x, y))) {
-                push_distinct(&mut out, x);
-            }
-        }
-        Some(Value::Array(out))
-    })
+    typed_rows(a, n, "kql_set_difference", Out::Dyn, |v, _| first_array_where(v, |holding, _| holding == 0))
 }
 
 /// `zip(a1, a2, ...)`: an array of tuples, as long as the longest array, padded with null (zip-function).
