@@ -433,6 +433,28 @@ pub enum OpKind {
     Facet { by: Vec<Ident>, with: Vec<Operator> },
     /// `parse-kv Expr as (Key:type, ...) with (pair_delimiter=..., kv_delimiter=..., quote=..., ...)`
     ParseKv { source: Expr, columns: Vec<(Ident, Ident)>, with: Vec<(Ident, Expr)> },
+    /// `scan [with_match_id = Id] [declare (Col:type [= default], ...)] with (step s1 [output = all|last|none]:
+    /// Condition [=> Col = Expr, ...]; ...)`
+    Scan(Box<Scan>),
+}
+
+/// The parts of a `scan` (scan-operator).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    pub match_id: Option<Ident>,
+    /// each declared column with its type and optional default value
+    pub declare: Vec<(Ident, Ident, Option<Expr>)>,
+    pub steps: Vec<ScanStep>,
+}
+
+/// One `step Name [output = ...]: Condition [=> Col = Expr, ...];` of a scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanStep {
+    pub name: Ident,
+    /// `output = all` (the default), `last` or `none`
+    pub output: Option<Ident>,
+    pub condition: Expr,
+    pub assignments: Vec<(Ident, Expr)>,
 }
 
 /// The parts of a `find` (find-operator).

@@ -65,8 +65,9 @@ fn run_roundtrip(setup: &[Setup], case: &Case) -> Result<(), Failed> {
 }
 
 mod roundtrip {
-    //! The extension codec for kqlite's table providers: a session table travels by name (the receiving side
-    //! has the same tables registered), an empty table by its schema alone.
+    //! The extension codec for kqlite's table providers and plan nodes: a session table travels by name (the
+    //! receiving side has the same tables registered), an empty table by its schema alone, a `scan` node as
+    //! its settings (JSON) and its expressions (a projection over an empty table of its evaluation schema).
     use datafusion::arrow::datatypes::SchemaRef;
     use datafusion::catalog::empty::EmptyTable;
     use datafusion::common::{not_impl_err, Result, TableReference};
@@ -92,11 +93,11 @@ mod roundtrip {
     }
 
     impl LogicalExtensionCodec for TableCodec {
-        fn try_decode(&self, _buf: &[u8], _inputs: &[LogicalPlan], _ctx: &TaskContext) -> Result<Extension> {
-            not_impl_err!("kqlite plans have no extension nodes")
+        fn try_decode(&self, buf: &[u8], inputs: &[LogicalPlan], ctx: &TaskContext) -> Result<Extension> {
+            super::scan_codec::decode(self, buf, inputs, ctx)
         }
-        fn try_encode(&self, _node: &Extension, _buf: &mut Vec<u8>) -> Result<()> {
-            not_impl_err!("kqlite plans have no extension nodes")
+        fn try_encode(&self, node: &Extension, buf: &mut Vec<u8>) -> Result<()> {
+            super::scan_codec::encode(self, node, buf)
         }
         fn try_decode_table_provider(
             &self,
@@ -134,6 +135,145 @@ mod roundtrip {
                 not_impl_err!("a table provider kqlite does not make")
             }
         }
+    }
+}
+
+mod scan_codec {
+    //! `scan`'s plan node through bytes: `[json length: u32 LE][json][plan bytes]`. The plan is a projection
+    //! of the declared defaults, then each step's condition and assignments, over an empty table with the
+    //! node's evaluation schema.
+    use super::roundtrip::TableCodec;
+    use datafusion::catalog::empty::EmptyTable;
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    use datafusion::common::{internal_err, Column, DFSchema, Result, ScalarValue};
+    use datafusion::datasource::provider_as_source;
+    use datafusion::execution::TaskContext;
+    use datafusion::logical_expr::{Expr, Extension, LogicalPlan, LogicalPlanBuilder, Projection};
+    use datafusion_proto::bytes::{
+        logical_plan_from_bytes_with_extension_codec, logical_plan_to_bytes_with_extension_codec,
+    };
+    use kqlite::binder::operators::scan::{EvalColumn, ScanNode, ScanStepPlan, StepOutput};
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+
+    fn err(m: &str) -> datafusion::error::DataFusionError {
+        datafusion::error::DataFusionError::Internal(m.to_string())
+    }
+
+    pub fn encode(codec: &TableCodec, node: &Extension, buf: &mut Vec<u8>) -> Result<()> {
+        let Some(scan) = node.node.as_any().downcast_ref::<ScanNode>() else {
+            return internal_err!("kqlite makes no {} node", node.node.name());
+        };
+        let mut exprs: Vec<Expr> = scan.declared.iter().map(|d| Expr::Literal(d.2.clone(), None)).collect();
+        for s in &scan.steps {
+            exprs.push(s.condition.clone());
+            exprs.extend(s.assignments.iter().map(|(_, e)| e.clone()));
+        }
+        let exprs: Vec<Expr> = exprs.into_iter().enumerate().map(|(i, e)| e.alias(format!("e{i}"))).collect();
+        let table = EmptyTable::new(Arc::new(scan.eval_schema.as_arrow().clone()));
+        let source = LogicalPlanBuilder::scan("scan_eval", provider_as_source(Arc::new(table)), None)?.build()?;
+        let plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(source))?);
+        let bytes = logical_plan_to_bytes_with_extension_codec(&plan, codec)?;
+        let output = |o: StepOutput| match o {
+            StepOutput::All => "all",
+            StepOutput::Last => "last",
+            StepOutput::None => "none",
+        };
+        let eval: Vec<Value> = scan
+            .eval_columns
+            .iter()
+            .map(|c| match c {
+                EvalColumn::Input(i) => json!(["input", i]),
+                EvalColumn::Declared(d) => json!(["declared", d]),
+                EvalColumn::State { step, column } => json!(["state", step, column]),
+            })
+            .collect();
+        let meta = json!({
+            "declared": scan.declared.iter().map(|d| d.0.clone()).collect::<Vec<_>>(),
+            "steps": scan.steps.iter().map(|s| json!({
+                "name": s.name, "output": output(s.output),
+                "assignments": s.assignments.iter().map(|a| a.0).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "eval": eval,
+            "match_id": scan.match_id,
+            "partition": scan.partition,
+        })
+        .to_string();
+        buf.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        buf.extend_from_slice(meta.as_bytes());
+        buf.extend_from_slice(&bytes);
+        Ok(())
+    }
+
+    pub fn decode(codec: &TableCodec, buf: &[u8], inputs: &[LogicalPlan], ctx: &TaskContext) -> Result<Extension> {
+        let (len, rest) = buf.split_at_checked(4).ok_or_else(|| err("short scan bytes"))?;
+        let len = u32::from_le_bytes(len.try_into().map_err(|_| err("bad length"))?) as usize;
+        let (meta, plan) = rest.split_at_checked(len).ok_or_else(|| err("short scan bytes"))?;
+        let meta: Value = serde_json::from_slice(meta).map_err(|e| err(&e.to_string()))?;
+        let plan = logical_plan_from_bytes_with_extension_codec(plan, ctx, codec)?;
+        let LogicalPlan::Projection(p) = &plan else { return internal_err!("not a scan's projection") };
+        let eval_schema =
+            Arc::new(DFSchema::from_unqualified_fields(p.input.schema().fields().clone(), Default::default())?);
+        // the expressions, without their aliases and table qualifiers
+        let mut exprs = p.expr.iter().map(|e| {
+            e.clone()
+                .unalias()
+                .transform(|x| match x {
+                    Expr::Column(c) => Ok(Transformed::yes(Expr::Column(Column::new_unqualified(c.name)))),
+                    other => Ok(Transformed::no(other)),
+                })
+                .map(|t| t.data)
+        });
+        let mut next = || exprs.next().ok_or_else(|| err("missing scan expression"))?;
+        let mut declared = Vec::new();
+        for n in meta["declared"].as_array().into_iter().flatten() {
+            let Expr::Literal(v, _) = next()? else { return internal_err!("a default is not a literal") };
+            declared.push((n.as_str().unwrap_or_default().to_string(), v.data_type(), v as ScalarValue));
+        }
+        let mut steps = Vec::new();
+        for s in meta["steps"].as_array().into_iter().flatten() {
+            let condition = next()?;
+            let mut assignments = Vec::new();
+            for d in s["assignments"].as_array().into_iter().flatten() {
+                assignments.push((d.as_u64().unwrap_or_default() as usize, next()?));
+            }
+            let output = match s["output"].as_str() {
+                Some("last") => StepOutput::Last,
+                Some("none") => StepOutput::None,
+                _ => StepOutput::All,
+            };
+            steps.push(ScanStepPlan {
+                name: s["name"].as_str().unwrap_or_default().to_string(),
+                output,
+                condition,
+                assignments,
+            });
+        }
+        let n = |v: &Value| v.as_u64().unwrap_or_default() as usize;
+        let eval_columns = meta["eval"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| match c[0].as_str() {
+                Some("input") => EvalColumn::Input(n(&c[1])),
+                Some("declared") => EvalColumn::Declared(n(&c[1])),
+                _ => EvalColumn::State { step: n(&c[1]), column: n(&c[2]) },
+            })
+            .collect();
+        let Some(input) = inputs.first().cloned() else { return internal_err!("a scan without input") };
+        let match_id = meta["match_id"].as_str().map(str::to_string);
+        let schema = ScanNode::output_schema(&input, &declared, match_id.as_deref())?;
+        let node = ScanNode {
+            input,
+            declared,
+            steps,
+            eval_columns,
+            eval_schema,
+            match_id,
+            partition: meta["partition"].as_u64().map(|p| p as usize),
+            schema,
+        };
+        Ok(Extension { node: Arc::new(node) })
     }
 }
 

@@ -3,7 +3,7 @@
 //! names, and expressions in `expr.rs`. Every unknown name and type error is raised here, before any row is read.
 
 mod expr;
-mod operators;
+pub mod operators;
 pub use operators::evaluate::Probe;
 pub use operators::KIND_VALUES;
 mod source;
@@ -467,6 +467,7 @@ impl<'a> Binder<'a> {
             }
             O::TopNested(levels) => self.bind_top_nested(input, levels, op.span),
             O::ParseKv { source, columns, with } => self.bind_parse_kv(input, source, columns, with, op.span),
+            O::Scan(scan) => self.bind_scan(input, scan, None, op.span),
             O::Facet { .. } => Err(BindError::InvalidArgument {
                 message: "facet gives several result tables: it must be the query's last operator".into(),
                 span: op.keyword.span.into(),

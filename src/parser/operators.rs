@@ -49,6 +49,7 @@ pub const OPERATORS: &[(&str, OpParser)] = &[
     ("top-nested", super::wider::parse_top_nested),
     ("facet", super::wider::parse_facet),
     ("parse-kv", super::wider::parse_parse_kv),
+    ("scan", super::wider::parse_scan),
 ];
 
 /// Kusto operators kqlite does not implement yet: a clear "not supported" instead of a syntax error.
@@ -56,7 +57,6 @@ pub(super) const KUSTO_ONLY: &[&str] = &[
     "top-hitters",
     "find",
     "fork",
-    "scan",
     "reduce",
     "externaldata",
     "consume",

@@ -1,5 +1,5 @@
 //! The operators of the wider hunting packs with a shape of their own: `partition`, `top-nested`, `facet`,
-//! `parse-kv` (the common table of keywords is `operators.rs`).
+//! `parse-kv`, `scan` (the common table of keywords is `operators.rs`).
 
 use super::expr::parse_op_params;
 use super::operators::{named_no_pipe, parse_expr_no_pipe, parse_operator, prev_end, KUSTO_ONLY, OPERATORS};
@@ -131,4 +131,86 @@ pub(super) fn parse_parse_kv<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind
         i = cut(tok(j, Token::RParen, "')' after the options"))?.0;
     }
     Ok((i, OpKind::ParseKv { source, columns, with }))
+}
+
+// grammar: scan_op
+/// `scan [with_match_id = Name] [declare (Col:type [= default], ...)] with (step s1 [output = all | last |
+/// none]: Condition [=> Col = Expr, ...]; ...)`
+pub(super) fn parse_scan<'a>(mut i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
+    let mut match_id = None;
+    if at_kw(i, "with_match_id") {
+        let (j, _) = kw(i, "with_match_id")?;
+        let (j, _) = cut(tok(j, Token::Assign, "'=' after with_match_id"))?;
+        let (j, n) = cut(parse_name(j))?;
+        match_id = Some(n);
+        i = j;
+    }
+    let mut declare = Vec::new();
+    if at_kw(i, "declare") {
+        let (mut j, _) = kw(i, "declare")?;
+        j = cut(tok(j, Token::LParen, "'(' and the declared columns"))?.0;
+        loop {
+            let (k, n) = cut(parse_name(j))?;
+            let (k, _) = cut(tok(k, Token::Colon, "':' and a type after the column name"))?;
+            let (mut k, t) = cut(parse_name(k))?;
+            let mut default = None;
+            if at(k, Token::Assign) {
+                let (m, _) = tok(k, Token::Assign, "")?;
+                let (m, v) = cut(parse_expr_no_pipe(m))?;
+                default = Some(v);
+                k = m;
+            }
+            declare.push((n, t, default));
+            j = k;
+            if at(j, Token::Comma) {
+                j = tok(j, Token::Comma, "")?.0;
+            } else {
+                break;
+            }
+        }
+        i = cut(tok(j, Token::RParen, "')' after the declared columns"))?.0;
+    }
+    let (mut i, _) = cut(kw(i, "with"))?;
+    i = cut(tok(i, Token::LParen, "'(' and the scan's steps"))?.0;
+    let mut steps = Vec::new();
+    while !at(i, Token::RParen) {
+        let (j, _) = cut(kw(i, "step"))?;
+        let (mut j, name) = cut(parse_name(j))?;
+        let mut output = None;
+        if at_kw(j, "output") {
+            let (k, _) = kw(j, "output")?;
+            let (k, _) = cut(tok(k, Token::Assign, "'=' after output"))?;
+            let (k, o) = cut(parse_name(k))?;
+            output = Some(o);
+            j = k;
+        }
+        let (j, _) = cut(tok(j, Token::Colon, "':' and the step's condition"))?;
+        let (mut j, condition) = cut(parse_expr_no_pipe(j))?;
+        let mut assignments = Vec::new();
+        if at(j, Token::FatArrow) {
+            j = tok(j, Token::FatArrow, "")?.0;
+            loop {
+                let (k, n) = cut(parse_name(j))?;
+                let (k, _) = cut(tok(k, Token::Assign, "'=' after the column name"))?;
+                let (k, v) = cut(parse_expr_no_pipe(k))?;
+                assignments.push((n, v));
+                j = k;
+                if at(j, Token::Comma) {
+                    j = tok(j, Token::Comma, "")?.0;
+                } else {
+                    break;
+                }
+            }
+        }
+        // the `;` after the last step may be left out
+        if at(j, Token::Semi) {
+            j = tok(j, Token::Semi, "")?.0;
+        } else if !at(j, Token::RParen) {
+            j = cut(tok(j, Token::Semi, "';' after the step"))?.0;
+        }
+        steps.push(ast::ScanStep { name, output, condition, assignments });
+        i = j;
+    }
+    let (i, _) = cut(tok(i, Token::RParen, "')' closing the scan's steps"))?;
+    Ok((i, OpKind::Scan(Box::new(ast::Scan { match_id, declare, steps }))))
 }

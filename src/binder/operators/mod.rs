@@ -10,6 +10,7 @@ mod mv_apply;
 mod mv_expand;
 mod parse;
 mod project;
+pub mod scan;
 mod search;
 mod sort;
 mod summarize;

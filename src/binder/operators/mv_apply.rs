@@ -348,6 +348,8 @@ impl Binder<'_> {
                 let sorts = self.sort_exprs(&input, std::slice::from_ref(sort_key))?;
                 self.first_rows_per(input, std::slice::from_ref(&key), &sorts, n, span)
             }
+            // each partition has its own state machine
+            OpKind::Scan(scan) => self.bind_scan(input, scan, Some(&key), span),
             OpKind::Join { .. } | OpKind::Lookup { .. } | OpKind::Union(_) | OpKind::MakeSeries(_) => {
                 Err(BindError::Unsupported {
                     what: format!("'{}' inside an mv-apply or partition subquery", op.keyword.name),

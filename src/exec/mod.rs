@@ -13,6 +13,8 @@ use datafusion::prelude::SessionConfig;
 use futures::StreamExt;
 use std::sync::Arc;
 
+pub mod scan;
+
 /// The execution half of a session: context, runtime and the functions registered in the context.
 pub struct Executor {
     ctx: SessionContext,
@@ -51,6 +53,7 @@ impl Executor {
             .with_runtime_env(runtime)
             .with_default_features()
             .with_optimizer_rules(rules)
+            .with_query_planner(Arc::new(scan::KqlQueryPlanner))
             .build();
         let ctx = SessionContext::new_with_state(state);
         for f in crate::functions::udf::all_scalar() {
