@@ -44,6 +44,9 @@ pub struct Bound {
     pub schema: KqlSchema,
     /// the name given by `as Name`, or the table the rows come from (union withsource= reports it)
     pub label: Option<String>,
+    /// the rows have an order window functions may use (window-functions: a table's rows have none; `sort`,
+    /// `top`, `serialize` give one; `where`, `project`, `extend`, ... keep it; `summarize`, `join`, ... lose it)
+    pub serialized: bool,
 }
 
 impl Bound {
@@ -60,7 +63,7 @@ impl Bound {
                 span: span.into(),
             });
         }
-        Ok(Bound { plan, schema, label: None })
+        Ok(Bound { plan, schema, label: None, serialized: true })
     }
 }
 
@@ -124,6 +127,28 @@ pub(crate) use crate::functions::col;
 
 pub(crate) fn df_err(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> BindError {
     move |e| BindError::Internal { message: crate::diagnostics::clean_df_message(&e.to_string()), span: span.into() }
+}
+
+/// Whether an operator's output is serialized (window-functions, serialize-operator): `sort`, `top`,
+/// `serialize`, `getschema` serialize; the operators the pages list as preserving (and those they do not
+/// list either way) keep the input's state; the ones that regroup or combine rows lose it.
+fn serialized_after(op: &ast::OpKind, input: bool) -> bool {
+    use ast::OpKind as O;
+    match op {
+        O::Sort(_) | O::Top { .. } | O::Serialize(_) | O::GetSchema => true,
+        O::Summarize { .. }
+        | O::Count
+        | O::Distinct(_)
+        | O::Join { .. }
+        | O::Lookup { .. }
+        | O::Union(_)
+        | O::Sample { .. }
+        | O::TopNested(_)
+        | O::Facet { .. }
+        | O::Evaluate { .. }
+        | O::MakeSeries(_) => false,
+        _ => input,
+    }
 }
 
 /// Expressions that are rows by their syntax alone: a pipeline or a tabular source.
@@ -417,6 +442,13 @@ impl<'a> Binder<'a> {
 
     /// One operator of a pipeline: the dispatch over every operator kind.
     pub(crate) fn bind_operator(&mut self, input: Bound, op: &ast::Operator) -> Result<Bound, BindError> {
+        let serialized = input.serialized;
+        let mut out = self.bind_operator_kind(input, op)?;
+        out.serialized = serialized_after(&op.kind, serialized);
+        Ok(out)
+    }
+
+    fn bind_operator_kind(&mut self, input: Bound, op: &ast::Operator) -> Result<Bound, BindError> {
         use ast::OpKind as O;
         match &op.kind {
             O::Where(p) => self.bind_where(input, p),
@@ -446,7 +478,7 @@ impl<'a> Binder<'a> {
             }
             // serialize-operator: rows pass in order; `serialize x = expr` extends as extend does
             O::Serialize(items) if items.is_empty() => Ok(input),
-            O::Serialize(items) => self.bind_extend(input, items, op.span),
+            O::Serialize(items) => self.bind_extend(Bound { serialized: true, ..input }, items, op.span),
             O::MvExpand { params, items, limit } => self.bind_mv_expand(input, params, items, limit.as_ref(), op.span),
             O::Invoke(call) => self.bind_invoke(input, call, op.span),
             O::GetSchema => self.bind_getschema(input, op.span),

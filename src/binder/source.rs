@@ -25,6 +25,15 @@ pub fn arrow_schema(s: &KqlSchema) -> Arc<Schema> {
 
 impl Binder<'_> {
     pub(super) fn bind_source(&mut self, e: &ast::Expr) -> Result<Bound, BindError> {
+        let mut b = self.bind_source_kind(e)?;
+        // a table's rows, and rows combined from several tables, have no order (window-functions)
+        if matches!(e.kind, K::Union(_) | K::Search { .. } | K::Find(_)) {
+            b.serialized = false;
+        }
+        Ok(b)
+    }
+
+    fn bind_source_kind(&mut self, e: &ast::Expr) -> Result<Bound, BindError> {
         match &e.kind {
             K::Name(n) => self.bind_named_source(n),
             K::Call { name, args } => self.bind_call_source(name, args, e.span),
@@ -57,7 +66,9 @@ impl Binder<'_> {
             }
             _ => {}
         }
-        self.scan_table(&n.name, n.span)
+        let mut b = self.scan_table(&n.name, n.span)?;
+        b.serialized = false;
+        Ok(b)
     }
 
     /// A catalog or loaded table as a plan, presented with its environment's schema.
@@ -244,6 +255,7 @@ impl Binder<'_> {
         let names: Vec<String> = plan.schema().fields().iter().map(|f| f.name().clone()).collect();
         let raw = Bound {
             label: None,
+            serialized: true,
             plan,
             schema: KqlSchema::new(
                 names.iter().zip(&schema.columns).map(|(n, c)| KqlColumn { name: n.clone(), ty: c.ty }).collect(),
@@ -270,7 +282,7 @@ impl Binder<'_> {
     /// `print a = 1, 2`: one row; unnamed columns are `print_0`, `print_1`… by position (print-operator).
     fn bind_print(&mut self, items: &[ast::NamedExpr], span: Span) -> Result<Bound, BindError> {
         let plan = LogicalPlanBuilder::empty(true).build().map_err(df_err(span))?;
-        let input = Bound { label: None, plan, schema: KqlSchema::default() };
+        let input = Bound { label: None, plan, schema: KqlSchema::default(), serialized: true };
         let mut out = Vec::new();
         for (i, it) in items.iter().enumerate() {
             let taken: Vec<String> = out.iter().map(|o: &(Expr, String, KqlType)| o.1.clone()).collect();
@@ -334,6 +346,7 @@ impl Binder<'_> {
             .map_err(df_err(span))?;
         let raw = Bound {
             label: None,
+            serialized: true,
             plan,
             schema: KqlSchema::new(vec![KqlColumn { name: internal.clone(), ty: KqlType::Long }]),
         };

@@ -224,6 +224,7 @@ impl Binder<'_> {
         let names: Vec<String> = plan.schema().fields().iter().map(|f| f.name().clone()).collect();
         let raw = Bound {
             label: None,
+            serialized: true,
             plan,
             schema: KqlSchema::new(
                 names.iter().zip(&out.columns).map(|(n, c)| KqlColumn { name: n.clone(), ty: c.ty }).collect(),

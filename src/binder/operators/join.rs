@@ -274,7 +274,7 @@ impl Binder<'_> {
                 items.push((fill(qcol(&ra, &c.name), c.ty, nullable), n, c.ty));
             }
         }
-        let raw = Bound { schema: crate::types::KqlSchema::default(), plan, label: None };
+        let raw = Bound { schema: crate::types::KqlSchema::default(), plan, label: None, serialized: true };
         self.project(raw, items, span)
     }
 }

@@ -72,7 +72,9 @@ impl Binder<'_> {
         }
         let numbered = self.project(numbered, with_copies, span)?;
         // with_itemindex (and every other parameter) means what it means to mv-expand
-        let expanded = self.bind_mv_expand(numbered, params, items, limit, span)?;
+        let mut expanded = self.bind_mv_expand(numbered, params, items, limit, span)?;
+        // each row's sub-table is in its array's order
+        expanded.serialized = true;
         self.partition.push(carried.clone());
         let sub = self.bind_partitioned(expanded, body);
         self.partition.pop();

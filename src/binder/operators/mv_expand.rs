@@ -67,12 +67,14 @@ impl Binder<'_> {
             .map_err(df_err(span))?;
         let unnested = Bound {
             label: None,
+            serialized: true,
             plan,
             schema: KqlSchema::new(proj.iter().map(|(_, n, t)| KqlColumn { name: n.clone(), ty: *t }).collect()),
         };
         let names: Vec<String> = unnested.plan.schema().fields().iter().map(|f| f.name().clone()).collect();
         let raw = Bound {
             label: None,
+            serialized: true,
             plan: unnested.plan,
             schema: KqlSchema::new(
                 names

@@ -356,6 +356,17 @@ impl Binder<'_> {
     ) -> Result<(), BindError> {
         if let ast::ExprKind::Call { name, args } = &mut e.kind {
             if let Some(w) = self.window_call(&name.name) {
+                if !input.serialized {
+                    return Err(BindError::InvalidArgument {
+                        message: format!("{}() needs serialized rows; these rows have no order", w.name),
+                        span: name.span.into(),
+                        help: Some(
+                            "serialize them first: `| serialize` or `| sort by ...` before this operator (a \
+                             table's rows, and the output of summarize, join, union, distinct, ..., are not)"
+                                .into(),
+                        ),
+                    });
+                }
                 for a in args.iter_mut() {
                     self.hoist_into(input, a, order, span)?;
                 }

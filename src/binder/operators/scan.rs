@@ -338,6 +338,7 @@ impl Binder<'_> {
             plan: LogicalPlan::Extension(Extension { node: Arc::new(node) }),
             schema: KqlSchema::new(columns),
             label: input.label,
+            serialized: input.serialized,
         })
     }
 
