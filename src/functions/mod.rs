@@ -8,6 +8,7 @@ mod conversion;
 mod datetime;
 mod dynamic;
 mod encoding;
+mod geo;
 mod ip;
 mod math;
 mod percentile;
@@ -173,6 +174,7 @@ const TABLES: &[&[FunctionDef]] = &[
     conversion::CONVERSION,
     dynamic::DYNAMIC,
     ip::IP,
+    geo::GEO,
     math::MATH,
     encoding::ENCODING,
     series::SERIES,

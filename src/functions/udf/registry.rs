@@ -7,7 +7,7 @@ use super::{
     datetime as dt, dynamic as dy, formats as fm, rows as rw, series as se, strings as st, text as tx, useragent as ua,
     Params, Returns, Spec,
 };
-use crate::functions::{encoding, ip, math, string};
+use crate::functions::{encoding, geo, ip, math, string};
 use crate::types::KqlType;
 
 const S: KqlType = KqlType::String;
@@ -207,6 +207,23 @@ registry! {
     Ipv6IsMatch => Spec::new("kql_ipv6_is_match", IP_PAIR, BOOL, ip::ipv6_is_match_body).broadcast(),
     /// `(ip, range)`
     Ipv6IsInRange => Spec::new("kql_ipv6_is_in_range", STR2, BOOL, ip::ipv6_is_in_range_body).broadcast(),
+
+    // geospatial (functions/geo.rs): coordinates are (longitude, latitude) reals; geometries GeoJSON dynamics
+    /// `(lon1, lat1, lon2, lat2[, use_spheroid])`
+    GeoDistance2Points => Spec::new("kql_geo_distance_2points", Params::Optional(&[R, R, R, R, B], 1), Returns::T(R), geo::distance_2points_body).broadcast(),
+    /// `(lon, lat, center lon, center lat, radius)`
+    GeoPointInCircle => Spec::new("kql_geo_point_in_circle", Params::Exact(&[R, R, R, R, R]), BOOL, geo::point_in_circle_body).broadcast(),
+    /// `(lon, lat[, accuracy])`
+    GeoPointToGeohash => Spec::new("kql_geo_point_to_geohash", Params::Optional(&[R, R, L], 1), TEXT, geo::point_to_geohash_body).broadcast(),
+    GeoGeohashToCentralPoint => Spec::new("kql_geo_geohash_to_central_point", STR, DYN, geo::geohash_to_central_point_body),
+    /// `(lon, lat[, level])`
+    GeoPointToS2cell => Spec::new("kql_geo_point_to_s2cell", Params::Optional(&[R, R, L], 1), TEXT, geo::point_to_s2cell_body).broadcast(),
+    GeoS2cellToCentralPoint => Spec::new("kql_geo_s2cell_to_central_point", STR, DYN, geo::s2cell_to_central_point_body),
+    GeoGeohashToPolygon => Spec::new("kql_geo_geohash_to_polygon", STR, DYN, geo::geohash_to_polygon_body),
+    /// `(lon, lat, polygon)`
+    GeoPointInPolygon => Spec::new("kql_geo_point_in_polygon", Params::Exact(&[R, R, D]), BOOL, geo::point_in_polygon_body).broadcast(),
+    /// `(lon, lat, line)`
+    GeoDistancePointToLine => Spec::new("kql_geo_distance_point_to_line", Params::Exact(&[R, R, D]), Returns::T(R), geo::distance_point_to_line_body).broadcast(),
 
     // formats, time zones, versions
     FormatDatetime => Spec::new("kql_format_datetime", Params::Exact(&[DT, S]), TEXT, fm::format_datetime).broadcast(),

@@ -11,13 +11,13 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// Argument `i` at row `r`, by type; `None` when absent or null.
-fn text(a: &[ArrayRef], i: usize, r: usize) -> Option<String> {
+pub(crate) fn text(a: &[ArrayRef], i: usize, r: usize) -> Option<String> {
     let x = a.get(i)?.as_any().downcast_ref::<StringArray>()?;
     let k = row(x, r);
     (!x.is_null(k)).then(|| x.value(k).to_string())
 }
 
-fn real(a: &[ArrayRef], i: usize, r: usize) -> Option<f64> {
+pub(crate) fn real(a: &[ArrayRef], i: usize, r: usize) -> Option<f64> {
     let arr = a.get(i)?;
     let any = arr.as_any();
     let k = row(arr.as_ref(), r);
@@ -29,7 +29,7 @@ fn real(a: &[ArrayRef], i: usize, r: usize) -> Option<f64> {
         .or_else(|| any.downcast_ref::<Int64Array>().map(|x| x.value(k) as f64))
 }
 
-fn long(a: &[ArrayRef], i: usize, r: usize) -> Option<i64> {
+pub(crate) fn long(a: &[ArrayRef], i: usize, r: usize) -> Option<i64> {
     let arr = a.get(i)?;
     let k = row(arr.as_ref(), r);
     if arr.is_null(k) {
@@ -38,7 +38,7 @@ fn long(a: &[ArrayRef], i: usize, r: usize) -> Option<i64> {
     arr.as_any().downcast_ref::<Int64Array>().map(|x| x.value(k))
 }
 
-fn boolean(a: &[ArrayRef], i: usize, r: usize) -> Option<bool> {
+pub(crate) fn boolean(a: &[ArrayRef], i: usize, r: usize) -> Option<bool> {
     let arr = a.get(i)?;
     let k = row(arr.as_ref(), r);
     if arr.is_null(k) {
@@ -64,12 +64,12 @@ fn reals(v: &[f64]) -> Value {
     Value::Array(v.iter().map(|x| num(*x)).collect())
 }
 
-fn num(x: f64) -> Value {
+pub(crate) fn num(x: f64) -> Value {
     serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
 }
 
 /// One JSON result per row (null where `f` gives none).
-fn per_row(a: &[ArrayRef], n: usize, f: impl Fn(usize) -> Option<Value>) -> Result<ArrayRef> {
+pub(crate) fn per_row(a: &[ArrayRef], n: usize, f: impl Fn(usize) -> Option<Value>) -> Result<ArrayRef> {
     let mut out = StringBuilder::new();
     for r in 0..n {
         match f(r) {
