@@ -81,7 +81,16 @@ impl Binder<'_> {
                 if !self.notices.contains(&notice) {
                     self.notices.push(notice);
                 }
-                self.mem_scan(name, schema, span)
+                // built once per session and table (the scan is the table's name, so two scans of it in one
+                // query are the same plan; joins alias each side)
+                let catalog = self.catalog;
+                let plan = catalog.empty_scans.get_or_build(name, &schema, || {
+                    let table = datafusion::catalog::empty::EmptyTable::new(schema.arrow());
+                    LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(table)), None)
+                        .and_then(|b| b.build())
+                        .map_err(df_err(span))
+                })?;
+                Bound::new(plan, schema, span)
             }
             None => {
                 let names = self.catalog.table_names(self.env);

@@ -98,6 +98,43 @@ pub struct Catalog {
     pub extra: BTreeMap<String, KqlSchema>,
     /// `--schema-only`: the built-in Defender and Sentinel tables are not known, only `extra` and loaded data
     pub schema_only: bool,
+    /// the plan of each table with no data, built once (`check` of a pack scans the same wide tables in
+    /// query after query)
+    pub empty_scans: ScanCache,
+}
+
+/// Plans of empty tables by name, with the schema each was built for (a cached plan is used only while the
+/// table's schema is the same). Cloning a catalog starts an empty cache.
+#[derive(Debug, Default)]
+pub struct ScanCache(std::sync::Mutex<HashMap<String, (KqlSchema, datafusion::logical_expr::LogicalPlan)>>);
+
+impl Clone for ScanCache {
+    fn clone(&self) -> Self {
+        ScanCache::default()
+    }
+}
+
+impl ScanCache {
+    /// The plan cached for `name` with this schema, or the one `build` makes (then cached).
+    pub fn get_or_build<E>(
+        &self,
+        name: &str,
+        schema: &KqlSchema,
+        build: impl FnOnce() -> Result<datafusion::logical_expr::LogicalPlan, E>,
+    ) -> Result<datafusion::logical_expr::LogicalPlan, E> {
+        if let Ok(map) = self.0.lock() {
+            if let Some((s, plan)) = map.get(name) {
+                if s == schema {
+                    return Ok(plan.clone());
+                }
+            }
+        }
+        let plan = build()?;
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(name.to_string(), (schema.clone(), plan.clone()));
+        }
+        Ok(plan)
+    }
 }
 
 /// How a table name resolved in one environment.

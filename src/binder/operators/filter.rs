@@ -4,7 +4,6 @@ use crate::ast;
 use crate::binder::{df_err, Binder, Bound};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
-use datafusion::logical_expr::LogicalPlanBuilder;
 
 impl Binder<'_> {
     /// `DeviceLogonEvents | where Timestamp > ago(1h)`: rows whose predicate is true (null drops the row).
@@ -27,8 +26,11 @@ impl Binder<'_> {
                 help: Some("compare the value, e.g. `where X == ...` or `where isnotempty(X)`".into()),
             });
         }
-        let plan =
-            LogicalPlanBuilder::from(input.plan).filter(p.expr).and_then(|b| b.build()).map_err(df_err(pred.span))?;
+        // Filter::try_new, not the builder's filter, which normalizes columns by walking the whole plan (see
+        // bind_summarize)
+        let plan = datafusion::logical_expr::Filter::try_new(p.expr, std::sync::Arc::new(input.plan))
+            .map(datafusion::logical_expr::LogicalPlan::Filter)
+            .map_err(df_err(pred.span))?;
         Bound::new(plan, input.schema, pred.span)
     }
 }
