@@ -10,8 +10,11 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         }
         let cl = c.to_lowercase();
         let score = if cl == lower { 1.0 } else { strsim::jaro_winkler(&lower, &cl) };
-        let d = strsim::levenshtein(&lower, &cl);
-        let close = cl == lower || d <= 2.max(name.len() / 4) || score >= 0.88;
+        // the edit distance only where it can decide: it is at least the difference of the lengths
+        let limit = 2.max(name.len() / 4);
+        let close = cl == lower
+            || score >= 0.88
+            || (lower.chars().count().abs_diff(cl.chars().count()) <= limit && strsim::levenshtein(&lower, &cl) <= limit);
         if close && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }
