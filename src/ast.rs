@@ -431,7 +431,7 @@ pub enum OpKind {
     TopNested(Vec<TopNestedLevel>),
     /// `facet by A, B [with (op | op ...)]`: several result tables (the query's last operator)
     Facet { by: Vec<Ident>, with: Vec<Operator> },
-    /// `parse-kv Expr as (Key:type, ...) with (pair_delimiter=..., kv_delimiter=..., quote=..., ...)`
+    /// `parse-kv Expr as (Key:type, ...) [with (pair_delimiter=..., kv_delimiter=..., quote=..., ... | regex=...)]`
     ParseKv { source: Expr, columns: Vec<(Ident, Ident)>, with: Vec<(Ident, Expr)> },
     /// `scan [with_match_id = Id] [declare (Col:type [= default], ...)] with (step s1 [output = all|last|none]:
     /// Condition [=> Col = Expr, ...]; ...)`

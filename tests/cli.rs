@@ -52,6 +52,15 @@ fn unknown_column_is_exit_4_with_span_and_suggestion() {
 }
 
 #[test]
+fn parse_kv_invalid_regex_is_reported_at_the_regex() {
+    let o = kqlite(&["run", "-e", r#"print s = "a=1" | parse-kv s as (a:long) with (regex=@"(\w+=(\w+)")"#]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("kqlite::bind::invalid_argument"), "{}", o.stderr);
+    assert!(o.stderr.contains("<query>:1:54"), "{}", o.stderr);
+    assert!(o.stderr.contains("unclosed group"), "{}", o.stderr);
+}
+
+#[test]
 fn syntax_error_is_exit_3() {
     let o = kqlite(&["run", "-e", "DeviceEvents | where"]);
     assert_eq!(o.code, 3);

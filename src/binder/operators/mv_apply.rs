@@ -12,6 +12,9 @@ use crate::source::Span;
 use crate::types::KqlType;
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
 
+/// The column of partition's count of key values (its 64-value check).
+const KEY_VALUES: &str = "__partition_values";
+
 impl Binder<'_> {
     pub(crate) fn bind_mv_apply(
         &mut self,
@@ -98,7 +101,8 @@ impl Binder<'_> {
 
     /// `partition by Column (subquery)` (partition-operator): the subquery's operators run on each partition's
     /// rows, in partition mode with a hidden copy of the key as the partition (as mv-apply's row number); the
-    /// result is the subquery's columns. Every strategy (legacy, native, shuffle) gives the same rows here.
+    /// result is the subquery's columns. Every strategy (legacy, native, shuffle) gives the same rows here, but
+    /// the legacy one (the default) fails at execution when the key has more than 64 distinct values.
     pub(crate) fn bind_partition(
         &mut self,
         input: Bound,
@@ -154,8 +158,15 @@ impl Binder<'_> {
                 )
             });
         if per_value {
-            return self.bind_partition_per_value(input, by, ty, body, source, span);
+            let legacy = matches!(strategy, None | Some("legacy"));
+            return self.bind_partition_per_value(input, by, body, source, legacy, span);
         }
+        // the legacy strategy (the default) fails over 64 values of the key (partition-operator)
+        let input = if matches!(strategy, None | Some("legacy")) {
+            Self::partition_limit(input.clone(), &input, by, span)?
+        } else {
+            input
+        };
         let key = self.fresh("part");
         let mut items = Self::passthrough(&input);
         items.push((col(&by.name), key.clone(), ty));
@@ -168,19 +179,61 @@ impl Binder<'_> {
         self.project(sub, out, span)
     }
 
-    /// A partition subquery run once per value of the key (partition-operator, legacy strategy): the
+    /// `rows`, checked at execution for the legacy strategy's limit on `input`'s key: a filter that is always
+    /// true, or fails when the key has more than 64 distinct values (one aggregate over the key, a scalar).
+    fn partition_limit(rows: Bound, input: &Bound, by: &ast::Ident, span: Span) -> Result<Bound, BindError> {
+        let values = Self::key_values(input, by).and_then(|b| b.build()).map_err(df_err(span))?;
+        let values = datafusion::logical_expr::expr_fn::scalar_subquery(std::sync::Arc::new(values));
+        let plan = LogicalPlanBuilder::from(rows.plan.clone())
+            .filter(Self::limit_check(values, by))
+            .and_then(|b| b.build())
+            .map_err(df_err(span))?;
+        Ok(Bound { plan, ..rows })
+    }
+
+    /// One row: the number of distinct values of `input`'s key, as `__partition_values`.
+    fn key_values(input: &Bound, by: &ast::Ident) -> datafusion::error::Result<LogicalPlanBuilder> {
+        let distinct = datafusion::functions_aggregate::expr_fn::count_distinct(col(&by.name)).alias(KEY_VALUES);
+        LogicalPlanBuilder::from(input.plan.clone()).aggregate(Vec::<Expr>::new(), vec![distinct])
+    }
+
+    /// `kql_partition_limit(values, 'Key')`: true, or the legacy strategy's error.
+    fn limit_check(values: Expr, by: &ast::Ident) -> Expr {
+        crate::functions::udf::Udf::PartitionLimit.call(vec![values, datafusion::logical_expr::lit(by.name.clone())])
+    }
+
+    /// `shape` (the subquery bound once) and no more rows, failing at execution when `input`'s key has more
+    /// than 64 distinct values: a union with the one row of an aggregate over the key, filtered out by the
+    /// check, so the check runs even when the subquery's rows do not depend on the input.
+    fn partition_limit_union(shape: Bound, input: &Bound, by: &ast::Ident, span: Span) -> Result<Bound, BindError> {
+        let nulls: Vec<Expr> =
+            shape.schema.columns.iter().map(|c| crate::functions::null_of(c.ty).alias(c.name.clone())).collect();
+        let check = Self::key_values(input, by)
+            .and_then(|b| b.filter(datafusion::logical_expr::not(Self::limit_check(col(KEY_VALUES), by))))
+            .and_then(|b| b.project(nulls))
+            .and_then(|b| b.build())
+            .map_err(df_err(span))?;
+        let plan =
+            LogicalPlanBuilder::from(shape.plan.clone()).union(check).and_then(|b| b.build()).map_err(df_err(span))?;
+        Ok(Bound { plan, ..shape })
+    }
+
+    /// A partition subquery run once per value of the key (partition-operator): the
     /// values are read through the probe (the query is about to run), and the subquery is bound for each
     /// on the rows of that value (`as Name` names them), or, with its own source, with the key as a scalar;
-    /// the results are unioned. While checking (no probe) it is bound once, for its schema.
+    /// the results are unioned. While checking (no probe), or over the legacy strategy's 64 values, it is bound
+    /// once, for its schema, and the legacy strategy's limit is checked when it runs.
     fn bind_partition_per_value(
         &mut self,
         input: Bound,
         by: &ast::Ident,
-        ty: KqlType,
         body: &[Operator],
         source: Option<&ast::Expr>,
+        legacy: bool,
         span: Span,
     ) -> Result<Bound, BindError> {
+        // the key's type (bind_partition found the column)
+        let ty = input.schema.find(&by.name).map_or(KqlType::Dynamic, |(_, c)| c.ty);
         let values: Option<Vec<datafusion::common::ScalarValue>> = match self.probe {
             None => None,
             Some(probe) => {
@@ -201,14 +254,8 @@ impl Binder<'_> {
                         vs.push(datafusion::common::ScalarValue::try_from_array(a, r).map_err(df_err(span))?);
                     }
                 }
-                if vs.len() > 64 {
-                    return Err(BindError::InvalidArgument {
-                        message: format!("{} partitions: the legacy strategy allows at most 64", vs.len()),
-                        span: by.span.into(),
-                        help: Some("use hint.strategy=native or shuffle (subqueries without their own source)".into()),
-                    });
-                }
-                Some(vs)
+                // over the legacy limit: bound once, and failing when it runs, as without a probe
+                (!legacy || vs.len() <= 64).then_some(vs)
             }
         };
         let run_one = |this: &mut Self, value: Option<&datafusion::common::ScalarValue>| -> Result<Bound, BindError> {
@@ -243,7 +290,10 @@ impl Binder<'_> {
             this.pop_scope();
             out
         };
-        let Some(values) = values else { return run_one(self, None) };
+        let Some(values) = values else {
+            let shape = run_one(self, None)?;
+            return if legacy { Self::partition_limit_union(shape, &input, by, span) } else { Ok(shape) };
+        };
         let mut parts = Vec::new();
         for v in &values {
             parts.push(run_one(self, Some(v))?);
@@ -258,11 +308,14 @@ impl Binder<'_> {
             return Bound::new(plan, shape.schema, span);
         };
         let schema = first.schema.clone();
-        let mut plan = LogicalPlanBuilder::from(first.plan.clone());
-        for p in parts.iter().skip(1) {
-            plan = plan.union(p.plan.clone()).map_err(df_err(span))?;
+        if parts.len() == 1 {
+            return Bound::new(first.plan.clone(), schema, span);
         }
-        Bound::new(plan.build().map_err(df_err(span))?, schema, span)
+        // one union of every part, not a chain of two-input unions: a chain as deep as the number of values
+        // is past protobuf's nesting limit when the plan is serialized
+        let inputs = parts.into_iter().map(|p| std::sync::Arc::new(p.plan)).collect();
+        let plan = datafusion::logical_expr::Union::try_new_with_loose_types(inputs).map_err(df_err(span))?;
+        Bound::new(datafusion::logical_expr::LogicalPlan::Union(plan), schema, span)
     }
 
     /// The input with one more column, `key`: a number unique to each row.

@@ -95,10 +95,10 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
-    /// `parse-kv Expr as (Key:type, ...) with (pair_delimiter=P, kv_delimiter=K, quote=Q, escape=E)`
-    /// (parse-kv-operator): each key's value, converted to its type, as a new column (null, "" for strings,
-    /// when the text has no such key). The regex mode and the default (delimiters not given) are not
-    /// supported.
+    /// `parse-kv Expr as (Key:type, ...) [with (...)]` (parse-kv-operator): each key's value, converted to its
+    /// type, as a new column (null, "" for strings, when the text has no such key). Three modes:
+    /// `pair_delimiter` / `kv_delimiter` (with `quote`, `escape`, `greedy`), no delimiters (any character
+    /// but a letter or digit separates; `quote`, `escape`), and `regex` (two capture groups, key and value).
     pub(crate) fn bind_parse_kv(
         &mut self,
         input: Bound,
@@ -109,43 +109,93 @@ impl Binder<'_> {
     ) -> Result<Bound, BindError> {
         let text = self.bind_scalar(source, &input.schema)?;
         let text = crate::functions::convert_to(text, KqlType::String);
-        let mut opt = |name: &str, default: &str| -> Result<String, BindError> {
-            match with.iter().find(|(n, _)| n.name == name) {
-                None => Ok(default.to_string()),
-                Some((_, v)) => {
-                    let a = self.bind_scalar(v, &input.schema)?;
-                    a.const_str().ok_or_else(|| BindError::InvalidArgument {
-                        message: format!("parse-kv's {name} must be a constant string"),
-                        span: v.span.into(),
-                        help: None,
+        let mut options = serde_json::Map::new();
+        let (mut quotes, mut escapes, mut greedy) = (Vec::new(), String::new(), None);
+        for (name, v) in with {
+            let value = self.bind_scalar(v, &input.schema)?;
+            let bad = |message: String| BindError::InvalidArgument { message, span: v.span.into(), help: None };
+            let n = name.name.as_str();
+            if n == "greedy" {
+                match value.constant() {
+                    Some(datafusion::common::ScalarValue::Boolean(Some(b))) => greedy = Some((*b, name.span)),
+                    _ => return Err(bad("parse-kv's greedy must be true or false".into())),
+                }
+                continue;
+            }
+            let Some(s) = value.const_str() else {
+                return Err(bad(format!("parse-kv's {n} must be a constant string")));
+            };
+            match n {
+                "pair_delimiter" | "kv_delimiter" | "regex" if s.is_empty() => {
+                    return Err(bad(format!("parse-kv's {n} is empty")));
+                }
+                "pair_delimiter" => options.insert("pair".into(), s.into()),
+                "kv_delimiter" => options.insert("kv".into(), s.into()),
+                "quote" if matches!(s.chars().count(), 1 | 2) => {
+                    quotes.push(s);
+                    None
+                }
+                "quote" => {
+                    return Err(bad("parse-kv's quote is one character, or an opening and a closing one".into()))
+                }
+                "escape" if s.chars().count() == 1 => {
+                    escapes.push_str(&s);
+                    None
+                }
+                "escape" => return Err(bad("parse-kv's escape is one character".into())),
+                "regex" => {
+                    check_kv_regex(&s, v.span)?;
+                    options.insert("regex".into(), s.into())
+                }
+                _ => {
+                    return Err(BindError::InvalidArgument {
+                        message: format!("'{n}' is not a parse-kv option"),
+                        span: name.span.into(),
+                        help: Some("use pair_delimiter, kv_delimiter, quote, escape, greedy or regex".into()),
                     })
                 }
+            };
+        }
+        let delimited = options.contains_key("pair") || options.contains_key("kv");
+        let mode = if options.contains_key("regex") {
+            if let Some((n, _)) = with.iter().find(|(n, _)| n.name != "regex") {
+                return Err(BindError::InvalidArgument {
+                    message: format!("parse-kv with regex takes no other option ('{}')", n.name),
+                    span: n.span.into(),
+                    help: Some("the regex's first group is the key, its second the value".into()),
+                });
             }
+            "regex"
+        } else if delimited {
+            options.entry("pair").or_insert_with(|| " ".into());
+            options.entry("kv").or_insert_with(|| "=".into());
+            if let Some((g, _)) = greedy {
+                options.insert("greedy".into(), g.into());
+            }
+            "delimited"
+        } else {
+            if let Some((_, at)) = greedy {
+                return Err(BindError::InvalidArgument {
+                    message: "parse-kv's greedy needs pair_delimiter and kv_delimiter".into(),
+                    span: at.into(),
+                    help: None,
+                });
+            }
+            let keys: Vec<serde_json::Value> = columns.iter().map(|(k, _)| k.name.clone().into()).collect();
+            options.insert("keys".into(), keys.into());
+            "words"
         };
-        if let Some((n, _)) = with.iter().find(|(n, _)| n.name == "regex") {
-            return Err(BindError::Unsupported { what: "parse-kv with regex".into(), span: n.span.into() });
-        }
-        if !with.iter().any(|(n, _)| n.name == "kv_delimiter") {
-            return Err(BindError::Unsupported {
-                what: "parse-kv without kv_delimiter (the unspecified-delimiter mode)".into(),
-                span: span.into(),
-            });
-        }
-        let pair = opt("pair_delimiter", " ")?;
-        let kv = opt("kv_delimiter", "=")?;
-        let quote = opt("quote", "")?;
-        let escape = opt("escape", "")?;
-        let greedy = with
-            .iter()
-            .any(|(n, v)| n.name == "greedy" && matches!(v.kind, ast::ExprKind::Literal(ast::Literal::Bool(true))));
-        let options = serde_json::json!({"pair": pair, "kv": kv, "quote": quote, "escape": escape, "greedy": greedy});
+        options.insert("mode".into(), mode.into());
+        options.insert("quotes".into(), quotes.into());
+        options.insert("escapes".into(), escapes.into());
+        let options = serde_json::Value::Object(options).to_string();
         let mut out = Self::passthrough(&input);
         for (key, ty) in columns {
             let t = crate::binder::source::parse_type(ty)?;
             let call = crate::functions::udf::Udf::ParseKv.call(vec![
                 text.expr.clone(),
                 datafusion::logical_expr::lit(key.name.clone()),
-                datafusion::logical_expr::lit(options.to_string()),
+                datafusion::logical_expr::lit(options.clone()),
             ]);
             let value = crate::functions::Arg { expr: call, ty: KqlType::String, span: key.span };
             let value = crate::functions::convert_to(value, t);
@@ -155,5 +205,25 @@ impl Binder<'_> {
             }
         }
         self.project(input, out, span)
+    }
+}
+
+/// parse-kv's regex: valid, with exactly two capture groups (the key and the value).
+fn check_kv_regex(pattern: &str, span: Span) -> Result<(), BindError> {
+    let bad = |message: String| BindError::InvalidArgument {
+        message,
+        span: span.into(),
+        help: Some("e.g. regex=@'(\\w+)=(\\w+)': the first group is the key, the second the value".into()),
+    };
+    let rx = regex::Regex::new(pattern).map_err(|e| {
+        // the regex crate's message shows the pattern with a caret; the label already points at it
+        let e = e.to_string();
+        let why = e.lines().find_map(|l| l.trim().strip_prefix("error: ")).unwrap_or(&e).to_string();
+        bad(format!("parse-kv's regex is not a valid regular expression: {why}"))
+    })?;
+    match rx.captures_len().saturating_sub(1) {
+        2 => Ok(()),
+        1 => Err(bad("parse-kv's regex has 1 capturing group; it needs exactly 2 (the key and the value)".into())),
+        n => Err(bad(format!("parse-kv's regex has {n} capturing groups; it needs exactly 2 (the key and the value)"))),
     }
 }

@@ -251,6 +251,8 @@ registry! {
     ParseCsv => Spec::new("kql_parse_csv", Params::Typed, DYN, rw::parse_csv).broadcast(),
     ParseXml => Spec::new("kql_parse_xml", Params::Typed, DYN, rw::parse_xml).broadcast(),
     Hash => Spec::new("kql_hash", Params::Typed, Returns::T(L), rw::hash).broadcast(),
-    /// `(text, key, options as JSON: pair, kv, quote, escape, greedy)`
+    /// `(text, key, options as JSON: mode, pair, kv, greedy, keys, regex, quotes, escapes)`
     ParseKv => Spec::new("kql_parse_kv", STR3, TEXT, tx::parse_kv).broadcast(),
+    /// `(distinct values of the key, key name)`: partition's legacy strategy fails over 64 values
+    PartitionLimit => Spec::new("kql_partition_limit", Params::Exact(&[L, S]), BOOL, tx::partition_limit).broadcast(),
 }

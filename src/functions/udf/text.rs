@@ -1,5 +1,6 @@
 //! UDF bodies of string and array helpers the wider hunting packs call: translate, indexof_regex,
-//! array_slice, jaccard_index, parse_path (their doc pages are named at each).
+//! array_slice, jaccard_index, parse_path, and of two operators' helpers: parse-kv's extraction and
+//! partition's 64-value check (their doc pages are named at each).
 
 use super::{arg, row, Result};
 use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray, StringBuilder};
@@ -164,67 +165,196 @@ fn path_bag(s: &str) -> Value {
         "Filename": file, "Extension": ext, "AlternateDataStreamName": stream})
 }
 
-/// Splits `text` on `delim` outside quotes (any character of `quotes` opens and closes a quoted run; `escape`
-/// keeps the next character as it is).
-fn split_outside_quotes(text: &str, delim: &str, quotes: &str, escape: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut open: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if !escape.is_empty() && escape.contains(c) {
-            cur.push(c);
-            if let Some((_, n)) = chars.next() {
-                cur.push(n);
-            }
-            continue;
+/// How parse-kv finds pairs (parse-kv-operator); the binder passes it as JSON (see [`KvOptions::from_json`]).
+enum KvMode {
+    /// `pair_delimiter` / `kv_delimiter`: the text splits into pairs, each pair at its first kv delimiter;
+    /// greedy: a piece without a kv delimiter belongs to the previous value
+    Delimited { pair: String, kv: String, greedy: bool },
+    /// no delimiters: words (runs of letters and digits, or quoted text) are keys and values; a listed key
+    /// takes the word after it
+    Words { keys: Vec<String> },
+    /// `regex`: every match's first group is a key, its second the value
+    Regex(regex::Regex),
+}
+
+/// parse-kv's options: the mode, quote pairs (open, close) and escape characters.
+struct KvOptions {
+    mode: KvMode,
+    quotes: Vec<(char, char)>,
+    escapes: Vec<char>,
+}
+
+impl KvOptions {
+    /// `{"mode": "delimited"|"words"|"regex", "pair", "kv", "greedy", "keys": [...], "regex", "quotes": ["\"",
+    /// "()"], "escapes": "\\"}`.
+    fn from_json(o: &Value) -> Result<KvOptions> {
+        let text = |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let mode = match o.get("mode").and_then(|v| v.as_str()) {
+            Some("regex") => KvMode::Regex(regex::Regex::new(&text("regex")).map_err(|e| {
+                datafusion::error::DataFusionError::Execution(format!("parse-kv: invalid regular expression: {e}"))
+            })?),
+            Some("words") => KvMode::Words {
+                keys: o
+                    .get("keys")
+                    .and_then(|v| v.as_array())
+                    .map(|a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default(),
+            },
+            _ => KvMode::Delimited {
+                pair: text("pair"),
+                kv: text("kv"),
+                greedy: o.get("greedy").and_then(|v| v.as_bool()).unwrap_or(false),
+            },
+        };
+        let quotes = o
+            .get("quotes")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|q| q.as_str())
+                    .filter_map(|q| {
+                        let mut cs = q.chars();
+                        let open = cs.next()?;
+                        Some((open, cs.next().unwrap_or(open)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(KvOptions { mode, quotes, escapes: text("escapes").chars().collect() })
+    }
+
+    /// The closing quote of a quoted run `c` opens.
+    fn closing(&self, c: char) -> Option<char> {
+        self.quotes.iter().find(|(o, _)| *o == c).map(|(_, cl)| *cl)
+    }
+
+    /// The byte offsets of `delim` in `text` outside quoted runs (an escape character inside a quoted run keeps
+    /// the next character in it).
+    fn delimiters(&self, text: &str, delim: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        if delim.is_empty() {
+            return out;
         }
-        match open {
-            Some(q) if c == q => {
-                open = None;
-                cur.push(c);
-            }
-            Some(_) => cur.push(c),
-            None if quotes.contains(c) => {
-                open = Some(c);
-                cur.push(c);
-            }
-            None if !delim.is_empty() && text.get(i..).is_some_and(|r| r.starts_with(delim)) => {
-                out.push(std::mem::take(&mut cur));
-                for _ in 1..delim.chars().count() {
+        let mut close: Option<char> = None;
+        let mut chars = text.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match close {
+                Some(_) if self.escapes.contains(&c) => {
                     chars.next();
                 }
+                Some(q) if c == q => close = None,
+                Some(_) => {}
+                None => match self.closing(c) {
+                    Some(q) => close = Some(q),
+                    None if text.get(i..).is_some_and(|r| r.starts_with(delim)) => {
+                        out.push(i);
+                        for _ in 1..delim.chars().count() {
+                            chars.next();
+                        }
+                    }
+                    None => {}
+                },
             }
-            None => cur.push(c),
         }
+        out
     }
-    out.push(cur);
-    out
-}
 
-/// A value without its surrounding quotes.
-fn unquote(v: &str, quotes: &str) -> String {
-    let v = v.trim();
-    let mut cs = v.chars();
-    match (cs.next(), v.chars().next_back()) {
-        (Some(a), Some(b)) if v.chars().count() >= 2 && a == b && quotes.contains(a) => {
-            v.get(a.len_utf8()..v.len() - b.len_utf8()).unwrap_or("").to_string()
+    /// A quoted run's text from just after its opening quote: the text up to the closing quote with escapes
+    /// resolved, and the rest after the closing quote (None when it is not closed).
+    fn quoted<'t>(&self, text: &'t str, close: char) -> (String, Option<&'t str>) {
+        let mut out = String::new();
+        let mut chars = text.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if self.escapes.contains(&c) {
+                if let Some((_, n)) = chars.next() {
+                    out.push(n);
+                }
+            } else if c == close {
+                return (out, text.get(i + c.len_utf8()..));
+            } else {
+                out.push(c);
+            }
         }
-        _ => v.to_string(),
+        (out, None)
     }
-}
 
-/// The value of `key` in a `k=v k2="v 2"` text (parse-kv-operator, specified-delimiter mode): pairs are
-/// split on the pair delimiter outside quotes, each at its first key/value delimiter; keys compare exactly.
-pub fn parse_kv_value(text: &str, key: &str, pair: &str, kv: &str, quotes: &str, escape: &str) -> Option<String> {
-    for p in split_outside_quotes(text, pair, quotes, escape) {
-        let Some(at) = p.find(kv) else { continue };
-        let (k, v) = (p.get(..at).unwrap_or(""), p.get(at + kv.len()..).unwrap_or(""));
-        if unquote(k, quotes) == key {
-            return Some(unquote(v, quotes));
+    /// A key or value without surrounding white space, and without its quotes when it is quoted as a whole.
+    fn clean(&self, v: &str) -> String {
+        let v = v.trim();
+        let mut cs = v.chars();
+        if let Some(close) = cs.next().and_then(|c| self.closing(c)) {
+            if let (inner, Some("")) = self.quoted(cs.as_str(), close) {
+                return inner;
+            }
+        }
+        v.to_string()
+    }
+
+    /// The words of a text without delimiters: runs of letters and digits, and quoted runs.
+    fn words(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            let after = rest.get(c.len_utf8()..).unwrap_or("");
+            if let Some(close) = self.closing(c) {
+                let (word, tail) = self.quoted(after, close);
+                out.push(word);
+                rest = tail.unwrap_or("");
+            } else if c.is_alphanumeric() {
+                let end = rest.find(|x: char| !x.is_alphanumeric()).unwrap_or(rest.len());
+                out.push(rest.get(..end).unwrap_or("").to_string());
+                rest = rest.get(end..).unwrap_or("");
+            } else {
+                rest = after;
+            }
+        }
+        out
+    }
+
+    /// The value of the first appearance of `key` in `text` (parse-kv-operator), None when it has none.
+    fn value(&self, text: &str, key: &str) -> Option<String> {
+        match &self.mode {
+            KvMode::Regex(rx) => rx.captures_iter(text).find_map(|c| {
+                let k = c.get(1).map_or("", |m| m.as_str()).trim();
+                (k == key).then(|| c.get(2).map_or("", |m| m.as_str()).trim().to_string())
+            }),
+            KvMode::Words { keys } => {
+                let words = self.words(text);
+                let mut i = 0;
+                while let (Some(k), Some(v)) = (words.get(i), words.get(i + 1)) {
+                    if k == key {
+                        return Some(v.clone());
+                    }
+                    i += if keys.contains(k) { 2 } else { 1 };
+                }
+                None
+            }
+            KvMode::Delimited { pair, kv, greedy } => {
+                let mut cuts = self.delimiters(text, pair);
+                cuts.push(text.len());
+                let mut pairs: Vec<(&str, String)> = Vec::new();
+                let mut start = 0;
+                for end in cuts {
+                    let piece = text.get(start..end).unwrap_or("");
+                    start = end + pair.len();
+                    match self.delimiters(piece, kv).first() {
+                        Some(&at) => pairs.push((
+                            piece.get(..at).unwrap_or(""),
+                            piece.get(at + kv.len()..).unwrap_or("").to_string(),
+                        )),
+                        None if *greedy => {
+                            if let Some((_, v)) = pairs.last_mut() {
+                                v.push_str(pair);
+                                v.push_str(piece);
+                            }
+                        }
+                        None => {}
+                    }
+                }
+                pairs.into_iter().find(|(k, _)| self.clean(k) == key).map(|(_, v)| self.clean(&v))
+            }
         }
     }
-    None
 }
 
 /// `kql_parse_kv(text, key, options)`: the key's value as a string ("" when absent). Broadcast.
@@ -236,17 +366,66 @@ pub fn parse_kv(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     );
     let o: Value = serde_json::from_str(if opts.is_empty() || opts.is_null(0) { "{}" } else { opts.value(0) })
         .unwrap_or(Value::Null);
-    let get = |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-    let (pair, kv, quotes, escape) = (get("pair"), get("kv"), get("quote"), get("escape"));
+    let o = KvOptions::from_json(&o)?;
     let mut out = StringBuilder::new();
     for r in 0..n {
         let (i, j) = (row(text, r), row(key, r));
-        let v = if text.is_null(i) || key.is_null(j) {
-            None
-        } else {
-            parse_kv_value(text.value(i), key.value(j), &pair, &kv, &quotes, &escape)
-        };
+        let v = if text.is_null(i) || key.is_null(j) { None } else { o.value(text.value(i), key.value(j)) };
         out.append_value(v.unwrap_or_default());
     }
     Ok(Arc::new(out.finish()) as ArrayRef)
+}
+
+/// `kql_partition_limit(values, key)`: true, or an execution error when `values` (the number of distinct
+/// values of partition's key column `key`) is over 64, the legacy strategy's limit (partition-operator).
+/// Broadcast.
+pub fn partition_limit(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let (count, key) = (arg::<Int64Array>(a, 0, "partition")?, arg::<StringArray>(a, 1, "partition")?);
+    // every value given, also a constant's one when there are no rows
+    for i in 0..count.len() {
+        let j = row(key, i);
+        if count.is_valid(i) && count.value(i) > 64 {
+            return Err(datafusion::error::DataFusionError::Execution(format!(
+                "partition: more than 64 distinct values of {} ({}) with the legacy strategy; use \
+                 hint.strategy=native or shuffle",
+                if key.is_null(j) { "the key" } else { key.value(j) },
+                count.value(i)
+            )));
+        }
+    }
+    Ok(Arc::new(datafusion::arrow::array::BooleanArray::from(vec![true; n])) as ArrayRef)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(options: Value, text: &str, key: &str) -> Option<String> {
+        KvOptions::from_json(&options).ok()?.value(text, key)
+    }
+
+    #[test]
+    fn delimited_pairs_with_quotes_escapes_and_greedy() {
+        let o = json!({"pair": " ", "kv": "=", "quotes": ["()"]});
+        assert_eq!(value(o.clone(), "a=(x y) (b c)=(1 2)", "b c").as_deref(), Some("1 2"));
+        assert_eq!(value(o, "a=(x y) (b c)=(1 2)", "a").as_deref(), Some("x y"));
+        let o = json!({"pair": " ", "kv": "=", "quotes": ["\""], "escapes": "\\"});
+        assert_eq!(value(o, r#"f="say \"hi\"" g=1"#, "f").as_deref(), Some(r#"say "hi""#));
+        let o = json!({"pair": " ", "kv": "=", "greedy": true});
+        assert_eq!(value(o, "name=John Doe phone=555", "name").as_deref(), Some("John Doe"));
+        let o = json!({"pair": " ", "kv": "="});
+        assert_eq!(value(o.clone(), "name=John Doe phone=555", "name").as_deref(), Some("John"));
+        assert_eq!(value(o, "a=1 a=2", "a").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn words_and_regex() {
+        let o = json!({"mode": "words", "keys": ["a", "b"]});
+        assert_eq!(value(o.clone(), "a=b, b=c", "b").as_deref(), Some("c"));
+        assert_eq!(value(o, "x a", "a"), None);
+        let o = json!({"mode": "regex", "regex": r"(\w+)=(\w*)"});
+        assert_eq!(value(o.clone(), "a=1;b=;a=3", "a").as_deref(), Some("1"));
+        assert_eq!(value(o.clone(), "a=1;b=;a=3", "b").as_deref(), Some(""));
+        assert_eq!(value(o, "nothing", "a"), None);
+    }
 }
