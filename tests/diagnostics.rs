@@ -27,6 +27,7 @@ const CASES: &[(&str, &str)] = &[
     ("aggregate_outside_summarize", "DeviceEvents | extend c = count()"),
     ("join_key_missing", "DeviceEvents | join (DeviceInfo) on $left.DeviceId == $right.DeviceIdd"),
     ("unknown_visualization", "DeviceEvents\n| summarize count() by bin(Timestamp, 1h)\n| render timechrat"),
+    ("datetime_out_of_range", "print datetime(1600-01-01)"),
     ("too_deep", "print ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))"),
 ];
 

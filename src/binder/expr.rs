@@ -33,7 +33,7 @@ pub fn auto_name(e: &ast::Expr) -> Option<String> {
             match f.naming {
                 functions::Naming::FirstArg => auto_name(args.first()?),
                 functions::Naming::Prefixed => Some(format!("{}_{}", f.name, auto_name(args.first()?)?)),
-                functions::Naming::Generated | functions::Naming::Tuple(_) => None,
+                functions::Naming::Generated | functions::Naming::Tuple(_) | functions::Naming::PerArray(_) => None,
             }
         }
         _ => None,

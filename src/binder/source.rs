@@ -295,7 +295,7 @@ impl Binder<'_> {
         let mut out = Vec::new();
         for (i, it) in items.iter().enumerate() {
             let taken: Vec<String> = out.iter().map(|o: &(Expr, String, KqlType)| o.1.clone()).collect();
-            if let Some(parts) = self.tuple_items(it, &input.schema, &taken, true)? {
+            if let Some(parts) = self.tuple_items(it, &input.schema, &taken, true, &super::expr::auto_name)? {
                 out.extend(parts);
                 continue;
             }

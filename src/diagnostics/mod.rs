@@ -51,6 +51,18 @@ pub enum ParseError {
         #[label("not supported yet")]
         span: SourceSpan,
     },
+    /// `datetime(1600-01-01)`: a valid Kusto datetime that kqlite cannot hold (it keeps Unix nanoseconds in an i64)
+    #[error("{literal} is outside the datetimes kqlite holds")]
+    #[diagnostic(
+        code(kqlite::parse::datetime_out_of_range),
+        help("kqlite keeps a datetime as nanoseconds since 1970 in 64 bits, from {range}; Kusto's range, 0001 to 9999, is wider")
+    )]
+    DatetimeOutOfRange {
+        literal: String,
+        range: &'static str,
+        #[label("out of range")]
+        span: SourceSpan,
+    },
     /// `((((((...))))))` nested past the limit
     #[error("the query is nested too deeply (more than {max} levels, or a chain of over 1,000 operands)")]
     #[diagnostic(
@@ -115,7 +127,7 @@ impl Error {
         match self {
             Error::Cli(CliError::Usage { .. }) => 2,
             Error::Cli(CliError::Io { .. }) => 6,
-            Error::Parse(ParseError::UnsupportedOperator { .. }) => 4,
+            Error::Parse(ParseError::UnsupportedOperator { .. } | ParseError::DatetimeOutOfRange { .. }) => 4,
             Error::Lex(_) | Error::Parse(_) => 3,
             Error::Bind(BindError::Internal { .. }) => 5,
             Error::Bind(_) => 4,

@@ -68,6 +68,35 @@ fn hash(_: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     Ok((Udf::Hash.call_typed(std::iter::once(v).chain(it).collect()), L))
 }
 
+const SORT_SIGS: &[super::Sig] = &[sig_var(&[P::Array], P::Any, 1, 64, Ret::T(D))];
+
+/// `array_sort_asc(array1[, ..., arrayN][, nulls_last])`: one result per array (`Naming::PerArray`).
+const fn sorter(name: &'static str, lower: super::CustomLower) -> FunctionDef {
+    FunctionDef { name, sigs: SORT_SIGS, lower: Lower::Custom(lower), naming: Naming::PerArray("sorted") }
+}
+
+/// The arrays of an `array_sort_*` call: every argument but a trailing bool (`nulls_last`), all dynamic.
+fn sort_args(c: &LowerCtx, a: Vec<Arg>, u: Udf) -> Result<(Expr, KqlType), BindError> {
+    let arrays = super::array_count(&a.iter().map(|x| x.ty).collect::<Vec<_>>());
+    if let Some(bad) = a.iter().take(arrays).find(|x| x.ty != D) {
+        return Err(BindError::TypeMismatch {
+            message: format!("{} takes dynamic arrays, then an optional bool nulls_last; this is a {}", c.name, bad.ty),
+            span: bad.span.into(),
+            found: bad.ty.to_string(),
+            help: None,
+        });
+    }
+    Ok((u.call_typed(a), D))
+}
+
+fn array_sort_asc(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    sort_args(c, a, Udf::ArraySortAsc)
+}
+
+fn array_sort_desc(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    sort_args(c, a, Udf::ArraySortDesc)
+}
+
 pub(super) const ARRAYS: &[FunctionDef] = &[
     typed("array_concat", &[sig_var(&[P::Array], P::Array, 1, 64, Ret::T(D))], Udf::ArrayConcat),
     typed(
@@ -79,8 +108,8 @@ pub(super) const ARRAYS: &[FunctionDef] = &[
     typed("set_intersect", ARRAYS_2_64, Udf::SetIntersect),
     typed("set_difference", ARRAYS_2_64, Udf::SetDifference),
     typed("zip", &[sig_var(&[P::Array, P::Array], P::Array, 2, 16, Ret::T(D))], Udf::Zip),
-    typed("array_sort_asc", &[sig_opt(&[P::Array, P::Bool], 1, Ret::T(D))], Udf::ArraySortAsc),
-    typed("array_sort_desc", &[sig_opt(&[P::Array, P::Bool], 1, Ret::T(D))], Udf::ArraySortDesc),
+    sorter("array_sort_asc", array_sort_asc),
+    sorter("array_sort_desc", array_sort_desc),
     typed("array_iff", &[sig(&[P::Array, P::Dyn, P::Dyn], Ret::T(D))], Udf::ArrayIff),
     typed("array_iif", &[sig(&[P::Array, P::Dyn, P::Dyn], Ret::T(D))], Udf::ArrayIff),
     typed("has_any_index", &[sig(&[P::Str, P::Array], Ret::T(L))], Udf::HasAnyIndex),

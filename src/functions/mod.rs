@@ -147,6 +147,18 @@ pub enum Naming {
     Generated,
     /// several results, one column each: `extend (a, b) = f(x)`, or unnamed `f_x_part` (series_fit_line)
     Tuple(&'static [(&'static str, KqlType)]),
+    /// one dynamic result per array argument (a trailing bool is an option, see [`array_count`]), each a
+    /// column as for `Tuple`, unnamed `<argument>_<suffix>` or `array<i>_<suffix>` (array_sort_asc); with one
+    /// array the result is that array itself, not a tuple
+    PerArray(&'static str),
+}
+
+/// How many of a `Naming::PerArray` call's arguments, of these types, are arrays: all but a trailing bool.
+pub fn array_count(types: &[KqlType]) -> usize {
+    match types.split_last() {
+        Some((KqlType::Bool, rest)) if !rest.is_empty() => rest.len(),
+        _ => types.len(),
+    }
 }
 
 pub struct FunctionDef {

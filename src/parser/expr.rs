@@ -51,13 +51,7 @@ pub const MAX_CHAIN: usize = 1000;
 fn chain_guard<'a>(i: Tokens<'a>, n: &mut usize) -> PResult<'a, ()> {
     *n += 1;
     if *n > MAX_CHAIN {
-        return Err(nom::Err::Failure(super::PErr {
-            span: i.here(),
-            expected: String::new(),
-            remaining: i.toks.len(),
-            too_deep: true,
-            unsupported: None,
-        }));
+        return Err(nom::Err::Failure(super::PErr { too_deep: true, ..super::PErr::at(i, "") }));
     }
     Ok((i, ()))
 }
@@ -318,7 +312,7 @@ pub fn parse_postfix(i: Tokens<'_>) -> PResult<'_, Expr> {
     }
 }
 
-const TYPE_NAMES: &[&str] = &[
+pub(super) const TYPE_NAMES: &[&str] = &[
     "bool", "boolean", "int", "long", "real", "double", "decimal", "string", "datetime", "date", "timespan", "time",
     "guid", "dynamic",
 ];

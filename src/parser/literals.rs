@@ -77,17 +77,26 @@ fn fraction_ticks(f: &str) -> Option<i64> {
 }
 
 /// Parses the datetime forms Kusto accepts in literals and `todatetime`: ISO 8601 with `T` or a space, optional
-/// seconds, fraction (up to 7 digits kept) and `Z`/offset; a bare date. Returns Unix nanoseconds (UTC).
+/// seconds, fraction (up to 7 digits kept) and `Z`/offset; a bare date. Returns Unix nanoseconds (UTC); `None`
+/// for text that is no datetime and for a datetime outside what an i64 of nanoseconds holds (1677-09-21 to
+/// 2262-04-11; see [`parse_datetime_any`]).
 pub fn parse_datetime_text(text: &str) -> Option<i64> {
+    let nanos = parse_datetime_any(text)?.timestamp_nanos_opt()?;
+    // keep 100-ns precision: Kusto ticks
+    Some(nanos.div_euclid(100) * 100)
+}
+
+/// The datetime `text` names, in any year chrono knows (Kusto's range is 0001 to 9999), in UTC.
+pub fn parse_datetime_any(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     let t = text.trim();
     if t.is_empty() {
         return None;
     }
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
-        return dt.timestamp_nanos_opt();
+        return Some(dt.to_utc());
     }
     if let Ok(dt) = chrono::DateTime::parse_from_rfc2822(t) {
-        return dt.timestamp_nanos_opt();
+        return Some(dt.to_utc());
     }
     let (body, offset_secs) = split_offset(t);
     let body = body.replace('T', " ");
@@ -104,12 +113,20 @@ pub fn parse_datetime_text(text: &str) -> Option<i64> {
         ]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(&body, f).ok())
-        .or_else(|| NaiveDate::parse_from_str(&body, "%Y/%m/%d").ok().map(|d| d.and_time(NaiveTime::MIN)))?
+        .or_else(|| {
+            // a bare date: year first, or month first as .NET's invariant culture reads `01-31-2022`
+            ["%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y"]
+                .iter()
+                .find_map(|f| NaiveDate::parse_from_str(&body, f).ok())
+                .map(|d| d.and_time(NaiveTime::MIN))
+        })?
     };
-    let nanos = naive.and_utc().timestamp_nanos_opt()?;
-    // keep 100-ns precision: Kusto ticks
-    Some((nanos - offset_secs * 1_000_000_000) / 100 * 100)
+    naive.and_utc().checked_sub_signed(chrono::TimeDelta::try_seconds(offset_secs)?)
 }
+
+/// The smallest and largest datetimes kqlite holds (Unix nanoseconds in an i64), as the error for a literal
+/// outside them says.
+pub const DATETIME_RANGE: &str = "1677-09-21 00:12:43 to 2262-04-11 23:47:16";
 
 /// Splits a trailing `Z` or `+hh:mm` offset from an ISO datetime text.
 fn split_offset(t: &str) -> (&str, i64) {
@@ -186,6 +203,12 @@ pub fn parse_literal_token(i: Tokens<'_>) -> PResult<'_, Option<Literal>> {
         }
         Token::DatetimeLit => match inner(text).and_then(parse_datetime_text) {
             Some(v) => Literal::Datetime(v),
+            None if inner(text).and_then(parse_datetime_any).is_some() => {
+                return Err(nom::Err::Failure(super::PErr {
+                    special: Some(super::Special::DatetimeRange(text.to_string())),
+                    ..super::PErr::at(i, "")
+                }))
+            }
             None => return bad("a valid datetime such as datetime(2024-07-01 10:00:00)"),
         },
         Token::TimespanLit => match inner(text).and_then(parse_timespan_text) {
@@ -248,7 +271,19 @@ pub fn parse_typed_literal(i: Tokens<'_>) -> PResult<'_, Expr> {
         (true, _) => return cut(fail(j, "a number after '-'")),
     };
     let (j, close) = cut(tok(j, Token::RParen, "')'"))?;
-    Ok((j, Expr { kind: ExprKind::Literal(Literal::Typed(ty, Box::new(lit))), span: t.span.to(close.span) }))
+    let span = t.span.to(close.span);
+    // `datetime("1600-01-01")`: a datetime kqlite cannot hold, reported as `datetime(1600-01-01)` is
+    if let (Some(crate::types::KqlType::Datetime), Literal::String(s)) = (crate::types::KqlType::parse(&ty), &lit) {
+        if parse_datetime_text(s).is_none() && parse_datetime_any(s).is_some() {
+            let literal = i.src.get(span.range()).unwrap_or_default().to_string();
+            return Err(nom::Err::Failure(super::PErr {
+                span,
+                special: Some(super::Special::DatetimeRange(literal)),
+                ..super::PErr::at(i, "")
+            }));
+        }
+    }
+    Ok((j, Expr { kind: ExprKind::Literal(Literal::Typed(ty, Box::new(lit))), span }))
 }
 
 // grammar: json_value
@@ -297,6 +332,17 @@ fn parse_json_value(i: Tokens<'_>) -> PResult<'_, serde_json::Value> {
                 let (j, _) = tok(j, Token::RBrace, "'}' or ','")?;
                 Ok((j, Value::Object(map)))
             }
+            // a typed literal, `datetime("2022-01-01")`, `long(3)`, a nested `dynamic(...)`: its value as JSON
+            Token::Ident
+                if super::expr::TYPE_NAMES.contains(&i.text(t))
+                    && i.peek(1).is_some_and(|p| p.token == Token::LParen) =>
+            {
+                let (j, e) = parse_typed_literal(i)?;
+                match e.kind {
+                    ExprKind::Literal(l) => Ok((j, literal_to_json(&l))),
+                    _ => fail(i, "a JSON value"),
+                }
+            }
             Token::Ident => {
                 let v = match i.text(t) {
                     "null" => Value::Null,
@@ -335,7 +381,47 @@ pub fn literal_to_json(lit: &Literal) -> serde_json::Value {
         Literal::Datetime(ns) => Value::String(crate::values::format_datetime(*ns)),
         Literal::Dynamic(v) => v.clone(),
         Literal::TypedNull(_) => Value::Null,
-        Literal::Typed(_, l) => literal_to_json(l),
+        Literal::Typed(ty, l) => typed_to_json(ty, l),
+    }
+}
+
+/// `long(3)`, `datetime("2022-01-01")`, `real(1)` inside `dynamic(...)`: the value converted to the type, as
+/// JSON; text the type does not read is null, as `todatetime`, `tolong`... give.
+fn typed_to_json(ty: &str, lit: &Literal) -> serde_json::Value {
+    use serde_json::Value;
+    let text = match lit {
+        Literal::String(s) => Some(s.trim()),
+        _ => None,
+    };
+    let number = |v: &Literal| match v {
+        Literal::Long(n) => Some(*n as f64),
+        Literal::Real(f) => Some(*f),
+        Literal::Bool(b) => Some(f64::from(u8::from(*b))),
+        Literal::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    match (crate::types::KqlType::parse(ty), lit) {
+        (Some(crate::types::KqlType::Datetime), Literal::String(_)) => {
+            text.and_then(parse_datetime_text).map_or(Value::Null, |ns| literal_to_json(&Literal::Datetime(ns)))
+        }
+        (Some(crate::types::KqlType::Timespan), Literal::String(_)) => {
+            text.and_then(parse_timespan_text).map_or(Value::Null, |t| literal_to_json(&Literal::Timespan(t)))
+        }
+        (Some(crate::types::KqlType::Int | crate::types::KqlType::Long), Literal::Long(n)) => Value::from(*n),
+        (Some(crate::types::KqlType::Int | crate::types::KqlType::Long), v) => {
+            number(v).filter(|f| f.is_finite()).map_or(Value::Null, |f| Value::from(f.trunc() as i64))
+        }
+        (Some(crate::types::KqlType::Real | crate::types::KqlType::Decimal), v) => {
+            number(v).and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+        }
+        (Some(crate::types::KqlType::Bool), Literal::Bool(b)) => Value::Bool(*b),
+        (Some(crate::types::KqlType::Bool), Literal::Long(n)) => Value::Bool(*n != 0),
+        (Some(crate::types::KqlType::String), v) => match literal_to_json(v) {
+            Value::String(s) => Value::String(s),
+            Value::Null => Value::Null,
+            other => Value::String(other.to_string()),
+        },
+        _ => literal_to_json(lit),
     }
 }
 
@@ -360,5 +446,30 @@ mod tests {
         assert_eq!(parse_datetime_text("2024-07-01 02:00:00+02:00"), Some(d));
         assert_eq!(parse_datetime_text("2024-07-01 00:00:00.0000001").map(|x| x - d), Some(100));
         assert_eq!(parse_datetime_text("nope"), None);
+        // a bare date with the month first, as .NET's invariant culture reads it
+        assert_eq!(parse_datetime_text("07-01-2024"), Some(d));
+        assert_eq!(parse_datetime_text("07/01/2024"), Some(d));
+    }
+
+    #[test]
+    fn datetimes_out_of_range() {
+        assert_eq!(parse_datetime_text("1600-01-01"), None);
+        assert!(parse_datetime_any("0001-01-01").is_some());
+        let err = |q: &str| crate::parser::parse_str(q).err();
+        assert!(matches!(
+            err("print datetime(1600-01-01)"),
+            Some(crate::diagnostics::ParseError::DatetimeOutOfRange { .. })
+        ));
+        assert!(matches!(
+            err("print dynamic([datetime(9999-12-31)])"),
+            Some(crate::diagnostics::ParseError::DatetimeOutOfRange { .. })
+        ));
+        assert!(matches!(
+            err("print datetime(\"1600-01-01\")"),
+            Some(crate::diagnostics::ParseError::DatetimeOutOfRange { .. })
+        ));
+        assert!(err("print datetime(2262-04-11), datetime(1677-09-22)").is_none());
+        // not a datetime at all: still a syntax error
+        assert!(matches!(err("print datetime(2024-13-01)"), Some(crate::diagnostics::ParseError::Syntax { .. })));
     }
 }

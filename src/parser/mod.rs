@@ -95,19 +95,29 @@ pub struct PErr {
     pub expected: String,
     pub remaining: usize,
     pub too_deep: bool,
-    /// a Kusto operator kqlite does not implement (reported as unsupported, not as a syntax error)
-    pub unsupported: Option<String>,
+    /// not a syntax error but something kqlite does not take: reported as itself
+    pub special: Option<Special>,
+}
+
+/// A parse failure that is not a syntax error.
+#[derive(Debug, Clone)]
+pub enum Special {
+    /// a Kusto operator kqlite does not implement (reported as unsupported)
+    Operator(String),
+    /// a valid `datetime(...)` literal outside the range kqlite holds (the literal's text)
+    DatetimeRange(String),
+}
+
+impl PErr {
+    /// A failure at the current position of `i`, expecting `what`.
+    pub fn at(i: Tokens<'_>, what: &str) -> PErr {
+        PErr { span: i.here(), expected: what.to_string(), remaining: i.toks.len(), too_deep: false, special: None }
+    }
 }
 
 impl<'a> NomParseError<Tokens<'a>> for PErr {
     fn from_error_kind(input: Tokens<'a>, _kind: ErrorKind) -> Self {
-        PErr {
-            span: input.here(),
-            expected: String::new(),
-            remaining: input.toks.len(),
-            too_deep: false,
-            unsupported: None,
-        }
+        PErr::at(input, "")
     }
     fn append(_input: Tokens<'a>, _kind: ErrorKind, other: Self) -> Self {
         other
@@ -125,24 +135,12 @@ pub type PResult<'a, T> = IResult<Tokens<'a>, T, PErr>;
 
 /// A recoverable failure at the current position, expecting `what`.
 pub fn fail<'a, T>(i: Tokens<'a>, what: &str) -> PResult<'a, T> {
-    Err(nom::Err::Error(PErr {
-        span: i.here(),
-        expected: what.to_string(),
-        remaining: i.toks.len(),
-        too_deep: false,
-        unsupported: None,
-    }))
+    Err(nom::Err::Error(PErr::at(i, what)))
 }
 
 /// A hard failure (no backtracking): the construct was recognised but is malformed.
 pub fn cut_fail<'a, T>(i: Tokens<'a>, what: &str) -> PResult<'a, T> {
-    Err(nom::Err::Failure(PErr {
-        span: i.here(),
-        expected: what.to_string(),
-        remaining: i.toks.len(),
-        too_deep: false,
-        unsupported: None,
-    }))
+    Err(nom::Err::Failure(PErr::at(i, what)))
 }
 
 /// Turns a recoverable error into a hard one (nom's `cut`, for a parser fn).
@@ -157,13 +155,7 @@ pub fn cut<'a, T>(r: PResult<'a, T>) -> PResult<'a, T> {
 pub fn nested<'a, T>(i: Tokens<'a>, f: impl FnOnce(Tokens<'a>) -> PResult<'a, T>) -> PResult<'a, T> {
     let d = i.depth.get();
     if d >= MAX_DEPTH {
-        return Err(nom::Err::Failure(PErr {
-            span: i.here(),
-            expected: String::new(),
-            remaining: i.toks.len(),
-            too_deep: true,
-            unsupported: None,
-        }));
+        return Err(nom::Err::Failure(PErr { too_deep: true, ..PErr::at(i, "") }));
     }
     i.depth.set(d + 1);
     let r = f(i);
@@ -317,8 +309,12 @@ fn to_parse_error(src: &Source, e: PErr) -> ParseError {
     if e.too_deep {
         return ParseError::TooDeep { max: MAX_DEPTH, span: e.span.into() };
     }
-    if let Some(name) = e.unsupported {
-        return ParseError::UnsupportedOperator { name, span: e.span.into() };
+    match e.special {
+        Some(Special::Operator(name)) => return ParseError::UnsupportedOperator { name, span: e.span.into() },
+        Some(Special::DatetimeRange(literal)) => {
+            return ParseError::DatetimeOutOfRange { literal, range: literals::DATETIME_RANGE, span: e.span.into() }
+        }
+        None => {}
     }
     let at_end = e.span.start as usize >= src.text.trim_end().len();
     let found =

@@ -76,10 +76,8 @@ pub fn parse_operator(i: Tokens<'_>) -> PResult<'_, Operator> {
     if KUSTO_ONLY.contains(&keyword.name.as_str()) {
         return Err(nom::Err::Failure(super::PErr {
             span: keyword.span,
-            expected: String::new(),
-            remaining: i.toks.len(),
-            too_deep: false,
-            unsupported: Some(keyword.name.clone()),
+            special: Some(super::Special::Operator(keyword.name.clone())),
+            ..super::PErr::at(i, "")
         }));
     }
     let Some((_, f)) = OPERATORS.iter().find(|(k, _)| *k == keyword.name) else {
@@ -699,10 +697,8 @@ fn parse_evaluate<'a>(i: Tokens<'a>, _: &Ident) -> PResult<'a, OpKind> {
     if !PLUGINS.contains(&plugin.name.as_str()) {
         return Err(nom::Err::Failure(super::PErr {
             span: plugin.span,
-            expected: String::new(),
-            remaining: i.toks.len(),
-            too_deep: false,
-            unsupported: Some(format!("evaluate {}", plugin.name)),
+            special: Some(super::Special::Operator(format!("evaluate {}", plugin.name))),
+            ..super::PErr::at(i, "")
         }));
     }
     let (i, _) = cut(tok(i, Token::LParen, "'(' and the plugin's arguments"))?;

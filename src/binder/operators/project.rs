@@ -1,14 +1,18 @@
 //! `project`, `project-away`, `project-keep`, `project-rename`, `project-reorder`, `extend`.
 
+use super::summarize::unique;
 use crate::ast::{self, ProjectKind};
 use crate::binder::expr::auto_name;
 use crate::binder::{Binder, Bound};
 use crate::diagnostics::BindError;
+use crate::functions::Naming;
 use crate::source::Span;
 use crate::types::KqlType;
 use datafusion::logical_expr::Expr;
 
 type Item = (Expr, String, KqlType);
+/// One result of a function with several: its default column name and its type.
+type Part = (String, KqlType);
 
 /// Does `name` match a pattern with `*` wildcards?
 pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
@@ -40,61 +44,117 @@ pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
 
 impl Binder<'_> {
     /// The output name of one `project`/`extend` item: explicit, derived (KUSTO-NOTES §8), or `ColumnN`.
-    /// A call of a tuple function (`series_fit_line(y)`, `Naming::Tuple`): one item per part, named by the
-    /// item's names in order and the rest `<function>_<argument>_<part>` (a repeat gets `1`, `2`…), as Kusto's
-    /// analyzer names them; with `named_only` (print), only the named parts. `None` for any other expression.
+    /// A call of a tuple function (`series_fit_line(y)`, `Naming::Tuple`; `array_sort_asc(a, b)`,
+    /// `Naming::PerArray`): one item per part, named by the item's names in order and the rest by
+    /// [`Binder::result_parts`] (a repeat gets `1`, `2`…), as Kusto's analyzer names them; with `named_only`
+    /// (print), only the named parts. An unnamed `array_sort_asc(a, b)[1]` is the part's column (`b_sorted`).
+    /// `arg_name` names an argument for the default names (`auto_name`; summarize names aggregates).
+    /// `None` for any other expression.
     pub(crate) fn tuple_items(
         &mut self,
         it: &ast::NamedExpr,
         scope: &crate::types::KqlSchema,
         taken: &[String],
         named_only: bool,
+        arg_name: &dyn Fn(&ast::Expr) -> Option<String>,
     ) -> Result<Option<Vec<Item>>, BindError> {
-        let ast::ExprKind::Call { name, args } = &it.expr.kind else { return Ok(None) };
-        if self.lookup_let(&name.name).is_some() {
-            return Ok(None);
+        if let ast::ExprKind::Index { target, index } = &it.expr.kind {
+            let ast::ExprKind::Literal(ast::Literal::Long(k)) = index.kind else { return Ok(None) };
+            let (Some((_, parts)), true) = (self.result_parts(target, scope, arg_name)?, it.names.is_empty()) else {
+                return Ok(None);
+            };
+            let Some((base, ty)) = usize::try_from(k).ok().and_then(|k| parts.get(k)).filter(|_| parts.len() > 1)
+            else {
+                return Ok(None);
+            };
+            let a = self.bind_scalar(&it.expr, scope)?;
+            return Ok(Some(vec![(a.expr, unique(base.clone(), taken), *ty)]));
         }
-        let Some(f) = crate::functions::lookup(&name.name) else { return Ok(None) };
-        let crate::functions::Naming::Tuple(parts) = f.naming else { return Ok(None) };
+        let Some((naming, parts)) = self.result_parts(&it.expr, scope, arg_name)? else { return Ok(None) };
         if let Some(extra) = it.names.get(parts.len()) {
+            let name = match &it.expr.kind {
+                ast::ExprKind::Call { name, .. } => name.name.as_str(),
+                _ => "the call",
+            };
             return Err(BindError::InvalidArgument {
-                message: format!("{} has {} results; the name '{}' has none", f.name, parts.len(), extra.name),
+                message: format!("{name} has {} results; the name '{}' has none", parts.len(), extra.name),
                 span: extra.span.into(),
                 help: None,
             });
         }
+        // one array sorted is the array itself, named in print by position as any value (as the analyzer does)
+        let whole = parts.len() == 1 && matches!(naming, Naming::PerArray(_));
+        if whole && named_only && it.names.is_empty() {
+            return Ok(None);
+        }
         let a = self.bind_scalar(&it.expr, scope)?;
-        let arg = args.first().and_then(auto_name).unwrap_or_default();
         let mut taken = taken.to_vec();
         let mut out = Vec::new();
-        for (i, (part, ty)) in parts.iter().enumerate() {
+        for (i, (base, ty)) in parts.into_iter().enumerate() {
             let name = match it.names.get(i) {
                 Some(n) => n.name.clone(),
                 None if named_only && !it.names.is_empty() => continue,
-                None => {
-                    let base = format!("{}_{}_{}", f.name, arg, part);
-                    if taken.contains(&base) {
-                        (1..).map(|k| format!("{base}{k}")).find(|n| !taken.contains(n)).unwrap_or(base)
-                    } else {
-                        base
-                    }
-                }
+                None => unique(base, &taken),
             };
             taken.push(name.clone());
+            if whole {
+                out.push((a.expr.clone(), name, ty));
+                continue;
+            }
             let part = crate::functions::udf::Udf::DynamicIndex
                 .call(vec![a.expr.clone(), datafusion::logical_expr::lit(i64::try_from(i).unwrap_or(0))]);
-            let e = if *ty == KqlType::Dynamic {
+            let e = if ty == KqlType::Dynamic {
                 part
             } else {
                 crate::functions::convert_to(
                     crate::functions::Arg { expr: part, ty: KqlType::Dynamic, span: a.span },
-                    *ty,
+                    ty,
                 )
                 .expr
             };
-            out.push((e, name, *ty));
+            out.push((e, name, ty));
         }
         Ok(Some(out))
+    }
+
+    /// The results of a call of a function with several (`Naming::Tuple`, `Naming::PerArray`): the function's
+    /// naming and each part's default column name and type. `series_fit_line(y)`: `series_fit_line_y_slope`...;
+    /// `array_sort_asc(a, dynamic([1]), true)`: `a_sorted`, `array1_sorted`. `None` for any other expression.
+    fn result_parts(
+        &mut self,
+        e: &ast::Expr,
+        scope: &crate::types::KqlSchema,
+        arg_name: &dyn Fn(&ast::Expr) -> Option<String>,
+    ) -> Result<Option<(Naming, Vec<Part>)>, BindError> {
+        let ast::ExprKind::Call { name, args } = &e.kind else { return Ok(None) };
+        if self.lookup_let(&name.name).is_some() {
+            return Ok(None);
+        }
+        let Some(f) = crate::functions::lookup(&name.name) else { return Ok(None) };
+        let parts = match f.naming {
+            Naming::Tuple(parts) => {
+                let arg = args.first().and_then(arg_name).unwrap_or_default();
+                Some(parts.iter().map(|(part, ty)| (format!("{}_{}_{}", f.name, arg, part), *ty)).collect())
+            }
+            Naming::PerArray(suffix) => {
+                // only the last argument's type matters: a bool there is nulls_last
+                let mut types = vec![KqlType::Dynamic; args.len().saturating_sub(1)];
+                if let Some(l) = args.last() {
+                    types.push(self.bind_scalar(l, scope)?.ty);
+                }
+                let arrays = crate::functions::array_count(&types);
+                let name = |(i, a)| arg_name(a).unwrap_or_else(|| format!("array{i}"));
+                Some(
+                    args.iter()
+                        .take(arrays)
+                        .enumerate()
+                        .map(|p| (format!("{}_{suffix}", name(p)), KqlType::Dynamic))
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
+        Ok(parts.map(|p| (f.naming, p)))
     }
 
     fn item_name(&mut self, it: &ast::NamedExpr, taken: &[String]) -> Result<String, BindError> {
@@ -143,7 +203,7 @@ impl Binder<'_> {
                 let mut out: Vec<Item> = Vec::new();
                 for it in items {
                     let taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
-                    if let Some(parts) = self.tuple_items(it, &input.schema, &taken, false)? {
+                    if let Some(parts) = self.tuple_items(it, &input.schema, &taken, false, &auto_name)? {
                         for p in parts {
                             if out.iter().any(|o| o.1 == p.1) {
                                 return Err(BindError::DuplicateColumn { name: p.1, span: it.expr.span.into() });
@@ -244,7 +304,7 @@ impl Binder<'_> {
         let mut defined: Vec<String> = Vec::new();
         for it in items {
             let taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
-            if let Some(parts) = self.tuple_items(it, &input.schema, &taken, false)? {
+            if let Some(parts) = self.tuple_items(it, &input.schema, &taken, false, &auto_name)? {
                 for (e, name, ty) in parts {
                     if defined.contains(&name) {
                         return Err(BindError::DuplicateColumn { name, span: it.expr.span.into() });

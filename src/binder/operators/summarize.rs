@@ -13,6 +13,8 @@ use datafusion::logical_expr::{lit, Expr, SortExpr};
 /// One aggregate computed by the Aggregate node.
 struct AggOut {
     internal: String,
+    /// the aggregate's default column name (`list_a` for `make_list(a)`), for names derived from it
+    label: String,
     expr: Expr,
     ty: KqlType,
     zero_default: bool,
@@ -169,6 +171,23 @@ impl Binder<'_> {
             });
         }
         let scope = KqlSchema::new(computed.iter().map(|c| KqlColumn { name: c.internal.clone(), ty: c.ty }).collect());
+        // `(x, y) = array_sort_asc(make_list(t), make_list(c))`: one column per result; unnamed ones after the
+        // aggregates' names (`list_t_sorted`), as Kusto's analyzer names them
+        let arg_name = |e: &ast::Expr| match &e.kind {
+            K::Name(n) => computed.iter().find(|c| c.internal == n.name).map(|c| c.label.clone()),
+            _ => auto_name(e),
+        };
+        let item = ast::NamedExpr { names: it.names.clone(), expr: rewritten.clone() };
+        if let Some(parts) = self.tuple_items(&item, &scope, names, false, &arg_name)? {
+            for (e, name, ty) in parts {
+                if names.contains(&name) {
+                    return Err(BindError::DuplicateColumn { name, span: it.expr.span.into() });
+                }
+                names.push(name.clone());
+                outputs.push((e, name, ty));
+            }
+            return Ok(());
+        }
         let a = self.bind_scalar(&rewritten, &scope)?;
         // `toint(Compliant = dcountif(...))`: a name given inside the call names the column (Kusto's analyzer)
         let inner = if it.names.is_empty() { crate::binder::expr::inner_name(&it.expr) } else { None };
@@ -223,7 +242,8 @@ impl Binder<'_> {
                 let (_, bound, _) = functions::resolve(def.name, def.sigs, bound, e.span)?;
                 let (expr, ty) = (def.lower)(bound)?;
                 let internal = format!("__a{}", computed.len());
-                computed.push(AggOut { internal: internal.clone(), expr, ty, zero_default: def.zero_default });
+                let label = default_agg_name(def.naming, args);
+                computed.push(AggOut { internal: internal.clone(), label, expr, ty, zero_default: def.zero_default });
                 e.kind = K::Name(ast::Ident { name: internal, span: e.span });
                 return Ok(());
             }
@@ -313,7 +333,7 @@ impl Binder<'_> {
             let n = if legacy && i > 0 { format!("{key_name}_{n}") } else { n };
             let internal = format!("__a{}", computed.len());
             let expr = datafusion::functions_aggregate::expr_fn::first_value(a.expr, order.clone());
-            computed.push(AggOut { internal: internal.clone(), expr, ty: a.ty, zero_default: false });
+            computed.push(AggOut { internal: internal.clone(), label: n.clone(), expr, ty: a.ty, zero_default: false });
             let name = unique(n, names);
             names.push(name.clone());
             outputs.push((col(&internal), name, a.ty));

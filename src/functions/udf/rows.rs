@@ -213,29 +213,52 @@ fn sort_cmp(x: &Value, y: &Value) -> std::cmp::Ordering {
     })
 }
 
-fn sort_array(v: &[Value], desc: bool) -> Option<Value> {
-    let arr = v.first()?.as_array()?;
-    let nulls_last = v.get(1).and_then(|x| x.as_bool()).unwrap_or(true);
-    let (mut vals, nulls): (Vec<Value>, Vec<Value>) = arr.iter().cloned().partition(|x| !x.is_null());
-    vals.sort_by(sort_cmp);
-    if desc {
-        vals.reverse();
+/// `array_sort_*(array1[, ..., arrayN][, nulls_last])`: the first array sorted (stably; nulls last unless
+/// `nulls_last` is false), the others reordered as it is. One array gives that array; several give the
+/// tuple `[sorted1, ..., sortedN]`, with null for an array whose length is not the first's
+/// (array-sort-asc-function). The binder takes the tuple apart (`Naming::PerArray`).
+fn sort_arrays(v: &[Value], types: &[KqlType], desc: bool) -> Option<Value> {
+    let n = crate::functions::array_count(types);
+    let nulls_last = if n < v.len() { v.last().and_then(Value::as_bool).unwrap_or(true) } else { true };
+    let arrays = v.get(..n)?;
+    let first = arrays.first()?.as_array();
+    let order: Option<Vec<usize>> = first.map(|first| {
+        let (mut vals, nulls): (Vec<usize>, Vec<usize>) =
+            (0..first.len()).partition(|&i| first.get(i).is_some_and(|x| !x.is_null()));
+        let at = |i: usize| first.get(i).unwrap_or(&Value::Null);
+        if desc {
+            vals.sort_by(|&a, &b| sort_cmp(at(b), at(a)));
+        } else {
+            vals.sort_by(|&a, &b| sort_cmp(at(a), at(b)));
+        }
+        if nulls_last {
+            vals.into_iter().chain(nulls).collect()
+        } else {
+            nulls.into_iter().chain(vals).collect()
+        }
+    });
+    let reorder = |a: &Value| -> Value {
+        match (a.as_array(), &order) {
+            (Some(a), Some(order)) if a.len() == order.len() => {
+                Value::Array(order.iter().filter_map(|&i| a.get(i).cloned()).collect())
+            }
+            _ => Value::Null,
+        }
+    };
+    match arrays {
+        [only] => Some(reorder(only)),
+        _ => Some(Value::Array(arrays.iter().map(reorder).collect())),
     }
-    Some(Value::Array(if nulls_last {
-        vals.into_iter().chain(nulls).collect()
-    } else {
-        nulls.into_iter().chain(vals).collect()
-    }))
 }
 
-/// `array_sort_asc(array[, nulls_last])`: the array sorted ascending, nulls last by default (array-sort-asc-function).
+/// `array_sort_asc(array1[, ..., arrayN][, nulls_last])` (array-sort-asc-function).
 pub fn array_sort_asc(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
-    typed_rows(a, n, "kql_array_sort_asc", Out::Dyn, |v, _| sort_array(v, false))
+    typed_rows(a, n, "kql_array_sort_asc", Out::Dyn, |v, t| sort_arrays(v, t, false))
 }
 
-/// `array_sort_desc(array[, nulls_last])` (array-sort-desc-function).
+/// `array_sort_desc(array1[, ..., arrayN][, nulls_last])` (array-sort-desc-function).
 pub fn array_sort_desc(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
-    typed_rows(a, n, "kql_array_sort_desc", Out::Dyn, |v, _| sort_array(v, true))
+    typed_rows(a, n, "kql_array_sort_desc", Out::Dyn, |v, t| sort_arrays(v, t, true))
 }
 
 /// `array_iff(conditions, then, else)`: element-wise choice; a number is true when not 0, any other condition
