@@ -14,7 +14,8 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         let limit = 2.max(name.len() / 4);
         let close = cl == lower
             || score >= 0.88
-            || (lower.chars().count().abs_diff(cl.chars().count()) <= limit && strsim::levenshtein(&lower, &cl) <= limit);
+            || (lower.chars().count().abs_diff(cl.chars().count()) <= limit
+                && strsim::levenshtein(&lower, &cl) <= limit);
         if close && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }
