@@ -279,7 +279,8 @@ impl Binder<'_> {
             }
             return self.scalar_from_tabular(a, span);
         }
-        if functions::AGGREGATES.iter().any(|a| a.name == name.name) {
+        // (hll_merge is both: the aggregate in summarize, the scalar of several hll values elsewhere)
+        if functions::AGGREGATES.iter().any(|a| a.name == name.name) && functions::lookup(&name.name).is_none() {
             return Err(BindError::InvalidArgument {
                 message: format!("{}() is an aggregate: it can only be used in summarize", name.name),
                 span: name.span.into(),

@@ -170,6 +170,44 @@ fn make_list_if(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     Ok((make_list_max(false, x.ty, x.expr, limit), KqlType::Dynamic))
 }
 
+/// `make_list_with_nulls(x)`: every value in row order, nulls as `null` (make-list-with-nulls-aggregation-function).
+fn make_list_with_nulls(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    let [_, _, _, with_nulls] = &*AGGREGATE_UDFS;
+    Ok((with_nulls.call(vec![super::udf::type_codes(&[x.ty]), x.expr]), KqlType::Dynamic))
+}
+
+/// `hll(x[, accuracy])`: Kusto's HyperLogLog sketch. kqlite keeps the exact distinct values (a dynamic array;
+/// `dcount_hll` counts them, `hll_merge` unites them), so the counts are exact (hll-aggregation-function).
+fn hll(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((make_list_max(true, x.ty, x.expr, None), KqlType::Dynamic))
+}
+
+/// `hll_merge(h)`: the union of hll values (make_set flattens arrays: each distinct element once).
+fn hll_merge(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((make_list_max(true, KqlType::Dynamic, x.expr, None), KqlType::Dynamic))
+}
+
+/// `binary_all_or/and/xor(x)`: the bitwise aggregate of the long values (binary-all-or-aggregation-function).
+fn binary_all(a: Vec<Arg>, f: fn(Expr) -> Expr) -> Result<(Expr, KqlType), BindError> {
+    let x = one(a);
+    Ok((f(cast(x.expr, DataType::Int64)), KqlType::Long))
+}
+
+fn binary_all_or(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    binary_all(a, af::bit_or)
+}
+
+fn binary_all_and(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    binary_all(a, af::bit_and)
+}
+
+fn binary_all_xor(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
+    binary_all(a, af::bit_xor)
+}
+
 fn make_list_agg(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
     let limit = a.get(1).map(|l| l.expr.clone());
     let x = one(a);
@@ -189,6 +227,8 @@ const PRED: &[Sig] = &[sig(&[P::Bool], Ret::T(KqlType::Long))];
 const NUM: &[Sig] = &[sig(&[P::Num], Ret::Arg(0))];
 const NUM_IF: &[Sig] = &[sig(&[P::Num, P::Bool], Ret::Arg(0))];
 const ANY_IF: &[Sig] = &[sig(&[P::Any, P::Bool], Ret::Arg(0))];
+const ANY_DYN: &[Sig] = &[sig(&[P::Any], Ret::T(KqlType::Dynamic))];
+const INTEGER: &[Sig] = &[sig(&[P::Num], Ret::T(KqlType::Long))];
 const SET: &[Sig] = &[sig_opt(&[P::Any, P::Long], 1, Ret::T(KqlType::Dynamic))];
 const SET_IF: &[Sig] = &[sig_opt(&[P::Any, P::Bool, P::Long], 1, Ret::T(KqlType::Dynamic))];
 const ARG: &[Sig] = &[super::sig_var(&[P::Any], P::Any, 2, 1000, Ret::Arg(0))];
@@ -240,6 +280,12 @@ pub const AGGREGATES: &[AggDef] = &[
     agg("make_set_if", SET_IF, make_set_if, AggName::Prefix("set_")),
     agg("make_list_if", SET_IF, make_list_if, AggName::Prefix("list_")),
     agg("makelist", SET, make_list_agg, AggName::Prefix("list_")),
+    agg("make_list_with_nulls", ANY_DYN, make_list_with_nulls, AggName::Prefix("list_")),
+    agg("hll", &[sig_opt(&[P::Any, P::Long], 1, Ret::T(KqlType::Dynamic))], hll, AggName::Prefix("hll_")),
+    agg("hll_merge", &[sig(&[P::Dyn], Ret::T(KqlType::Dynamic))], hll_merge, AggName::Prefix("hll_merge_")),
+    agg("binary_all_or", INTEGER, binary_all_or, AggName::Arg),
+    agg("binary_all_and", INTEGER, binary_all_and, AggName::Arg),
+    agg("binary_all_xor", INTEGER, binary_all_xor, AggName::Arg),
     agg("percentile", &[sig(&[P::Any, P::Num], Ret::T(KqlType::Real))], percentile, AggName::Prefix("percentile_")),
     AggDef { arg_desc: Some(true), ..agg("arg_max", ARG, arg_extreme, AggName::ArgMax) },
     AggDef { arg_desc: Some(false), ..agg("arg_min", ARG, arg_extreme, AggName::ArgMax) },
@@ -259,8 +305,9 @@ pub fn lookup_aggregate(name: &str) -> Option<&'static AggDef> {
 }
 
 /// The registry's aggregate UDFs: `kql_make_set`, `kql_make_list`.
-static AGGREGATE_UDFS: LazyLock<[Arc<AggregateUDF>; 3]> = LazyLock::new(|| {
-    [Collect::Set, Collect::List, Collect::Bag].map(|kind| Arc::new(AggregateUDF::from(MakeList::new(kind))))
+static AGGREGATE_UDFS: LazyLock<[Arc<AggregateUDF>; 4]> = LazyLock::new(|| {
+    [Collect::Set, Collect::List, Collect::Bag, Collect::ListWithNulls]
+        .map(|kind| Arc::new(AggregateUDF::from(MakeList::new(kind))))
 });
 
 static PERCENTILE_UDF: LazyLock<Arc<AggregateUDF>> =
@@ -296,7 +343,7 @@ const MAX_SIZE: usize = 1_048_576;
 /// [`make_list`] keeping at most `limit` values (a constant long; Kusto's default when `None`): the first
 /// ones met, as Kusto keeps.
 pub fn make_list_max(distinct: bool, ty: KqlType, x: Expr, limit: Option<Expr>) -> Expr {
-    let [set, list, _] = &*AGGREGATE_UDFS;
+    let [set, list, _, _] = &*AGGREGATE_UDFS;
     let mut args = vec![super::udf::type_codes(&[ty]), x];
     args.extend(limit);
     (if distinct { set } else { list }).call(args)
@@ -304,7 +351,7 @@ pub fn make_list_max(distinct: bool, ty: KqlType, x: Expr, limit: Option<Expr>) 
 
 /// `kql_make_bag('dynamic', x[, limit])`: the bags' keys merged into one bag (make-bag-aggregation-function).
 fn make_bag_expr(x: Expr, limit: Option<Expr>) -> Expr {
-    let [_, _, bag] = &*AGGREGATE_UDFS;
+    let [_, _, bag, _] = &*AGGREGATE_UDFS;
     let mut args = vec![super::udf::type_codes(&[KqlType::Dynamic]), x];
     args.extend(limit);
     bag.call(args)
@@ -330,6 +377,8 @@ pub enum Collect {
     /// distinct values (an array's elements count one by one)
     Set,
     List,
+    /// make_list_with_nulls: a null value is an element too
+    ListWithNulls,
     /// the keys of property bags, merged (the first value of a key is kept)
     Bag,
 }
@@ -354,6 +403,7 @@ impl AggregateUDFImpl for MakeList {
         match self.kind {
             Collect::Set => "kql_make_set",
             Collect::List => "kql_make_list",
+            Collect::ListWithNulls => "kql_make_list_with_nulls",
             Collect::Bag => "kql_make_bag",
         }
     }
@@ -424,7 +474,7 @@ impl ListAcc {
             }
             return;
         }
-        if v.is_null() || self.items.len() >= self.limit {
+        if (v.is_null() && self.kind != Collect::ListWithNulls) || self.items.len() >= self.limit {
             return;
         }
         if self.kind == Collect::Set {
@@ -448,6 +498,9 @@ impl Accumulator for ListAcc {
         let Some(a) = values.get(1) else { return Ok(()) };
         for r in 0..a.len() {
             if a.is_null(r) {
+                if self.kind == Collect::ListWithNulls {
+                    self.push(Value::Null);
+                }
                 continue;
             }
             let ty = types.at(r)?.first().copied().unwrap_or(KqlType::Dynamic);

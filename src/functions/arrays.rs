@@ -105,6 +105,8 @@ pub(super) const ARRAYS: &[FunctionDef] = &[
         Udf::ArrayIndexOf,
     ),
     typed("set_union", ARRAYS_2_64, Udf::SetUnion),
+    // hll_merge(h1, h2, ...) of exact hll values (aggregate::hll) is their set union
+    typed("hll_merge", ARRAYS_2_64, Udf::SetUnion),
     typed("set_intersect", ARRAYS_2_64, Udf::SetIntersect),
     typed("set_difference", ARRAYS_2_64, Udf::SetDifference),
     typed("zip", &[sig_var(&[P::Array, P::Array], P::Array, 2, 16, Ret::T(D))], Udf::Zip),

@@ -188,6 +188,13 @@ pub(super) const DYNAMIC: &[FunctionDef] = &[
         lower: Lower::Udf(Udf::ArrayLength),
         naming: Naming::Generated,
     },
+    // hll values are the exact distinct values in kqlite (aggregate::hll): their count is the array's length
+    FunctionDef {
+        name: "dcount_hll",
+        sigs: &[sig(&[P::Dyn], Ret::T(KqlType::Long))],
+        lower: Lower::Udf(Udf::ArrayLength),
+        naming: Naming::Prefixed,
+    },
     FunctionDef {
         name: "pack_array",
         sigs: &[sig_var(&[], P::Any, 1, 1_000_000, Ret::T(D))],

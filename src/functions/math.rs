@@ -74,6 +74,31 @@ fn binary_shift_left(a: Vec<Expr>) -> Expr {
 fn binary_shift_right(a: Vec<Expr>) -> Expr {
     bitwise(Operator::BitwiseShiftRight, a)
 }
+/// `tohex(x[, minLength])` (tohex-function): lower-case hexadecimal of an int or long, a negative value as its
+/// 32-bit (int) or 64-bit (long) two's complement, left-padded with zeros to minLength.
+fn tohex(_c: &super::LowerCtx, args: Vec<super::Arg>) -> Result<(Expr, KqlType), crate::diagnostics::BindError> {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::logical_expr::cast;
+    let mut it = args.into_iter();
+    let Some(x) = it.next() else { return Ok((lit(""), KqlType::String)) };
+    let value = match x.ty {
+        // the int's 32 bits as an unsigned value: -256 is ffffff00
+        KqlType::Int => binary_expr(cast(x.expr, DataType::Int64), Operator::BitwiseAnd, lit(0xFFFF_FFFFi64)),
+        _ => cast(x.expr, DataType::Int64),
+    };
+    let h = datafusion::functions::string::expr_fn::to_hex(value);
+    let Some(n) = it.next() else { return Ok((h, KqlType::String)) };
+    let n = cast(n.expr, DataType::Int64);
+    let padded = datafusion::functions::unicode::expr_fn::lpad(vec![h.clone(), n.clone(), lit("0")]);
+    let e = datafusion::logical_expr::when(
+        datafusion::functions::unicode::expr_fn::character_length(h.clone()).lt(n),
+        padded,
+    )
+    .otherwise(h.clone())
+    .unwrap_or(h);
+    Ok((e, KqlType::String))
+}
+
 /// `binary_not(x)` = `x ^ -1` (all bits flipped).
 fn binary_not(a: Vec<Expr>) -> Expr {
     bitwise(Operator::BitwiseXor, a.into_iter().take(1).chain([lit(-1i64)]).collect())
@@ -156,6 +181,12 @@ pub(super) const MATH: &[FunctionDef] = &[
         sigs: &[sig(&[P::Real], Ret::T(KqlType::Real))],
         lower: Lower::Df(|a| mf::ceil(first(a))),
         naming: Naming::FirstArg,
+    },
+    FunctionDef {
+        name: "tohex",
+        sigs: &[sig_opt(&[P::Num, P::Num], 1, Ret::T(KqlType::String))],
+        lower: Lower::Custom(tohex),
+        naming: Naming::Generated,
     },
     FunctionDef { name: "binary_and", sigs: LONG2, lower: Lower::Df(binary_and), naming: Naming::Generated },
     FunctionDef { name: "binary_or", sigs: LONG2, lower: Lower::Df(binary_or), naming: Naming::Generated },
