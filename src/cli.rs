@@ -141,7 +141,8 @@ pub struct CheckArgs {
     /// KQL blocks, Sentinel YAML analytic rules and hunting queries, Sentinel ARM/JSON exports.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Extra table schemas, repeatable: the JSON of the built-in catalogs ({"tables": {...}}), a Sentinel
+    /// Extra table schemas and stored functions, repeatable: the JSON of the built-in catalogs ({"tables": {...},
+    /// "functions": {...}}), Kusto's `.show database schema as json`, a Sentinel
     /// custom-table file ({"Name", "Properties": [{"Name", "Type"}]}) or a folder of them.
     #[arg(long, value_name = "FILE")]
     pub schema: Vec<PathBuf>,
@@ -222,6 +223,10 @@ pub struct RunArgs {
     /// Load PATH (file, folder or glob) as table NAME. Repeatable.
     #[arg(long = "table", value_name = "NAME=PATH")]
     pub table: Vec<String>,
+    /// Extra table schemas and stored functions, repeatable (as `check --schema`): the catalogs' JSON
+    /// (`{"tables": {...}, "functions": {...}}`), Sentinel custom tables, or Kusto's `.show database schema as json`.
+    #[arg(long = "schema", value_name = "FILE")]
+    pub schema: Vec<PathBuf>,
     /// A data value that does not fit its column's type is an error naming file, line and column (default:
     /// it becomes null and is counted in the load line on stderr).
     #[arg(long)]
@@ -370,6 +375,10 @@ fn run_session(args: &RunArgs) -> Result<Session, Error> {
         ..SessionOptions::default()
     };
     let mut session = Session::new(opts)?;
+    // schemas first: the data's columns are typed by the catalog, and stored functions may name the tables
+    for f in &args.schema {
+        session.add_schema(f)?;
+    }
     for d in &args.data {
         session.add_data(d)?;
     }

@@ -224,3 +224,51 @@ fn the_column_cache_serves_later_queries_from_memory() {
     assert_eq!(loads(&small, "Events"), 2);
     assert_eq!(small.cache_usage().unwrap().0, 0);
 }
+
+/// A schema file's stored functions are defined in the session: Kusto's `.show database schema as json`
+/// (`Databases` → `Tables` with `OrderedColumns`, `Functions` with `InputParameters` and a `{ }` body) and the
+/// catalogs' own format (`tables` and `functions` with `parameters` and `body`).
+#[test]
+fn stored_functions_from_schema_files() {
+    let dir = scratch("stored_functions");
+    let kusto = dir.join("kusto.json");
+    std::fs::write(
+        &kusto,
+        r#"{"Databases": {"hunt": {"Name": "hunt",
+  "Tables": {"Logins": {"Name": "Logins", "OrderedColumns": [
+    {"Name": "Ts", "Type": "System.DateTime", "CslType": "datetime"},
+    {"Name": "User", "Type": "System.String", "CslType": "string"},
+    {"Name": "Ok", "Type": "System.SByte", "CslType": "bool"}]}},
+  "Functions": {
+    "FailedLogins": {"Name": "FailedLogins", "InputParameters": [{"Name": "user", "CslType": "string"}],
+                     "Body": "{ Logins | where Ok == false and User =~ user }"},
+    "Double": {"Name": "Double", "InputParameters": [{"Name": "x", "CslType": "long"}], "Body": "{ x * 2 }"}}}}}"#,
+    )
+    .unwrap();
+    let own = dir.join("own.json");
+    std::fs::write(
+        &own,
+        r#"{"tables": {"Nums": {"columns": [["a", "long"]]}},
+            "functions": {"Above": {"parameters": [["n", "long"]], "body": "Nums | where a > n"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Logins.json"),
+        r#"[{"Ts": "2024-01-01T00:00:00Z", "User": "Ann", "Ok": false},
+            {"Ts": "2024-01-02T00:00:00Z", "User": "bob", "Ok": false},
+            {"Ts": "2024-01-03T00:00:00Z", "User": "ann", "Ok": true}]"#,
+    )
+    .unwrap();
+    let mut s = Session::new(SessionOptions::default()).unwrap();
+    // 1 table + 2 functions, then 1 table + 1 function
+    assert_eq!(s.add_schema(&kusto).unwrap(), 3);
+    assert_eq!(s.add_schema(&own).unwrap(), 2);
+    s.add_data(dir.join("Logins.json")).unwrap();
+    assert_eq!(scalar(&s, r#"FailedLogins("ANN") | count"#), "1");
+    assert_eq!(scalar(&s, "print Double(21)"), "42");
+    // checking needs no data: the function's result columns come from the stored schema
+    let (schema, _) = s.run_collect(&Source::from("Above(1) | project a")).unwrap();
+    assert_eq!(schema.columns[0].name, "a");
+    let names: Vec<String> = s.definitions().into_iter().map(|(n, _)| n).collect();
+    assert!(["FailedLogins", "Double", "Above"].iter().all(|n| names.iter().any(|m| m == n)), "{names:?}");
+}

@@ -101,6 +101,8 @@ pub struct Catalog {
     /// the plan of each table with no data, built once (`check` of a pack scans the same wide tables in
     /// query after query)
     pub empty_scans: ScanCache,
+    /// stored functions read from schema files and not yet defined in a session: (name, `let` statement)
+    pub stored_functions: Vec<(String, String)>,
 }
 
 /// Plans of empty tables by name, with the schema each was built for (a cached plan is used only while the
@@ -220,7 +222,20 @@ impl Catalog {
         let format_error =
             |message: String| LoadError::Format { path: path.display().to_string(), line: 1, col: 1, message };
         let mut found: Vec<(String, Vec<(String, String)>)> = Vec::new();
-        if let Some(tables) = v.get("tables").and_then(|t| t.as_object()) {
+        let mut functions = Self::stored_functions(&v);
+        // Kusto's `.show database schema as json`: {"Databases": {"db": {"Tables": {...}, "Functions": {...}}}}
+        if let Some(dbs) = v.get("Databases").and_then(|d| d.as_object()) {
+            for db in dbs.values() {
+                for (name, t) in db.get("Tables").and_then(|t| t.as_object()).into_iter().flatten() {
+                    let cols = t.get("OrderedColumns").and_then(|c| c.as_array()).cloned().unwrap_or_default();
+                    let cols = cols.iter().filter_map(|c| {
+                        Some((c.get("Name")?.as_str()?.to_string(), c.get("CslType")?.as_str()?.to_string()))
+                    });
+                    found.push((name.clone(), cols.collect()));
+                }
+                functions.extend(Self::stored_functions(db));
+            }
+        } else if let Some(tables) = v.get("tables").and_then(|t| t.as_object()) {
             for (name, t) in tables {
                 let cols = t.get("columns").and_then(|c| c.as_array()).cloned().unwrap_or_default();
                 let cols = cols
@@ -228,6 +243,8 @@ impl Catalog {
                     .filter_map(|c| Some((c.get(0)?.as_str()?.to_string(), c.get(1)?.as_str()?.to_string())));
                 found.push((name.clone(), cols.collect()));
             }
+        } else if !functions.is_empty() {
+            // functions only
         } else {
             // Sentinel custom tables: {"Name": T, "Properties": [{"Name": C, "Type": "String"}]}, or a list of them
             let items = match &v {
@@ -261,7 +278,38 @@ impl Catalog {
             }
             self.extra.insert(name, crate::types::KqlSchema::new(out));
         }
+        let n = n + functions.len();
+        self.stored_functions.extend(functions);
         Ok(n)
+    }
+
+    /// The stored functions of a schema file's `functions` (kqlite's format: `{"F": {"parameters": [["x", "long"]],
+    /// "body": "..."}}`) or `Functions` (Kusto's `.show database schema as json`: `{"F": {"InputParameters":
+    /// [{"Name": "x", "CslType": "long"}], "Body": "{ ... }"}}`), each as the `let` statement that defines it.
+    fn stored_functions(v: &serde_json::Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for key in ["functions", "Functions"] {
+            for (name, f) in v.get(key).and_then(|f| f.as_object()).into_iter().flatten() {
+                let mut params = Vec::new();
+                for p in f.get("parameters").and_then(|p| p.as_array()).into_iter().flatten() {
+                    if let (Some(n), Some(t)) = (p.get(0).and_then(|x| x.as_str()), p.get(1).and_then(|x| x.as_str())) {
+                        params.push(format!("{n}: {t}"));
+                    }
+                }
+                for p in f.get("InputParameters").and_then(|p| p.as_array()).into_iter().flatten() {
+                    let Some(n) = p.get("Name").and_then(|x| x.as_str()) else { continue };
+                    match p.get("CslType").and_then(|x| x.as_str()) {
+                        Some(t) => params.push(format!("{n}: {t}")),
+                        // a tabular parameter: any columns
+                        None => params.push(format!("{n}: (*)")),
+                    }
+                }
+                let body = f.get("body").or_else(|| f.get("Body")).and_then(|b| b.as_str()).unwrap_or_default().trim();
+                let body = if body.starts_with('{') { body.to_string() } else { format!("{{ {body} }}") };
+                out.push((name.clone(), format!("let {name} = ({}) {body};", params.join(", "))));
+            }
+        }
+        out
     }
 
     /// The column types the catalogs give a table, for typing a dump: Defender's first, then Sentinel's.

@@ -156,9 +156,17 @@ impl Session {
         &self.exec
     }
 
-    /// Adds the tables of a schema file (the JSON format of the built-in catalogs); returns how many.
+    /// Adds the tables and stored functions of a schema file (the JSON format of the built-in catalogs, Sentinel
+    /// custom tables, or Kusto's `.show database schema as json`); returns how many. A stored function is
+    /// defined as its `let` (as [`Session::define`] does): queries call it by name.
     pub fn add_schema(&mut self, path: impl AsRef<Path>) -> Result<usize, Error> {
-        Ok(self.catalog.load_schema_file(path.as_ref())?)
+        let n = self.catalog.load_schema_file(path.as_ref())?;
+        let functions = std::mem::take(&mut self.catalog.stored_functions);
+        for (name, text) in functions {
+            let origin = format!("{} (stored function {name})", path.as_ref().display());
+            self.define(&Source::new(&origin, text))?;
+        }
+        Ok(n)
     }
 
     /// Registers the tables of a data file, folder or glob: their names and schemas are found now (declared
