@@ -272,3 +272,21 @@ fn stored_functions_from_schema_files() {
     let names: Vec<String> = s.definitions().into_iter().map(|(n, _)| n).collect();
     assert!(["FailedLogins", "Double", "Above"].iter().all(|n| names.iter().any(|m| m == n)), "{names:?}");
 }
+
+/// A stored function whose body does not bind is refused when its schema file is added, as Kusto refuses to
+/// store it: the error names the file, the line of the function and where in its body.
+#[test]
+fn a_stored_function_that_does_not_bind_is_an_error() {
+    let dir = scratch("stored_function_error");
+    let f = dir.join("bad.json");
+    std::fs::write(
+        &f,
+        "{\"tables\": {\"T\": {\"columns\": [[\"a\", \"long\"]]}},\n \"functions\": {\"Broken\": {\"body\": \"T | where nosuch > 1\"}}}",
+    )
+    .unwrap();
+    let mut s = Session::new(SessionOptions::default()).unwrap();
+    let e = s.add_schema(&f).unwrap_err().to_string();
+    assert!(e.contains("bad.json:2:16: stored function Broken: unknown column 'nosuch'"), "{e}");
+    assert!(e.contains("at `nosuch > 1"), "{e}");
+    assert!(s.definitions().iter().all(|(n, _)| n != "Broken"));
+}

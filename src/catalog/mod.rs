@@ -101,8 +101,17 @@ pub struct Catalog {
     /// the plan of each table with no data, built once (`check` of a pack scans the same wide tables in
     /// query after query)
     pub empty_scans: ScanCache,
-    /// stored functions read from schema files and not yet defined in a session: (name, `let` statement)
-    pub stored_functions: Vec<(String, String)>,
+    /// stored functions read from schema files and not yet defined in a session
+    pub stored_functions: Vec<StoredFunction>,
+}
+
+/// A stored function of a schema file, as the `let` statement that defines it.
+#[derive(Debug, Clone)]
+pub struct StoredFunction {
+    pub name: String,
+    pub text: String,
+    /// each parameter's Kusto type; `None` for a tabular parameter
+    pub params: Vec<Option<String>>,
 }
 
 /// Plans of empty tables by name, with the schema each was built for (a cached plan is used only while the
@@ -286,27 +295,30 @@ impl Catalog {
     /// The stored functions of a schema file's `functions` (kqlite's format: `{"F": {"parameters": [["x", "long"]],
     /// "body": "..."}}`) or `Functions` (Kusto's `.show database schema as json`: `{"F": {"InputParameters":
     /// [{"Name": "x", "CslType": "long"}], "Body": "{ ... }"}}`), each as the `let` statement that defines it.
-    fn stored_functions(v: &serde_json::Value) -> Vec<(String, String)> {
+    fn stored_functions(v: &serde_json::Value) -> Vec<StoredFunction> {
         let mut out = Vec::new();
         for key in ["functions", "Functions"] {
             for (name, f) in v.get(key).and_then(|f| f.as_object()).into_iter().flatten() {
-                let mut params = Vec::new();
+                let mut params: Vec<(String, Option<String>)> = Vec::new();
                 for p in f.get("parameters").and_then(|p| p.as_array()).into_iter().flatten() {
                     if let (Some(n), Some(t)) = (p.get(0).and_then(|x| x.as_str()), p.get(1).and_then(|x| x.as_str())) {
-                        params.push(format!("{n}: {t}"));
+                        params.push((n.to_string(), Some(t.to_string())));
                     }
                 }
                 for p in f.get("InputParameters").and_then(|p| p.as_array()).into_iter().flatten() {
                     let Some(n) = p.get("Name").and_then(|x| x.as_str()) else { continue };
-                    match p.get("CslType").and_then(|x| x.as_str()) {
-                        Some(t) => params.push(format!("{n}: {t}")),
-                        // a tabular parameter: any columns
-                        None => params.push(format!("{n}: (*)")),
-                    }
+                    // no CslType: a tabular parameter (any columns)
+                    params.push((n.to_string(), p.get("CslType").and_then(|x| x.as_str()).map(str::to_string)));
                 }
                 let body = f.get("body").or_else(|| f.get("Body")).and_then(|b| b.as_str()).unwrap_or_default().trim();
                 let body = if body.starts_with('{') { body.to_string() } else { format!("{{ {body} }}") };
-                out.push((name.clone(), format!("let {name} = ({}) {body};", params.join(", "))));
+                let decl: Vec<String> =
+                    params.iter().map(|(n, t)| format!("{n}: {}", t.as_deref().unwrap_or("(*)"))).collect();
+                out.push(StoredFunction {
+                    name: name.clone(),
+                    text: format!("let {name} = ({}) {body};", decl.join(", ")),
+                    params: params.into_iter().map(|(_, t)| t).collect(),
+                });
             }
         }
         out

@@ -160,11 +160,29 @@ impl Session {
     /// custom tables, or Kusto's `.show database schema as json`); returns how many. A stored function is
     /// defined as its `let` (as [`Session::define`] does): queries call it by name.
     pub fn add_schema(&mut self, path: impl AsRef<Path>) -> Result<usize, Error> {
-        let n = self.catalog.load_schema_file(path.as_ref())?;
+        let path = path.as_ref();
+        let n = self.catalog.load_schema_file(path)?;
         let functions = std::mem::take(&mut self.catalog.stored_functions);
-        for (name, text) in functions {
-            let origin = format!("{} (stored function {name})", path.as_ref().display());
-            self.define(&Source::new(&origin, text))?;
+        for f in functions {
+            let origin = format!("{} (stored function {})", path.display(), f.name);
+            let src = Source::new(&origin, f.text.clone());
+            self.define(&src).map_err(|e| stored_function_error(path, &f, e))?;
+            // as Kusto validates a function it stores: a call with typed nulls must bind (a function with a
+            // tabular parameter is checked when called)
+            if f.params.iter().all(Option::is_some) {
+                let args: Vec<String> = f.params.iter().flatten().map(|t| format!("{t}(null)")).collect();
+                let call = format!("{}({})", f.name, args.join(", "));
+                let bound = match self.bind(&Source::new(&origin, call.clone()), None) {
+                    Err(Error::Bind(BindError::WrongKind { .. })) => {
+                        self.bind(&Source::new(&origin, format!("print {call}")), None)
+                    }
+                    other => other,
+                };
+                if let Err(e) = bound {
+                    self.prelude.retain(|(_, l)| l.name.name != f.name);
+                    return Err(stored_function_error(path, &f, e));
+                }
+            }
         }
         Ok(n)
     }
@@ -414,4 +432,31 @@ pub fn parse_now(text: &str) -> Option<i64> {
 /// The wall clock in Unix nanoseconds, truncated to Kusto's 100-ns ticks.
 pub fn wall_clock_ns() -> i64 {
     chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) / 100 * 100
+}
+
+/// An error in a stored function of a schema file: the file, the line of the function's name in it, and
+/// where in the function's text the error is.
+fn stored_function_error(path: &Path, f: &crate::catalog::StoredFunction, e: Error) -> Error {
+    use miette::Diagnostic;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let (line, col) = match text.find(&format!("\"{}\"", f.name)) {
+        Some(at) => {
+            let before = text.get(..at).unwrap_or_default();
+            let line = before.matches('\n').count() + 1;
+            (line, at - before.rfind('\n').map_or(0, |i| i + 1) + 1)
+        }
+        None => (1, 1),
+    };
+    let near = e
+        .labels()
+        .and_then(|mut l| l.next())
+        .and_then(|l| f.text.get(l.offset()..))
+        .map(|rest| format!(" (at `{}` in `{}`)", rest.chars().take(30).collect::<String>().trim(), f.text))
+        .unwrap_or_default();
+    Error::Load(crate::diagnostics::LoadError::Format {
+        path: path.display().to_string(),
+        line,
+        col,
+        message: format!("stored function {}: {e}{near}", f.name),
+    })
 }
