@@ -101,6 +101,9 @@ pub struct ReplArgs {
     /// Schema environment: defender, sentinel, or auto (Defender first, then Sentinel).
     #[arg(long, default_value = "auto", value_name = "ENV")]
     pub env: String,
+    /// Extra table schemas and stored functions, repeatable (as for `run`).
+    #[arg(long = "schema", value_name = "FILE")]
+    pub schema: Vec<PathBuf>,
     /// Memory for decoded columns kept between queries (a later query over the same columns reads no file),
     /// e.g. 4GB; 0 turns the cache off. Default: a quarter of the machine's memory.
     #[arg(long, value_name = "SIZE")]
@@ -650,6 +653,7 @@ fn repl(args: ReplArgs) -> ExitCode {
         now: args.now,
         set: args.set,
         env: args.env,
+        schema: args.schema,
         cache_memory: Some(cache_memory),
         ..RunArgs::default()
     };
