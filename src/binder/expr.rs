@@ -460,9 +460,9 @@ impl Binder<'_> {
             }
             (Sub, Datetime, Datetime) => Ok((as_timespan(nanos(l.expr) - nanos(r.expr)), Timespan)),
             (Add, Datetime, Timespan) | (Add, Timespan, Datetime) => {
-                Ok((as_datetime(nanos(l.expr) + nanos(r.expr)), Datetime))
+                Ok((as_datetime(unwrapped(nanos(l.expr), nanos(r.expr), true)), Datetime))
             }
-            (Sub, Datetime, Timespan) => Ok((as_datetime(nanos(l.expr) - nanos(r.expr)), Datetime)),
+            (Sub, Datetime, Timespan) => Ok((as_datetime(unwrapped(nanos(l.expr), nanos(r.expr), false)), Datetime)),
             (Add, Timespan, Timespan) => Ok((as_timespan(nanos(l.expr) + nanos(r.expr)), Timespan)),
             (Sub, Timespan, Timespan) => Ok((as_timespan(nanos(l.expr) - nanos(r.expr)), Timespan)),
             (Div, Timespan, Timespan) => {
@@ -701,4 +701,16 @@ fn json_item(v: serde_json::Value, span: Span) -> Arg {
         other => (lit(other.to_string()), KqlType::Dynamic),
     };
     Arg { expr, ty, span }
+}
+
+/// `a + b` (or `a - b`) of nanosecond counts, null where it leaves i64 (a datetime past 2262 or before 1677
+/// would otherwise wrap round to the other end of the range).
+fn unwrapped(a: Expr, b: Expr, add: bool) -> Expr {
+    use datafusion::logical_expr::{lit, when};
+    let r = if add { a.clone() + b.clone() } else { a.clone() - b.clone() };
+    // adding a positive value (subtracting a negative one) must not make the result smaller, and conversely
+    let up = if add { b.clone().gt(lit(0i64)) } else { b.clone().lt(lit(0i64)) };
+    let down = if add { b.lt(lit(0i64)) } else { b.gt(lit(0i64)) };
+    let wrapped = (up.and(r.clone().lt(a.clone()))).or(down.and(r.clone().gt(a)));
+    when(wrapped, lit(datafusion::common::ScalarValue::Int64(None))).otherwise(r.clone()).unwrap_or(r)
 }

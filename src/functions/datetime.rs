@@ -201,10 +201,26 @@ fn dayofmonth(c: &LowerCtx, a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 /// Whole numbers multiply exactly; reals go through f64.
 fn from_unix(a: Vec<Arg>, unit_ns: i64) -> Result<(Expr, KqlType), BindError> {
     let Some(n) = a.into_iter().next() else { return Ok((datetime_lit(0), DT)) };
+    let span = n.span;
+    // a value whose datetime is outside 1677-2262 (i64 nanoseconds) is null, not a wrapped-round datetime
+    let null = lit(ScalarValue::Int64(None));
+    let limit = i64::MAX / unit_ns.max(1);
     let ns = match n.ty {
-        KqlType::Int | KqlType::Long => cast(n.expr, DataType::Int64) * lit(unit_ns),
-        _ => cast(cast(n.expr, DataType::Float64) * lit(unit_ns as f64), DataType::Int64),
-    };
+        KqlType::Int | KqlType::Long => {
+            let x = cast(n.expr, DataType::Int64);
+            datafusion::logical_expr::when(x.clone().between(lit(-limit), lit(limit)), x * lit(unit_ns)).otherwise(null)
+        }
+        _ => {
+            let f = cast(n.expr, DataType::Float64) * lit(unit_ns as f64);
+            let inside = f.clone().gt(lit(-9.2e18)).and(f.clone().lt(lit(9.2e18)));
+            // (the value cast is always in range, so that folding a constant outside it cannot fail)
+            let clamped = datafusion::logical_expr::when(inside.clone(), f)
+                .otherwise(lit(0.0))
+                .map_err(|e| BindError::Internal { message: e.to_string(), span: span.into() })?;
+            datafusion::logical_expr::when(inside, cast(clamped, DataType::Int64)).otherwise(null)
+        }
+    }
+    .map_err(|e| BindError::Internal { message: e.to_string(), span: span.into() })?;
     Ok((as_datetime(ns), DT))
 }
 
