@@ -94,9 +94,29 @@ mod roundtrip {
 
     impl LogicalExtensionCodec for TableCodec {
         fn try_decode(&self, buf: &[u8], inputs: &[LogicalPlan], ctx: &TaskContext) -> Result<Extension> {
-            super::scan_codec::decode(self, buf, inputs, ctx)
+            match buf.split_first() {
+                // materialize: a fresh shared slot on the receiving side (each decoded reference computes its
+                // own rows: correct, if not shared)
+                Some((b'M', _)) => {
+                    let Some(input) = inputs.first().cloned() else {
+                        return not_impl_err!("materialize without input");
+                    };
+                    let node = kqlite::binder::materialize::MaterializeNode {
+                        input,
+                        shared: kqlite::binder::materialize::Shared::new(),
+                    };
+                    Ok(Extension { node: std::sync::Arc::new(node) })
+                }
+                Some((b'S', rest)) => super::scan_codec::decode(self, rest, inputs, ctx),
+                _ => not_impl_err!("unknown extension node encoding"),
+            }
         }
         fn try_encode(&self, node: &Extension, buf: &mut Vec<u8>) -> Result<()> {
+            if node.node.as_any().is::<kqlite::binder::materialize::MaterializeNode>() {
+                buf.push(b'M');
+                return Ok(());
+            }
+            buf.push(b'S');
             super::scan_codec::encode(self, node, buf)
         }
         fn try_decode_table_provider(

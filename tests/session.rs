@@ -290,3 +290,19 @@ fn a_stored_function_that_does_not_bind_is_an_error() {
     assert!(e.contains("at `nosuch > 1"), "{e}");
     assert!(s.definitions().iter().all(|(n, _)| n != "Broken"));
 }
+
+/// `materialize(...)` named twice in a query is computed once: its table is read once (the same query without
+/// materialize reads it for each reference), and both references see the same rows.
+#[test]
+fn materialize_reads_its_input_once() {
+    let s = session();
+    let q = "let S = materialize(DeviceProcessEvents | where FileName =~ 'cmd.exe' | project DeviceName); \
+             S | summarize n = count() by DeviceName | join kind=inner (S | summarize m = count() by DeviceName) on DeviceName \
+             | where n != m | count";
+    assert_eq!(scalar(&s, q), "0");
+    assert_eq!(loads(&s, "DeviceProcessEvents"), 1);
+    let plain = q.replace("materialize(", "(");
+    let s2 = session();
+    assert_eq!(scalar(&s2, &plain), "0");
+    assert_eq!(loads(&s2, "DeviceProcessEvents"), 2);
+}

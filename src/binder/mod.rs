@@ -3,6 +3,7 @@
 //! names, and expressions in `expr.rs`. Every unknown name and type error is raised here, before any row is read.
 
 mod expr;
+pub mod materialize;
 pub mod operators;
 pub use operators::evaluate::Probe;
 pub use operators::KIND_VALUES;

@@ -169,9 +169,19 @@ impl Binder<'_> {
 
     fn bind_call_source(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Result<Bound, BindError> {
         match name.name.as_str() {
-            // materialize-function: evaluated once; DataFusion plans it as the same sub-plan
+            // materialize-function: evaluated once per query, however often it is named
             "materialize" => match args {
-                [a] => self.bind_tabular(a),
+                [a] => {
+                    let b = self.bind_tabular(a)?;
+                    let node = super::materialize::MaterializeNode {
+                        input: b.plan,
+                        shared: super::materialize::Shared::new(),
+                    };
+                    let plan = datafusion::logical_expr::LogicalPlan::Extension(datafusion::logical_expr::Extension {
+                        node: Arc::new(node),
+                    });
+                    Ok(Bound { plan, ..b })
+                }
                 _ => Err(arity("materialize", "1 argument", args.len(), span)),
             },
             // table-function: a table (or parameterless tabular function) by constant name

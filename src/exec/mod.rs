@@ -13,6 +13,7 @@ use datafusion::prelude::SessionConfig;
 use futures::StreamExt;
 use std::sync::Arc;
 
+pub mod materialize;
 pub mod scan;
 
 /// The execution half of a session: context, runtime and the functions registered in the context.

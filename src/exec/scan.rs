@@ -49,7 +49,7 @@ impl QueryPlanner for KqlQueryPlanner {
     }
 }
 
-/// Plans a [`ScanNode`] as a [`ScanExec`].
+/// Plans kqlite's nodes: a [`ScanNode`] as a [`ScanExec`], a `MaterializeNode` as a `MaterializeExec`.
 #[derive(Debug)]
 pub struct ScanPlanner;
 
@@ -64,8 +64,11 @@ impl ExtensionPlanner for ScanPlanner {
         session: &dyn datafusion::catalog::Session,
         _ctx: &datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext,
     ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+        let Some(input) = physical_inputs.first() else { return internal_err!("{} without input", node.name()) };
+        if let Some(m) = node.as_any().downcast_ref::<crate::binder::materialize::MaterializeNode>() {
+            return Ok(Some(super::materialize::plan(m, input)));
+        }
         let Some(scan) = node.as_any().downcast_ref::<ScanNode>() else { return Ok(None) };
-        let Some(input) = physical_inputs.first() else { return internal_err!("a scan without input") };
         let physical = |e: &datafusion::logical_expr::Expr| session.create_physical_expr(e.clone(), &scan.eval_schema);
         let mut steps = Vec::new();
         for s in &scan.steps {
