@@ -14,6 +14,7 @@ const CASES: &[(&str, &str)] = &[
     ("unknown_column", "DeviceEvents\n| where DevcieName == \"pc1\""),
     ("unknown_table", "DeviceProcessEvent | take 1"),
     ("unknown_function", "print x = tostrin(1)"),
+    ("unsupported_function", "print cell = geo_point_to_h3cell(-73.98, 40.75, 6)"),
     ("unknown_operator", "DeviceEvents | wher ActionType == \"x\""),
     ("unsupported_operator", "DeviceEvents | fork (count) (take 1)"),
     ("syntax_end", "DeviceEvents | where"),

@@ -288,6 +288,9 @@ impl Binder<'_> {
             });
         }
         let Some(f) = functions::lookup(&name.name) else {
+            if functions::kusto_names::is_kusto_function(&name.name) {
+                return Err(BindError::UnsupportedFunction { name: name.name.clone(), span: name.span.into() });
+            }
             let mut cands: Vec<String> = functions::all_names().map(String::from).collect();
             cands.extend(self.let_names());
             let help = crate::names::did_you_mean(&name.name, cands.iter().map(|s| s.as_str()))

@@ -36,6 +36,17 @@ pub enum BindError {
         #[help]
         did_you_mean: Option<String>,
     },
+    /// `print geo_point_to_h3cell(1.0, 2.0, 3)`: a Kusto function kqlite does not implement
+    #[error("the Kusto function '{name}' is not supported yet")]
+    #[diagnostic(
+        code(kqlite::bind::unsupported_function),
+        help("kqlite implements a growing subset of Kusto's functions; README.md lists them")
+    )]
+    UnsupportedFunction {
+        name: String,
+        #[label("a Kusto function kqlite does not implement")]
+        span: SourceSpan,
+    },
     /// `print x = y + 1` where y is neither a column nor a let
     #[error("unknown name '{name}'")]
     #[diagnostic(code(kqlite::bind::unknown_name))]

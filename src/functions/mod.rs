@@ -10,6 +10,7 @@ mod dynamic;
 mod encoding;
 mod geo;
 mod ip;
+pub mod kusto_names;
 mod math;
 mod percentile;
 mod scope;

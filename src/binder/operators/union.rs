@@ -89,7 +89,8 @@ impl Binder<'_> {
                 Err(
                     e @ (BindError::UnknownTable { .. }
                     | BindError::UnknownColumn { .. }
-                    | BindError::UnknownFunction { .. }),
+                    | BindError::UnknownFunction { .. }
+                    | BindError::UnsupportedFunction { .. }),
                 ) if fuzzy => {
                     self.notices.push(format!("union isfuzzy=true: a leg was left out: {e}"));
                     first_err.get_or_insert(e);
