@@ -85,10 +85,7 @@ impl Binder<'_> {
                 // query are the same plan; joins alias each side)
                 let catalog = self.catalog;
                 let plan = catalog.empty_scans.get_or_build(name, &schema, || {
-                    let table = datafusion::catalog::empty::EmptyTable::new(schema.arrow());
-                    LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(table)), None)
-                        .and_then(|b| b.build())
-                        .map_err(df_err(span))
+                    scan_plan(name, Arc::new(datafusion::catalog::empty::EmptyTable::new(schema.arrow())), span)
                 })?;
                 Bound::new(plan, schema, span)
             }
@@ -118,10 +115,7 @@ impl Binder<'_> {
         span: Span,
     ) -> Result<Bound, BindError> {
         let alias = self.fresh(name);
-        let plan = LogicalPlanBuilder::scan(alias, provider_as_source(provider), None)
-            .and_then(|b| b.build())
-            .map_err(df_err(span))?;
-        Bound::new(plan, schema, span)
+        Bound::new(scan_plan(&alias, provider, span)?, schema, span)
     }
 
     /// Loaded rows under the catalog's schema: catalog columns in catalog order (a missing one is empty;
@@ -389,4 +383,13 @@ pub(crate) fn parse_type(t: &ast::Ident) -> Result<KqlType, BindError> {
         span: t.span.into(),
         help: Some("use bool, int, long, real, decimal, string, datetime, timespan, guid or dynamic".into()),
     })
+}
+
+/// The plan that scans a table provider under `alias`.
+fn scan_plan(
+    alias: &str,
+    provider: Arc<dyn datafusion::datasource::TableProvider>,
+    span: Span,
+) -> Result<datafusion::logical_expr::LogicalPlan, BindError> {
+    LogicalPlanBuilder::scan(alias, provider_as_source(provider), None).and_then(|b| b.build()).map_err(df_err(span))
 }

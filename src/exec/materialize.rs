@@ -8,9 +8,7 @@ use datafusion::common::{internal_err, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties};
-use futures::StreamExt;
 use std::sync::Arc;
 
 /// Plans a [`MaterializeNode`].
@@ -76,18 +74,12 @@ impl ExecutionPlan for MaterializeExec {
         }
         let (input, shared) = (Arc::clone(&self.input), Arc::clone(&self.shared));
         let schema: SchemaRef = self.input.schema();
-        let rows = futures::stream::once(async move {
+        Ok(super::batches_when_done(schema, async move {
             let rows = shared
                 .rows
                 .get_or_try_init(|| async move { datafusion::physical_plan::collect(input, context).await })
                 .await?;
-            Ok::<_, datafusion::error::DataFusionError>(rows.clone())
-        })
-        .map(|r| match r {
-            Ok(v) => futures::stream::iter(v.into_iter().map(Ok)).boxed(),
-            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-        })
-        .flatten();
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, rows)))
+            Ok(rows.clone())
+        }))
     }
 }

@@ -16,6 +16,68 @@ use std::sync::Arc;
 pub mod materialize;
 pub mod scan;
 
+/// DataFusion's planner with kqlite's plan nodes (`binder::operators::scan`, `binder::materialize`).
+#[derive(Debug)]
+pub struct KqlQueryPlanner;
+
+#[async_trait::async_trait]
+impl datafusion::execution::context::QueryPlanner for KqlQueryPlanner {
+    async fn create_physical_plan(
+        &self,
+        logical_plan: &LogicalPlan,
+        session: &dyn datafusion::catalog::Session,
+    ) -> datafusion::common::Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        use datafusion::physical_planner::PhysicalPlanner;
+        datafusion::physical_planner::DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(
+            KqlExtensionPlanner,
+        )])
+        .create_physical_plan(logical_plan, session)
+        .await
+    }
+}
+
+/// Plans kqlite's extension nodes: a `ScanNode` as `KqlScanExec`, a `MaterializeNode` as `KqlMaterializeExec`.
+#[derive(Debug)]
+struct KqlExtensionPlanner;
+
+#[async_trait::async_trait]
+impl datafusion::physical_planner::ExtensionPlanner for KqlExtensionPlanner {
+    async fn plan_extension(
+        &self,
+        _planner: &dyn datafusion::physical_planner::PhysicalPlanner,
+        node: &dyn datafusion::logical_expr::UserDefinedLogicalNode,
+        _logical_inputs: &[&LogicalPlan],
+        physical_inputs: &[Arc<dyn datafusion::physical_plan::ExecutionPlan>],
+        session: &dyn datafusion::catalog::Session,
+        _ctx: &datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext,
+    ) -> datafusion::common::Result<Option<Arc<dyn datafusion::physical_plan::ExecutionPlan>>> {
+        let Some(input) = physical_inputs.first() else {
+            return datafusion::common::internal_err!("{} without input", node.name());
+        };
+        if let Some(m) = node.as_any().downcast_ref::<crate::binder::materialize::MaterializeNode>() {
+            return Ok(Some(materialize::plan(m, input)));
+        }
+        if let Some(s) = node.as_any().downcast_ref::<crate::binder::operators::scan::ScanNode>() {
+            return scan::plan(s, input, session).map(Some);
+        }
+        Ok(None)
+    }
+}
+
+/// A one-partition stream of the batches `work` computes, once it is done (an error ends the stream).
+fn batches_when_done(
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    work: impl std::future::Future<Output = datafusion::common::Result<Vec<RecordBatch>>> + Send + 'static,
+) -> SendableRecordBatchStream {
+    let batches = futures::stream::once(work)
+        .map(|r| match r {
+            Ok(v) => futures::stream::iter(v.into_iter().map(Ok)).boxed(),
+            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+        })
+        .flatten();
+    Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, batches))
+}
+
 /// The execution half of a session: context, runtime and the functions registered in the context.
 pub struct Executor {
     ctx: SessionContext,
@@ -54,7 +116,7 @@ impl Executor {
             .with_runtime_env(runtime)
             .with_default_features()
             .with_optimizer_rules(rules)
-            .with_query_planner(Arc::new(scan::KqlQueryPlanner))
+            .with_query_planner(Arc::new(KqlQueryPlanner))
             .build();
         let ctx = SessionContext::new_with_state(state);
         for f in crate::functions::udf::all_scalar() {

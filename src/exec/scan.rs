@@ -11,93 +11,57 @@
 
 use crate::binder::operators::scan::{EvalColumn, ScanNode, StepOutput};
 use crate::exec::BATCH_SIZE;
-use async_trait::async_trait;
 use datafusion::arrow::array::{new_null_array, Array, ArrayRef, Int64Array, UInt64Array};
 use datafusion::arrow::compute::{concat_batches, take};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{internal_err, Result, ScalarValue};
-use datafusion::execution::context::QueryPlanner;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::{ColumnarValue, LogicalPlan, UserDefinedLogicalNode};
+use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, Partitioning, PlanProperties,
 };
-use datafusion::physical_planner::{DefaultPhysicalPlanner, ExtensionPlanner, PhysicalPlanner};
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// DataFusion's planner with kqlite's plan nodes.
-#[derive(Debug)]
-pub struct KqlQueryPlanner;
-
-#[async_trait]
-impl QueryPlanner for KqlQueryPlanner {
-    async fn create_physical_plan(
-        &self,
-        logical_plan: &LogicalPlan,
-        session: &dyn datafusion::catalog::Session,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(ScanPlanner)])
-            .create_physical_plan(logical_plan, session)
-            .await
-    }
-}
-
-/// Plans kqlite's nodes: a [`ScanNode`] as a [`ScanExec`], a `MaterializeNode` as a `MaterializeExec`.
-#[derive(Debug)]
-pub struct ScanPlanner;
-
-#[async_trait]
-impl ExtensionPlanner for ScanPlanner {
-    async fn plan_extension(
-        &self,
-        _planner: &dyn PhysicalPlanner,
-        node: &dyn UserDefinedLogicalNode,
-        _logical_inputs: &[&LogicalPlan],
-        physical_inputs: &[Arc<dyn ExecutionPlan>],
-        session: &dyn datafusion::catalog::Session,
-        _ctx: &datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext,
-    ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
-        let Some(input) = physical_inputs.first() else { return internal_err!("{} without input", node.name()) };
-        if let Some(m) = node.as_any().downcast_ref::<crate::binder::materialize::MaterializeNode>() {
-            return Ok(Some(super::materialize::plan(m, input)));
-        }
-        let Some(scan) = node.as_any().downcast_ref::<ScanNode>() else { return Ok(None) };
-        let physical = |e: &datafusion::logical_expr::Expr| session.create_physical_expr(e.clone(), &scan.eval_schema);
-        let mut steps = Vec::new();
-        for s in &scan.steps {
-            let condition = physical(&s.condition)?;
-            // a condition that reads only the record's input columns is evaluated for all rows at once
-            let mut per_record = false;
-            condition.apply(|e| {
-                if let Some(c) = e.downcast_ref::<datafusion::physical_expr::expressions::Column>() {
-                    per_record |= !matches!(scan.eval_columns.get(c.index()), Some(EvalColumn::Input(_)));
-                }
-                Ok(TreeNodeRecursion::Continue)
-            })?;
-            let mut assignments = Vec::new();
-            for (d, e) in &s.assignments {
-                assignments.push((*d, physical(e)?));
+/// Plans a [`ScanNode`] over its planned input as a [`ScanExec`].
+pub(super) fn plan(
+    scan: &ScanNode,
+    input: &Arc<dyn ExecutionPlan>,
+    session: &dyn datafusion::catalog::Session,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let physical = |e: &datafusion::logical_expr::Expr| session.create_physical_expr(e.clone(), &scan.eval_schema);
+    let mut steps = Vec::new();
+    for s in &scan.steps {
+        let condition = physical(&s.condition)?;
+        // a condition that reads only the record's input columns is evaluated for all rows at once
+        let mut per_record = false;
+        condition.apply(|e| {
+            if let Some(c) = e.downcast_ref::<datafusion::physical_expr::expressions::Column>() {
+                per_record |= !matches!(scan.eval_columns.get(c.index()), Some(EvalColumn::Input(_)));
             }
-            steps.push(Step { output: s.output, condition, per_record, assignments });
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+        let mut assignments = Vec::new();
+        for (d, e) in &s.assignments {
+            assignments.push((*d, physical(e)?));
         }
-        let spec = Spec {
-            steps,
-            defaults: scan.declared.iter().map(|d| (d.1.clone(), d.2.clone())).collect(),
-            eval_columns: scan.eval_columns.clone(),
-            eval_schema: Arc::new(scan.eval_schema.as_arrow().clone()),
-            partition: scan.partition,
-            match_id: scan.match_id.is_some(),
-        };
-        let schema = Arc::new(scan.schema.as_arrow().clone());
-        Ok(Some(Arc::new(ScanExec::new(Arc::clone(input), Arc::new(spec), schema))))
+        steps.push(Step { output: s.output, condition, per_record, assignments });
     }
+    let spec = Spec {
+        steps,
+        defaults: scan.declared.iter().map(|d| (d.1.clone(), d.2.clone())).collect(),
+        eval_columns: scan.eval_columns.clone(),
+        eval_schema: Arc::new(scan.eval_schema.as_arrow().clone()),
+        partition: scan.partition,
+        match_id: scan.match_id.is_some(),
+    };
+    let schema = Arc::new(scan.schema.as_arrow().clone());
+    Ok(Arc::new(ScanExec::new(Arc::clone(input), Arc::new(spec), schema)))
 }
 
 /// One step, planned.
@@ -203,19 +167,13 @@ impl ExecutionPlan for ScanExec {
         let input_schema = self.input.schema();
         let (spec, schema) = (Arc::clone(&self.spec), Arc::clone(&self.schema));
         let out_schema = Arc::clone(&schema);
-        let batches = futures::stream::once(async move {
+        Ok(super::batches_when_done(schema, async move {
             let batches: Vec<RecordBatch> = input.try_collect().await?;
             let all = concat_batches(&input_schema, &batches)?;
             drop(batches);
             let matches = run(&spec, &all)?;
             output(&spec, &all, &matches, &out_schema)
-        })
-        .map(|r: Result<Vec<RecordBatch>>| match r {
-            Ok(v) => futures::stream::iter(v.into_iter().map(Ok)).boxed(),
-            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-        })
-        .flatten();
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
+        }))
     }
 }
 
