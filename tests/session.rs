@@ -306,3 +306,28 @@ fn materialize_reads_its_input_once() {
     assert_eq!(scalar(&s2, &plain), "0");
     assert_eq!(loads(&s2, "DeviceProcessEvents"), 2);
 }
+
+/// The rows a `scan` (or a `materialize`) reads keep the order of the sort before it when the table comes in
+/// several partitions (here two files): DataFusion drops a sort that nothing above asks for, and merges
+/// partitions in any order, unless the node requires the ordering.
+#[test]
+fn scan_and_materialize_keep_the_sort_order_across_partitions() {
+    let dir = scratch("ordered_partitions");
+    for (sub, parity) in [("a", 0), ("b", 1)] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        let rows: String = (0..20_000).filter(|x| x % 2 == parity).map(|x| format!("{{\"x\": {x}}}\n")).collect();
+        std::fs::write(dir.join(sub).join("Seq.ndjson"), rows).unwrap();
+    }
+    let mut s = Session::new(SessionOptions::default()).unwrap();
+    s.add_data(dir.join("a").join("Seq.ndjson")).unwrap();
+    s.add_data(dir.join("b").join("Seq.ndjson")).unwrap();
+    let scan = "Seq | sort by x asc \
+                | scan declare (last:long = -1, bad:long = 0) with (step s1: true => last = x, bad = s1.bad + iff(x < s1.last, 1, 0);) \
+                | summarize max(bad), count()";
+    let (_, batches) = s.run_collect(&Source::from(scan)).unwrap();
+    let b = batches.iter().find(|b| b.num_rows() > 0).unwrap();
+    assert_eq!(cell_text(b.column(0).as_ref(), 0, kqlite::types::KqlType::Long), "0", "rows out of order");
+    assert_eq!(cell_text(b.column(1).as_ref(), 0, kqlite::types::KqlType::Long), "20000");
+    let m = "let M = materialize(Seq | sort by x asc); M | extend p = prev(x) | where p > x | count";
+    assert_eq!(scalar(&s, m), "0");
+}

@@ -13,25 +13,32 @@ use std::sync::Arc;
 
 /// Plans a [`MaterializeNode`].
 pub fn plan(node: &MaterializeNode, input: &Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
-    Arc::new(MaterializeExec::new(Arc::clone(input), Arc::clone(&node.shared)))
+    let order = input.properties().output_ordering().cloned();
+    Arc::new(MaterializeExec::new(Arc::clone(input), Arc::clone(&node.shared), order))
 }
 
 #[derive(Debug)]
 pub struct MaterializeExec {
     input: Arc<dyn ExecutionPlan>,
     shared: Arc<Shared>,
+    /// the order of the rows as planned: required of the (one-partition) input, so the rows keep it
+    order: Option<datafusion::physical_expr::LexOrdering>,
     properties: Arc<PlanProperties>,
 }
 
 impl MaterializeExec {
-    fn new(input: Arc<dyn ExecutionPlan>, shared: Arc<Shared>) -> MaterializeExec {
+    fn new(
+        input: Arc<dyn ExecutionPlan>,
+        shared: Arc<Shared>,
+        order: Option<datafusion::physical_expr::LexOrdering>,
+    ) -> MaterializeExec {
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(input.schema()),
             Partitioning::UnknownPartitioning(1),
             EmissionType::Final,
             Boundedness::Bounded,
         ));
-        MaterializeExec { input, shared, properties }
+        MaterializeExec { input, shared, order, properties }
     }
 }
 
@@ -54,6 +61,14 @@ impl ExecutionPlan for MaterializeExec {
         vec![&self.input]
     }
 
+    fn required_input_distribution(&self) -> Vec<datafusion::physical_plan::Distribution> {
+        vec![datafusion::physical_plan::Distribution::SinglePartition]
+    }
+
+    fn required_input_ordering(&self) -> Vec<Option<datafusion::physical_expr::OrderingRequirements>> {
+        vec![self.order.clone().map(Into::into)]
+    }
+
     fn apply_expressions(
         &self,
         _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
@@ -63,7 +78,7 @@ impl ExecutionPlan for MaterializeExec {
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
         match children.into_iter().next() {
-            Some(input) => Ok(Arc::new(MaterializeExec::new(input, Arc::clone(&self.shared)))),
+            Some(input) => Ok(Arc::new(MaterializeExec::new(input, Arc::clone(&self.shared), self.order.clone()))),
             None => internal_err!("materialize without input"),
         }
     }

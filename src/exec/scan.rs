@@ -59,6 +59,7 @@ pub(super) fn plan(
         eval_schema: Arc::new(scan.eval_schema.as_arrow().clone()),
         partition: scan.partition,
         match_id: scan.match_id.is_some(),
+        order: input.properties().output_ordering().cloned(),
     };
     let schema = Arc::new(scan.schema.as_arrow().clone());
     Ok(Arc::new(ScanExec::new(Arc::clone(input), Arc::new(spec), schema)))
@@ -83,6 +84,9 @@ struct Spec {
     eval_schema: SchemaRef,
     partition: Option<usize>,
     match_id: bool,
+    /// the order of the rows as planned (the sort before the scan): required of the input, or DataFusion
+    /// drops the sort and merges the partitions in any order
+    order: Option<datafusion::physical_expr::LexOrdering>,
 }
 
 /// The physical scan: collects its input (one partition, in order), runs the state machine, emits the matches.
@@ -123,6 +127,10 @@ impl ExecutionPlan for ScanExec {
 
     fn required_input_distribution(&self) -> Vec<Distribution> {
         vec![Distribution::SinglePartition]
+    }
+
+    fn required_input_ordering(&self) -> Vec<Option<datafusion::physical_expr::OrderingRequirements>> {
+        vec![self.spec.order.clone().map(Into::into)]
     }
 
     fn maintains_input_order(&self) -> Vec<bool> {
