@@ -3,6 +3,7 @@
 //! names, and expressions in `expr.rs`. Every unknown name and type error is raised here, before any row is read.
 
 mod expr;
+mod fields;
 pub mod materialize;
 pub mod operators;
 pub use operators::evaluate::Probe;
@@ -520,43 +521,11 @@ impl<'a> Binder<'a> {
     ) -> Result<Bound, BindError> {
         let exprs: Vec<Expr> = items.iter().map(|(e, n, _)| e.clone().alias(n.clone())).collect();
         let schema = KqlSchema::new(items.into_iter().map(|(_, name, ty)| KqlColumn { name, ty }).collect());
-        // Projection::try_new_with_schema, not LogicalPlanBuilder::project: the builder normalizes every column
-        // against the whole input plan (LogicalPlan::using_columns walks the tree), once per projection, so a
-        // pipe of n stages cost n² plan walks. And the output schema is built here: Projection::try_new looks
-        // each column up by a linear search of the input's fields (columns² per projection of a wide table,
-        // half of `check`'s time); a column passed through is found by name in a map instead
-        let input_schema = std::sync::Arc::clone(input.plan.schema());
-        let mut by_name: HashMap<&str, Option<usize>> = HashMap::with_capacity(input_schema.fields().len());
-        for (i, f) in input_schema.fields().iter().enumerate() {
-            by_name.entry(f.name().as_str()).and_modify(|slot| *slot = None).or_insert(Some(i));
-        }
-        let mut fields = Vec::with_capacity(exprs.len());
-        for e in &exprs {
-            let passed = match e {
-                Expr::Alias(a) => match a.expr.as_ref() {
-                    Expr::Column(c) if c.relation.is_none() => by_name.get(c.name.as_str()).copied().flatten(),
-                    _ => None,
-                },
-                _ => None,
-            };
-            let field = match (passed, e) {
-                (Some(i), Expr::Alias(a)) => {
-                    let f = input_schema.field(i).as_ref().clone().with_name(a.name.clone());
-                    (None, std::sync::Arc::new(f))
-                }
-                _ => datafusion::logical_expr::ExprSchemable::to_field(e, &input_schema).map_err(df_err(span))?,
-            };
-            fields.push(field);
-        }
-        let out_schema = datafusion::common::DFSchema::new_with_metadata(fields, input_schema.metadata().clone())
-            .map_err(df_err(span))?;
-        let plan = datafusion::logical_expr::Projection::try_new_with_schema(
-            exprs,
-            std::sync::Arc::new(input.plan),
-            std::sync::Arc::new(out_schema),
-        )
-        .map(datafusion::logical_expr::LogicalPlan::Projection)
-        .map_err(df_err(span))?;
+        // fields::projection, not LogicalPlanBuilder::project: the builder normalizes every column against the
+        // whole input plan (LogicalPlan::using_columns walks the tree), once per projection, so a pipe of n stages
+        // cost n² plan walks; and Projection::try_new looks each column up by a linear search of the input's
+        // fields and formats every sub-expression's display name
+        let plan = fields::projection(exprs, std::sync::Arc::new(input.plan)).map_err(df_err(span))?;
         Bound::new(plan, schema, span)
     }
 

@@ -60,10 +60,9 @@ impl Binder<'_> {
         }
         let exprs: Vec<Expr> = proj.iter().map(|(e, n, _)| e.clone().alias(n.clone())).collect();
         let cols: Vec<Column> = expanded.iter().map(|(n, _)| Column::new_unqualified(n)).collect();
-        // Projection::try_new: no column normalization over the whole plan (see bind_summarize)
-        let projected = datafusion::logical_expr::Projection::try_new(exprs, std::sync::Arc::new(input.plan))
-            .map(datafusion::logical_expr::LogicalPlan::Projection)
-            .map_err(df_err(span))?;
+        // fields::projection: no column normalization over the whole plan (see Binder::project)
+        let projected =
+            crate::binder::fields::projection(exprs, std::sync::Arc::new(input.plan)).map_err(df_err(span))?;
         let plan = LogicalPlanBuilder::from(projected)
             .unnest_columns_with_options(cols, UnnestOptions::new().with_preserve_nulls(true))
             .and_then(|b| b.build())

@@ -93,11 +93,11 @@ impl Binder<'_> {
             .zip(&computed)
             .map(|(e, c)| e.alias(c.internal.clone()))
             .collect();
-        // Aggregate::try_new, not LogicalPlanBuilder::aggregate: the builder normalizes every column against the
+        // fields::aggregate, not LogicalPlanBuilder::aggregate: the builder normalizes every column against the
         // whole input plan (a walk of the plan per column; a quarter of `check`'s time). Plan columns are
-        // unqualified Kusto names, unique at every stage, so there is nothing to normalize
-        let agg = datafusion::logical_expr::Aggregate::try_new(std::sync::Arc::new(input.plan), groups, agg_exprs)
-            .map(datafusion::logical_expr::LogicalPlan::Aggregate)
+        // unqualified Kusto names, unique at every stage, so there is nothing to normalize. And its output schema
+        // is built without Aggregate::try_new's display names of every sub-expression
+        let agg = crate::binder::fields::aggregate(groups, agg_exprs, std::sync::Arc::new(input.plan))
             .map_err(df_err(span))?;
         // empty input with no `by`: count-like aggregates are 0 (summarize-operator)
         let mids: Vec<Expr> = (0..by.len())
@@ -112,10 +112,8 @@ impl Binder<'_> {
                 e.alias(c.internal.clone())
             }))
             .collect();
-        // (Projection::try_new: see Binder::project)
-        let plan = datafusion::logical_expr::Projection::try_new(mids, std::sync::Arc::new(agg))
-            .map(datafusion::logical_expr::LogicalPlan::Projection)
-            .map_err(df_err(span))?;
+        // (fields::projection: see Binder::project)
+        let plan = crate::binder::fields::projection(mids, std::sync::Arc::new(agg)).map_err(df_err(span))?;
         let mid_schema = KqlSchema::new(
             (0..by.len())
                 .map(|i| KqlColumn { name: format!("__g{i}"), ty: outputs.get(i).map_or(KqlType::Long, |o| o.2) })

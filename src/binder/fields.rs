@@ -1,0 +1,173 @@
+//! Output fields of bound DataFusion expressions, without DataFusion's display names.
+//!
+//! `Expr::to_field` formats the display name of the expression at every level of the tree (and of an alias's
+//! inner expression twice), then throws the inner names away: quadratic in the depth of an expression, and a
+//! fifth of `check`'s time. [`field_of`] computes the same field (type, nullability, metadata) by the same rules
+//! for the expressions the binder builds (columns, literals, function calls, aggregates, operators, casts) and
+//! hands everything else, and every error, to `to_field` itself: the result and the error messages are exactly
+//! DataFusion's. Debug builds check every fast answer against `to_field`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::{DFSchema, Result as DfResult, TableReference};
+use datafusion::logical_expr::expr::{AggregateFunction, Alias, Cast, ScalarFunction, TryCast};
+use datafusion::logical_expr::type_coercion::binary::BinaryTypeCoercer;
+use datafusion::logical_expr::type_coercion::functions::fields_with_udf;
+use datafusion::logical_expr::{Aggregate, BinaryExpr, Expr, ExprSchemable, LogicalPlan, Projection, ReturnFieldArgs};
+
+/// A schema with a by-name index of its fields, built on the first unqualified column lookup.
+pub(crate) struct FieldCx<'a> {
+    schema: &'a DFSchema,
+    /// field name → index, `None` when two fields share the name (DataFusion decides which, or that it is ambiguous)
+    by_name: OnceLock<HashMap<&'a str, Option<usize>>>,
+}
+
+impl<'a> FieldCx<'a> {
+    pub(crate) fn new(schema: &'a DFSchema) -> FieldCx<'a> {
+        FieldCx { schema, by_name: OnceLock::new() }
+    }
+
+    /// The index of the one field named `name`, if exactly one is.
+    pub(crate) fn index_of(&self, name: &str) -> Option<usize> {
+        let map = self.by_name.get_or_init(|| {
+            let mut m: HashMap<&str, Option<usize>> = HashMap::with_capacity(self.schema.fields().len());
+            for (i, f) in self.schema.fields().iter().enumerate() {
+                m.entry(f.name().as_str()).and_modify(|slot| *slot = None).or_insert(Some(i));
+            }
+            m
+        });
+        map.get(name).copied().flatten()
+    }
+}
+
+/// The output field of `e` over the context's schema, named `name`: what `e.to_field(schema)` returns, renamed.
+pub(crate) fn field_named(e: &Expr, cx: &FieldCx<'_>, name: &str) -> DfResult<FieldRef> {
+    let fast = fast(e, cx);
+    let field = match fast {
+        Some(f) => {
+            #[cfg(debug_assertions)]
+            if let Ok((_, slow)) = e.to_field(cx.schema) {
+                debug_assert_eq!(
+                    (f.data_type(), f.is_nullable(), f.metadata()),
+                    (slow.data_type(), slow.is_nullable(), slow.metadata()),
+                    "field_of disagrees with to_field on {e}"
+                );
+            }
+            f
+        }
+        None => e.to_field(cx.schema)?.1,
+    };
+    Ok(rename(field, name))
+}
+
+fn rename(f: FieldRef, name: &str) -> FieldRef {
+    if f.name() == name {
+        f
+    } else {
+        Arc::new(f.as_ref().clone().with_name(name))
+    }
+}
+
+/// The field by DataFusion's rules, or `None` where this does not follow them (or they fail): the caller asks
+/// `to_field`. The name of the returned field is not meaningful.
+fn fast(e: &Expr, cx: &FieldCx<'_>) -> Option<FieldRef> {
+    match e {
+        Expr::Alias(Alias { expr, metadata: None, .. }) => fast(expr, cx),
+        Expr::Negative(inner) => fast(inner, cx),
+        Expr::Column(c) if c.relation.is_none() => cx.index_of(c.name.as_str()).map(|i| Arc::clone(cx.schema.field(i))),
+        Expr::Literal(v, None) => Some(Arc::new(Field::new("", v.data_type(), v.is_null()))),
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::IsTrue(_)
+        | Expr::IsFalse(_)
+        | Expr::IsNotTrue(_)
+        | Expr::IsNotFalse(_)
+        | Expr::IsUnknown(_)
+        | Expr::IsNotUnknown(_) => Some(Arc::new(Field::new("", DataType::Boolean, false))),
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+            let (l, r) = (fast(left, cx)?, fast(right, cx)?);
+            let ty = BinaryTypeCoercer::new(l.data_type(), op, r.data_type()).get_result_type().ok()?;
+            Some(Arc::new(Field::new("", ty, l.is_nullable() || r.is_nullable())))
+        }
+        Expr::ScalarFunction(ScalarFunction { func, args }) => {
+            let fields = args.iter().map(|a| fast(a, cx)).collect::<Option<Vec<_>>>()?;
+            let fields = fields_with_udf(&fields, func.as_ref()).ok()?;
+            let scalars: Vec<_> = args
+                .iter()
+                .map(|a| match a {
+                    Expr::Literal(v, _) => Some(v),
+                    _ => None,
+                })
+                .collect();
+            func.return_field_from_args(ReturnFieldArgs { arg_fields: &fields, scalar_arguments: &scalars }).ok()
+        }
+        Expr::AggregateFunction(AggregateFunction { func, params }) => {
+            let fields = params.args.iter().map(|a| fast(a, cx)).collect::<Option<Vec<_>>>()?;
+            let fields = fields_with_udf(&fields, func.as_ref()).ok()?;
+            func.return_field(&fields).ok()
+        }
+        Expr::Cast(Cast { expr, field }) => Some(cast_output_field(&fast(expr, cx)?, field, false)),
+        Expr::TryCast(TryCast { expr, field }) => Some(cast_output_field(&fast(expr, cx)?, field, true)),
+        // the rest (case, in-lists, like, window functions, ...) have their own rules: DataFusion's
+        _ => e.to_field(cx.schema).ok().map(|(_, f)| f),
+    }
+}
+
+/// DataFusion's rule for a cast's field (`expr_schema.rs`, private there): a type-only target keeps the source's
+/// metadata but its extension type; an explicit target field keeps its own metadata.
+fn cast_output_field(source: &FieldRef, target: &FieldRef, force_nullable: bool) -> FieldRef {
+    // arrow_schema::extension's EXTENSION_TYPE_NAME_KEY and EXTENSION_TYPE_METADATA_KEY
+    const EXTENSION_TYPE_NAME_KEY: &str = "ARROW:extension:name";
+    const EXTENSION_TYPE_METADATA_KEY: &str = "ARROW:extension:metadata";
+    let type_only = target.name().is_empty() && target.is_nullable() && target.metadata().is_empty();
+    let metadata = if type_only {
+        let mut m = source.metadata().clone();
+        m.remove(EXTENSION_TYPE_NAME_KEY);
+        m.remove(EXTENSION_TYPE_METADATA_KEY);
+        m
+    } else {
+        target.metadata().clone()
+    };
+    let mut f = source.as_ref().clone().with_data_type(target.data_type().clone()).with_metadata(metadata);
+    if force_nullable {
+        f = f.with_nullable(true);
+    }
+    Arc::new(f)
+}
+
+/// The output fields of `exprs` (as a projection or aggregate lists them) over `input_schema`, by
+/// [`field_named`]: what DataFusion's `exprlist_to_fields` gives for them.
+pub(crate) fn output_fields<'e>(
+    exprs: impl IntoIterator<Item = &'e Expr>,
+    input_schema: &DFSchema,
+) -> DfResult<Vec<(Option<TableReference>, FieldRef)>> {
+    let cx = FieldCx::new(input_schema);
+    exprs
+        .into_iter()
+        .map(|e| match e {
+            Expr::Alias(a) => Ok((None, field_named(e, &cx, &a.name)?)),
+            Expr::Column(c) if c.relation.is_none() => Ok((None, field_named(e, &cx, &c.name)?)),
+            _ => e.to_field(input_schema),
+        })
+        .collect()
+}
+
+/// A projection of `exprs` over `input`, its output schema built by [`output_fields`]: what
+/// `Projection::try_new` builds, without its display names and linear column searches.
+pub(crate) fn projection(exprs: Vec<Expr>, input: Arc<LogicalPlan>) -> DfResult<LogicalPlan> {
+    let input_schema = input.schema();
+    let schema = DFSchema::new_with_metadata(output_fields(&exprs, input_schema)?, input_schema.metadata().clone())?;
+    Projection::try_new_with_schema(exprs, input, Arc::new(schema)).map(LogicalPlan::Projection)
+}
+
+/// An aggregate of `aggr` grouped by `groups` (no grouping sets) over `input`, its output schema built by
+/// [`output_fields`]: what `Aggregate::try_new` builds, without its display names. Nested aggregates are
+/// rejected by the binder before this.
+pub(crate) fn aggregate(groups: Vec<Expr>, aggr: Vec<Expr>, input: Arc<LogicalPlan>) -> DfResult<LogicalPlan> {
+    let input_schema = input.schema();
+    let fields = output_fields(groups.iter().chain(&aggr), input_schema)?;
+    let schema = DFSchema::new_with_metadata(fields, input_schema.metadata().clone())?;
+    Aggregate::try_new_with_schema(input, groups, aggr, Arc::new(schema)).map(LogicalPlan::Aggregate)
+}
