@@ -15,7 +15,9 @@ use datafusion::common::{DFSchema, Result as DfResult, TableReference};
 use datafusion::logical_expr::expr::{AggregateFunction, Alias, Cast, ScalarFunction, TryCast};
 use datafusion::logical_expr::type_coercion::binary::BinaryTypeCoercer;
 use datafusion::logical_expr::type_coercion::functions::fields_with_udf;
-use datafusion::logical_expr::{Aggregate, BinaryExpr, Expr, ExprSchemable, LogicalPlan, Projection, ReturnFieldArgs};
+use datafusion::logical_expr::{
+    lit, Aggregate, BinaryExpr, Expr, ExprSchemable, Limit, LogicalPlan, Projection, ReturnFieldArgs, Sort, SortExpr,
+};
 
 /// A schema with a by-name index of its fields, built on the first unqualified column lookup.
 pub(crate) struct FieldCx<'a> {
@@ -170,4 +172,16 @@ pub(crate) fn aggregate(groups: Vec<Expr>, aggr: Vec<Expr>, input: Arc<LogicalPl
     let fields = output_fields(groups.iter().chain(&aggr), input_schema)?;
     let schema = DFSchema::new_with_metadata(fields, input_schema.metadata().clone())?;
     Aggregate::try_new_with_schema(input, groups, aggr, Arc::new(schema)).map(LogicalPlan::Aggregate)
+}
+
+/// `input` sorted by `sorts` (columns of `input`), keeping the first `fetch` rows if given: the Sort node itself,
+/// not `LogicalPlanBuilder::sort`, which normalizes every column against the whole input plan.
+pub(crate) fn sort(sorts: Vec<SortExpr>, input: LogicalPlan, fetch: Option<usize>) -> LogicalPlan {
+    LogicalPlan::Sort(Sort { expr: sorts, input: Arc::new(input), fetch })
+}
+
+/// The first `n` rows of `input` (`LogicalPlanBuilder::limit(0, Some(n))`).
+pub(crate) fn limit(input: LogicalPlan, n: usize) -> LogicalPlan {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    LogicalPlan::Limit(Limit { skip: None, fetch: Some(Box::new(lit(n))), input: Arc::new(input) })
 }

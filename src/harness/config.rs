@@ -124,6 +124,9 @@ impl Config {
 
     /// Whether a file is a Defender custom detection by the `[detections] defender` globs.
     pub fn is_detection(&self, file: &Path) -> bool {
+        if self.detections.defender.is_empty() {
+            return false;
+        }
         let (Ok(abs), Ok(dir)) = (std::fs::canonicalize(file), std::fs::canonicalize(&self.dir)) else {
             return false;
         };

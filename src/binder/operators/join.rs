@@ -108,12 +108,15 @@ impl Binder<'_> {
         let rn = rn.build().map_err(df_err(span))?;
         let name = self.fresh("rn");
         let cols: Vec<Expr> = input.schema.columns.iter().map(|c| col(&c.name)).collect();
-        let plan = LogicalPlanBuilder::from(input.plan)
-            .window(vec![rn.alias(name.clone())])
-            .and_then(|b| b.filter(col(&name).lt_eq(lit(n as u64))))
-            .and_then(|b| b.project(cols))
-            .and_then(|b| b.build())
+        // the plan nodes themselves, not LogicalPlanBuilder's, which normalize every column against the whole plan
+        use datafusion::logical_expr::{Filter, LogicalPlan, Window};
+        let window = Window::try_new(vec![rn.alias(name.clone())], std::sync::Arc::new(input.plan))
+            .map(LogicalPlan::Window)
             .map_err(df_err(span))?;
+        let filter = Filter::try_new(col(&name).lt_eq(lit(n as u64)), std::sync::Arc::new(window))
+            .map(LogicalPlan::Filter)
+            .map_err(df_err(span))?;
+        let plan = crate::binder::fields::projection(cols, std::sync::Arc::new(filter)).map_err(df_err(span))?;
         Bound::new(plan, input.schema, span)
     }
 
@@ -294,11 +297,10 @@ fn distinct_keys(input: Bound, keys: &[String], span: Span) -> Result<Bound, Bin
     let mut schema = input.schema.clone();
     schema.columns.retain(|c| keys.contains(&c.name));
     let cols: Vec<Expr> = schema.columns.iter().map(|c| col(&c.name)).collect();
-    let plan = LogicalPlanBuilder::from(input.plan)
-        .project(cols)
-        .and_then(|b| b.distinct())
-        .and_then(|b| b.build())
-        .map_err(df_err(span))?;
+    let projected = crate::binder::fields::projection(cols, std::sync::Arc::new(input.plan)).map_err(df_err(span))?;
+    let plan = datafusion::logical_expr::LogicalPlan::Distinct(datafusion::logical_expr::Distinct::All(
+        std::sync::Arc::new(projected),
+    ));
     Bound::new(plan, schema, span)
 }
 

@@ -1,6 +1,7 @@
 //! `sort`/`order`, `top`, `take`/`limit`, `count`, `distinct`.
 
 use crate::ast;
+use crate::binder::fields;
 use crate::binder::{col, df_err, Binder, Bound};
 use crate::diagnostics::BindError;
 use crate::source::Span;
@@ -36,7 +37,7 @@ impl Binder<'_> {
 
     pub(crate) fn bind_sort(&mut self, input: Bound, keys: &[ast::SortKey], span: Span) -> Result<Bound, BindError> {
         let sorts = self.sort_exprs(&input, keys)?;
-        let plan = LogicalPlanBuilder::from(input.plan).sort(sorts).and_then(|b| b.build()).map_err(df_err(span))?;
+        let plan = fields::sort(sorts, input.plan, None);
         Bound::new(plan, input.schema, span)
     }
 
@@ -50,11 +51,7 @@ impl Binder<'_> {
     ) -> Result<Bound, BindError> {
         let n = self.const_row_count(count)?;
         let sorts = self.sort_exprs(&input, std::slice::from_ref(key))?;
-        let plan = LogicalPlanBuilder::from(input.plan)
-            .sort(sorts)
-            .and_then(|b| b.limit(0, Some(n)))
-            .and_then(|b| b.build())
-            .map_err(df_err(span))?;
+        let plan = fields::limit(fields::sort(sorts, input.plan, None), n);
         Bound::new(plan, input.schema, span)
     }
 
@@ -107,11 +104,8 @@ impl Binder<'_> {
         let mut with_key: Vec<(Expr, String, KqlType)> = Self::passthrough(&rows);
         with_key.push((datafusion::functions::math::expr_fn::random(), key.clone(), KqlType::Real));
         let keyed = self.project(rows, with_key, span)?;
-        let plan = LogicalPlanBuilder::from(keyed.plan.clone())
-            .sort(vec![SortExpr::new(col(&key), true, false)])
-            .and_then(|b| b.limit(0, Some(n)))
-            .and_then(|b| b.build())
-            .map_err(df_err(span))?;
+        let plan =
+            fields::limit(fields::sort(vec![SortExpr::new(col(&key), true, false)], keyed.plan.clone(), None), n);
         let sorted = Bound::new(plan, keyed.schema.clone(), span)?;
         let items = Self::passthrough(&sorted).into_iter().filter(|(_, name, _)| name != &key).collect();
         self.project(sorted, items, span)
@@ -153,10 +147,7 @@ impl Binder<'_> {
         }
         let projected = self.project(input, items, span)?;
         let groups: Vec<Expr> = projected.schema.columns.iter().map(|c| col(&c.name)).collect();
-        let plan = LogicalPlanBuilder::from(projected.plan)
-            .aggregate(groups, Vec::<Expr>::new())
-            .and_then(|b| b.build())
-            .map_err(df_err(span))?;
+        let plan = fields::aggregate(groups, Vec::new(), std::sync::Arc::new(projected.plan)).map_err(df_err(span))?;
         Bound::new(plan, projected.schema, span)
     }
 }
