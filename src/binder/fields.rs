@@ -23,7 +23,7 @@ use datafusion::logical_expr::{
 pub(crate) struct FieldCx<'a> {
     schema: &'a DFSchema,
     /// field name → index, `None` when two fields share the name (DataFusion decides which, or that it is ambiguous)
-    by_name: OnceLock<HashMap<&'a str, Option<usize>>>,
+    by_name: OnceLock<HashMap<&'a str, Option<usize>, foldhash::fast::FixedState>>,
 }
 
 impl<'a> FieldCx<'a> {
@@ -34,7 +34,8 @@ impl<'a> FieldCx<'a> {
     /// The index of the one field named `name`, if exactly one is.
     pub(crate) fn index_of(&self, name: &str) -> Option<usize> {
         let map = self.by_name.get_or_init(|| {
-            let mut m: HashMap<&str, Option<usize>> = HashMap::with_capacity(self.schema.fields().len());
+            let mut m: HashMap<&str, Option<usize>, _> =
+                HashMap::with_capacity_and_hasher(self.schema.fields().len(), foldhash::fast::FixedState::default());
             for (i, f) in self.schema.fields().iter().enumerate() {
                 m.entry(f.name().as_str()).and_modify(|slot| *slot = None).or_insert(Some(i));
             }

@@ -425,35 +425,31 @@ fn default_agg_name(naming: AggName, args: &[ast::Expr]) -> String {
 /// projections that pass the sort's columns through unchanged.
 pub(crate) fn input_order(plan: &datafusion::logical_expr::LogicalPlan) -> Option<Vec<SortExpr>> {
     use datafusion::logical_expr::LogicalPlan as P;
-    let mut passed: Option<Vec<String>> = None;
+    // the projections above the sort: each must pass every sort column through under its own name
+    let mut above: Vec<&datafusion::logical_expr::Projection> = Vec::new();
     let mut p = plan;
     for _ in 0..16 {
         match p {
             P::Sort(s) => {
-                let cols: Vec<String> =
-                    s.expr.iter().flat_map(|e| e.expr.column_refs()).map(|c| c.name.clone()).collect();
-                let ok = passed.as_ref().is_none_or(|kept| cols.iter().all(|c| kept.contains(c)));
+                let passes = |pr: &datafusion::logical_expr::Projection, name: &str| {
+                    pr.expr.iter().any(|e| match e {
+                        Expr::Column(c) => c.name == name,
+                        Expr::Alias(a) => {
+                            matches!(a.expr.as_ref(), Expr::Column(c) if c.name == a.name && c.name == name)
+                        }
+                        _ => false,
+                    })
+                };
+                let ok = s
+                    .expr
+                    .iter()
+                    .flat_map(|e| e.expr.column_refs())
+                    .all(|c| above.iter().all(|pr| passes(pr, c.name.as_str())));
                 return ok.then(|| s.expr.clone());
             }
             P::Filter(f) => p = f.input.as_ref(),
             P::Projection(pr) => {
-                // the columns this projection passes through under their own name
-                let here: Vec<String> = pr
-                    .expr
-                    .iter()
-                    .filter_map(|e| match e {
-                        Expr::Column(c) => Some(c.name.clone()),
-                        Expr::Alias(a) => match a.expr.as_ref() {
-                            Expr::Column(c) if c.name == a.name => Some(c.name.clone()),
-                            _ => None,
-                        },
-                        _ => None,
-                    })
-                    .collect();
-                passed = Some(match passed {
-                    Some(kept) => kept.into_iter().filter(|c| here.contains(c)).collect(),
-                    None => here,
-                });
+                above.push(pr);
                 p = pr.input.as_ref();
             }
             _ => return None,
