@@ -268,10 +268,13 @@ impl ColumnBuilder {
     pub fn push_raw(&mut self, raw: &str) -> Result<bool, serde_json::Error> {
         let first = raw.as_bytes().first().copied().unwrap_or(b'n');
         Ok(match first {
-            b'"' => {
-                let s: std::borrow::Cow<'_, str> = serde_json::from_str::<CowStr>(raw)?.0;
-                self.push_str(&s)
-            }
+            b'"' => match json_string_body(raw) {
+                Some(s) => self.push_str(&s),
+                None => {
+                    let s: std::borrow::Cow<'_, str> = serde_json::from_str::<CowStr>(raw)?.0;
+                    self.push_str(&s)
+                }
+            },
             b'{' | b'[' => self.push_json(raw),
             b't' => self.push_bool(true),
             b'f' => self.push_bool(false),
@@ -279,6 +282,10 @@ impl ColumnBuilder {
                 self.push_null();
                 true
             }
+            _ if plain_integer(raw) => match raw.parse::<i64>() {
+                Ok(i) => self.push_i64(i),
+                Err(_) => self.push_f64(raw.parse::<f64>().unwrap_or(f64::NAN)),
+            },
             _ => match serde_json::from_str::<serde_json::Number>(raw)? {
                 n if n.is_i64() => self.push_i64(n.as_i64().unwrap_or_default()),
                 n if n.is_u64() => self.push_u64(n.as_u64().unwrap_or_default()),
@@ -344,6 +351,89 @@ impl ColumnBuilder {
     }
 }
 
+/// Whether `raw` is a JSON integer of at most 18 digits without sign tricks (`12`, `-7`; not `-0`, `01`,
+/// `1e3`): it fits an i64 and parses as serde_json would.
+fn plain_integer(raw: &str) -> bool {
+    let digits = raw.strip_prefix('-').unwrap_or(raw).as_bytes();
+    !digits.is_empty()
+        && digits.len() <= 18
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits.first() != Some(&b'0') || (digits.len() == 1 && !raw.starts_with('-')))
+}
+
+/// Whether the bytes hold a JSON control character (below 0x20) or a backslash; no early exit, so the loop is
+/// vectorised.
+pub(crate) fn has_escape_or_control(b: &[u8]) -> bool {
+    b.iter().fold(false, |acc, &c| acc | (c < 0x20) | (c == b'\\'))
+}
+
+/// Whether the JSON string token `raw` (quotes included) is well formed: no raw control character, every
+/// escape one of JSON's (a `\\u` escape of a surrogate in a proper pair), without building the text.
+pub(crate) fn json_string_valid(raw: &str) -> bool {
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !has_escape_or_control(inner.as_bytes()) => true,
+        Some(_) => json_string_body(raw).is_some(),
+        None => false,
+    }
+}
+
+/// The text of the JSON string token `raw` (quotes included), unescaped by hand: borrowed when it has no
+/// escapes. `None` when it is not a well-formed string token; the caller then asks serde_json, which says why.
+pub(crate) fn json_string_body(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if !has_escape_or_control(inner.as_bytes()) {
+        return Some(std::borrow::Cow::Borrowed(inner));
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(i) = rest.find(|c: char| c == '\\' || c < ' ' || c == '"') {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        let mut chars = tail.chars();
+        if chars.next()? != '\\' {
+            return None; // a raw control character or an unescaped quote
+        }
+        match chars.next()? {
+            '"' => out.push('"'),
+            '\\' => out.push('\\'),
+            '/' => out.push('/'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'u' => {
+                let hex = |s: &str| {
+                    s.get(..4)
+                        .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let after = chars.as_str();
+                let hi = hex(after)?;
+                let after = after.get(4..)?;
+                if (0xD800..0xDC00).contains(&hi) {
+                    // a surrogate pair: the low half must follow as \uDC00..\uDFFF
+                    let lo_text = after.strip_prefix("\\u")?;
+                    let lo = hex(lo_text)?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return None;
+                    }
+                    out.push(char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?);
+                    rest = lo_text.get(4..)?;
+                } else {
+                    out.push(char::from_u32(hi)?); // a lone low surrogate is None: serde_json's error
+                    rest = after;
+                }
+                continue;
+            }
+            _ => return None,
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
+    Some(std::borrow::Cow::Owned(out))
+}
+
 /// A JSON string, borrowed when it has no escapes.
 struct CowStr<'a>(std::borrow::Cow<'a, str>);
 
@@ -404,5 +494,41 @@ mod tests {
         let (v, bad) = cells(KqlType::Long, &["3", "3.0", "3.5", "\"42\""]);
         assert_eq!((v, bad), (vec!["3".into(), "3".into(), "null".into(), "42".into()], 1));
         assert_eq!(cells(KqlType::Timespan, &["\"01:00:00\"", "10"]).0.len(), 2);
+    }
+
+    /// The hand-written string and integer paths give what serde_json gives, and decline what it rejects.
+    #[test]
+    fn string_and_integer_fast_paths_agree_with_serde() {
+        let strings = [
+            r#""plain""#,
+            r#""""#,
+            r#""a\"b""#,
+            r#""tab\there""#,
+            r#""\\server\\share""#,
+            r#""\/""#,
+            r#""\b\f\n\r""#,
+            r#""\u00e9t\u00E9""#,
+            r#""\ud83d\ude00 smile""#,
+            r#""caf\u00e9 ok""#,
+            r#""ünï""#,
+            r#""bad \x escape""#,
+            r#""lone \ud800 high""#,
+            r#""lone \udc00 low""#,
+            r#""short \u12""#,
+            "\"raw \u{1} ctl\"",
+            r#""trailing \""#,
+        ];
+        for raw in strings {
+            let serde = serde_json::from_str::<String>(raw).ok();
+            let fast = json_string_body(raw).map(|c| c.into_owned());
+            assert_eq!(fast, serde, "{raw}");
+        }
+        for raw in ["0", "7", "-7", "123456789012345678", "-0", "01", "1e3", "1.5", "-", "9223372036854775807"] {
+            if plain_integer(raw) {
+                let serde = serde_json::from_str::<serde_json::Number>(raw).ok().and_then(|n| n.as_i64());
+                assert_eq!(raw.parse::<i64>().ok(), serde, "{raw}");
+            }
+        }
+        assert!(plain_integer("-7") && plain_integer("0") && !plain_integer("-0") && !plain_integer("01"));
     }
 }

@@ -361,10 +361,15 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<(usize, &'r str)>)
             match k {
                 Key::Col(c) => {
                     let Some(v) = row.get(start..stop) else { return false };
-                    // a value that is read is checked whole (the skip only found its end), except a plain string
-                    let inner = v.as_bytes().get(1..v.len().saturating_sub(1)).unwrap_or_default();
-                    let plain = v.len() >= 2 && v.starts_with('"') && !inner.iter().any(|c| *c == b'\\' || *c < 0x20);
-                    if !plain && serde_json::from_str::<IgnoredAny>(v).is_err() {
+                    // a value that is read is checked whole (the skip only found its end): strings and numbers
+                    // by hand, objects and arrays by serde_json; true/false/null were checked by the skip
+                    let valid = match v.as_bytes().first() {
+                        Some(b'"') => super::convert::json_string_valid(v),
+                        Some(b'{' | b'[') => serde_json::from_str::<IgnoredAny>(v).is_ok(),
+                        Some(b't' | b'f' | b'n') => true,
+                        _ => json_number_valid(v.as_bytes()),
+                    };
+                    if !valid {
                         return false;
                     }
                     pairs.push((c, v));
@@ -393,6 +398,36 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<(usize, &'r str)>)
         *st.tally.unknown.entry(name).or_default() += 1;
     }
     true
+}
+
+/// Whether `b` is a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn json_number_valid(b: &[u8]) -> bool {
+    let digits = |b: &[u8], i: usize| b.get(i..).map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i += digits(b, i),
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        let n = digits(b, i + 1);
+        if n == 0 {
+            return false;
+        }
+        i += 1 + n;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let n = digits(b, i);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+    }
+    i == b.len()
 }
 
 /// The first position at or after `i` that is not JSON whitespace.
@@ -579,6 +614,39 @@ fn cell_text(data: &[u8], offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The number check accepts exactly what serde_json parses as a number.
+    #[test]
+    fn number_check_agrees_with_serde() {
+        for t in [
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "01",
+            "1.",
+            ".5",
+            "1.5",
+            "-1.5e3",
+            "1E+2",
+            "1e-",
+            "1e",
+            "+1",
+            "-",
+            "",
+            "2.0e10",
+            "1.2.3",
+            "0x10",
+            "12a",
+            "9999999999999999999999",
+            "-0.0",
+            "00",
+            "1e05",
+        ] {
+            let serde = serde_json::from_str::<serde_json::Number>(t).is_ok();
+            assert_eq!(json_number_valid(t.as_bytes()), serde, "{t:?}");
+        }
+    }
 
     #[test]
     fn values_are_skipped_to_their_end() {
