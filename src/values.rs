@@ -124,6 +124,79 @@ pub fn cell_text(a: &dyn Array, r: usize, ty: KqlType) -> String {
     }
 }
 
+/// Whether the bytes hold a JSON control character (below 0x20) or a backslash; no early exit, so the loop is
+/// vectorised.
+pub fn has_escape_or_control(b: &[u8]) -> bool {
+    b.iter().fold(false, |acc, &c| acc | (c < 0x20) | (c == b'\\'))
+}
+
+/// Whether the JSON string token `raw` (quotes included) is well formed: no raw control character, every
+/// escape one of JSON's (a `\\u` escape of a surrogate in a proper pair), without building the text.
+pub fn json_string_valid(raw: &str) -> bool {
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !has_escape_or_control(inner.as_bytes()) => true,
+        Some(_) => json_string_body(raw).is_some(),
+        None => false,
+    }
+}
+
+/// The text of the JSON string token `raw` (quotes included), unescaped by hand: borrowed when it has no
+/// escapes. `None` when it is not a well-formed string token; the caller then asks serde_json, which says why.
+pub fn json_string_body(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if !has_escape_or_control(inner.as_bytes()) {
+        return Some(std::borrow::Cow::Borrowed(inner));
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(i) = rest.find(|c: char| c == '\\' || c < ' ' || c == '"') {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        let mut chars = tail.chars();
+        if chars.next()? != '\\' {
+            return None; // a raw control character or an unescaped quote
+        }
+        match chars.next()? {
+            '"' => out.push('"'),
+            '\\' => out.push('\\'),
+            '/' => out.push('/'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'u' => {
+                let hex = |s: &str| {
+                    s.get(..4)
+                        .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                let after = chars.as_str();
+                let hi = hex(after)?;
+                let after = after.get(4..)?;
+                if (0xD800..0xDC00).contains(&hi) {
+                    // a surrogate pair: the low half must follow as \uDC00..\uDFFF
+                    let lo_text = after.strip_prefix("\\u")?;
+                    let lo = hex(lo_text)?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return None;
+                    }
+                    out.push(char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?);
+                    rest = lo_text.get(4..)?;
+                } else {
+                    out.push(char::from_u32(hi)?); // a lone low surrogate is None: serde_json's error
+                    rest = after;
+                }
+                continue;
+            }
+            _ => return None,
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
+    Some(std::borrow::Cow::Owned(out))
+}
+
 /// JSON text with the whitespace outside strings removed (`[1, 2]` → `[1,2]`), as Kusto prints dynamic values.
 pub fn compact_json(raw: &str) -> std::borrow::Cow<'_, str> {
     let b = raw.as_bytes();

@@ -268,7 +268,7 @@ impl ColumnBuilder {
     pub fn push_raw(&mut self, raw: &str) -> Result<bool, serde_json::Error> {
         let first = raw.as_bytes().first().copied().unwrap_or(b'n');
         Ok(match first {
-            b'"' => match json_string_body(raw) {
+            b'"' => match crate::values::json_string_body(raw) {
                 Some(s) => self.push_str(&s),
                 None => {
                     let s: std::borrow::Cow<'_, str> = serde_json::from_str::<CowStr>(raw)?.0;
@@ -361,79 +361,6 @@ fn plain_integer(raw: &str) -> bool {
         && (digits.first() != Some(&b'0') || (digits.len() == 1 && !raw.starts_with('-')))
 }
 
-/// Whether the bytes hold a JSON control character (below 0x20) or a backslash; no early exit, so the loop is
-/// vectorised.
-pub(crate) fn has_escape_or_control(b: &[u8]) -> bool {
-    b.iter().fold(false, |acc, &c| acc | (c < 0x20) | (c == b'\\'))
-}
-
-/// Whether the JSON string token `raw` (quotes included) is well formed: no raw control character, every
-/// escape one of JSON's (a `\\u` escape of a surrogate in a proper pair), without building the text.
-pub(crate) fn json_string_valid(raw: &str) -> bool {
-    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        Some(inner) if !has_escape_or_control(inner.as_bytes()) => true,
-        Some(_) => json_string_body(raw).is_some(),
-        None => false,
-    }
-}
-
-/// The text of the JSON string token `raw` (quotes included), unescaped by hand: borrowed when it has no
-/// escapes. `None` when it is not a well-formed string token; the caller then asks serde_json, which says why.
-pub(crate) fn json_string_body(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if !has_escape_or_control(inner.as_bytes()) {
-        return Some(std::borrow::Cow::Borrowed(inner));
-    }
-    let mut out = String::with_capacity(inner.len());
-    let mut rest = inner;
-    while let Some(i) = rest.find(|c: char| c == '\\' || c < ' ' || c == '"') {
-        let (head, tail) = rest.split_at(i);
-        out.push_str(head);
-        let mut chars = tail.chars();
-        if chars.next()? != '\\' {
-            return None; // a raw control character or an unescaped quote
-        }
-        match chars.next()? {
-            '"' => out.push('"'),
-            '\\' => out.push('\\'),
-            '/' => out.push('/'),
-            'b' => out.push('\u{8}'),
-            'f' => out.push('\u{c}'),
-            'n' => out.push('\n'),
-            'r' => out.push('\r'),
-            't' => out.push('\t'),
-            'u' => {
-                let hex = |s: &str| {
-                    s.get(..4)
-                        .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
-                        .and_then(|h| u32::from_str_radix(h, 16).ok())
-                };
-                let after = chars.as_str();
-                let hi = hex(after)?;
-                let after = after.get(4..)?;
-                if (0xD800..0xDC00).contains(&hi) {
-                    // a surrogate pair: the low half must follow as \uDC00..\uDFFF
-                    let lo_text = after.strip_prefix("\\u")?;
-                    let lo = hex(lo_text)?;
-                    if !(0xDC00..0xE000).contains(&lo) {
-                        return None;
-                    }
-                    out.push(char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?);
-                    rest = lo_text.get(4..)?;
-                } else {
-                    out.push(char::from_u32(hi)?); // a lone low surrogate is None: serde_json's error
-                    rest = after;
-                }
-                continue;
-            }
-            _ => return None,
-        }
-        rest = chars.as_str();
-    }
-    out.push_str(rest);
-    Some(std::borrow::Cow::Owned(out))
-}
-
 /// A JSON string, borrowed when it has no escapes.
 struct CowStr<'a>(std::borrow::Cow<'a, str>);
 
@@ -520,7 +447,7 @@ mod tests {
         ];
         for raw in strings {
             let serde = serde_json::from_str::<String>(raw).ok();
-            let fast = json_string_body(raw).map(|c| c.into_owned());
+            let fast = crate::values::json_string_body(raw).map(|c| c.into_owned());
             assert_eq!(fast, serde, "{raw}");
         }
         for raw in ["0", "7", "-7", "123456789012345678", "-0", "01", "1e3", "1.5", "-", "9223372036854775807"] {

@@ -364,7 +364,7 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<(usize, &'r str)>)
                     // a value that is read is checked whole (the skip only found its end): strings and numbers
                     // by hand, objects and arrays by serde_json; true/false/null were checked by the skip
                     let valid = match v.as_bytes().first() {
-                        Some(b'"') => super::convert::json_string_valid(v),
+                        Some(b'"') => crate::values::json_string_valid(v),
                         Some(b'{' | b'[') => serde_json::from_str::<IgnoredAny>(v).is_ok(),
                         Some(b't' | b'f' | b'n') => true,
                         _ => json_number_valid(v.as_bytes()),

@@ -242,8 +242,17 @@ impl Binder<'_> {
             })
             .chain(extra.map(|f| f(&la, &ra)))
             .collect();
-        let plan =
-            LogicalPlanBuilder::from(lplan).join_on(rplan, jt, conds).and_then(|b| b.build()).map_err(df_err(span))?;
+        // a hash join keeps its left input in memory: a left semi or anti join is planned as the right one with
+        // the sides swapped, so the side only looked into (its distinct keys) is the one held, not the rows kept
+        let (first, second, djt) = match jt {
+            JoinType::LeftSemi => (rplan, lplan, JoinType::RightSemi),
+            JoinType::LeftAnti => (rplan, lplan, JoinType::RightAnti),
+            _ => (lplan, rplan, jt),
+        };
+        let plan = LogicalPlanBuilder::from(first)
+            .join_on(second, djt, conds)
+            .and_then(|b| b.build())
+            .map_err(df_err(span))?;
         let lnames: Vec<String> = left.schema.names().map(String::from).collect();
         let right_cols: Vec<_> = right
             .schema

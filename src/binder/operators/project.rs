@@ -302,8 +302,9 @@ impl Binder<'_> {
         let mut input = input;
         let mut out = Self::passthrough(&input);
         let mut defined: Vec<String> = Vec::new();
+        // the names of `out`, kept beside it (not copied for every item: a wide table has a hundred)
+        let mut taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
         for it in items {
-            let taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
             if let Some(parts) = self.tuple_items(it, &input.schema, &taken, false, &auto_name)? {
                 for (e, name, ty) in parts {
                     if defined.contains(&name) {
@@ -312,7 +313,10 @@ impl Binder<'_> {
                     defined.push(name.clone());
                     match out.iter_mut().find(|i| i.1 == name) {
                         Some(slot) => *slot = (e, name, ty),
-                        None => out.push((e, name, ty)),
+                        None => {
+                            taken.push(name.clone());
+                            out.push((e, name, ty))
+                        }
                     }
                 }
                 continue;
@@ -322,7 +326,6 @@ impl Binder<'_> {
             let (windowed, value) = self.hoist_windows(input, &it.expr, span)?;
             input = windowed;
             let a = self.bind_scalar(&value, &input.schema)?;
-            let taken: Vec<String> = out.iter().map(|i| i.1.clone()).collect();
             let name = self.item_name(it, &taken)?;
             if defined.contains(&name) {
                 return Err(BindError::DuplicateColumn { name, span: it.expr.span.into() });
@@ -330,7 +333,10 @@ impl Binder<'_> {
             defined.push(name.clone());
             match out.iter_mut().find(|i| i.1 == name) {
                 Some(slot) => *slot = (a.expr, name, a.ty),
-                None => out.push((a.expr, name, a.ty)),
+                None => {
+                    taken.push(name.clone());
+                    out.push((a.expr, name, a.ty))
+                }
             }
         }
         self.project(input, out, span)

@@ -206,11 +206,13 @@ fn seek_rows(
 
 /// The text `tostring` gives a dynamic value: a string unquoted, null empty, anything else its (compact) JSON
 /// text as stored; text that is not JSON as it is.
-fn dynamic_text(s: &str) -> String {
+fn dynamic_text(s: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
     match s.as_bytes().first() {
-        Some(b'"') => serde_json::from_str::<String>(s).unwrap_or_else(|_| s.to_string()),
-        _ if s == "null" => String::new(),
-        _ => s.to_string(),
+        Some(b'"') => crate::values::json_string_body(s)
+            .unwrap_or_else(|| Cow::Owned(serde_json::from_str::<String>(s).unwrap_or_else(|_| s.to_string()))),
+        _ if s == "null" => Cow::Borrowed(""),
+        _ => Cow::Borrowed(s),
     }
 }
 
@@ -220,17 +222,18 @@ fn dynamic_text(s: &str) -> String {
 pub fn to_string(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let mut types = TypeCodes::new(arrays, "kql_tostring")?;
     let a = any_arg(arrays, 1, "kql_tostring")?;
-    let mut out = Vec::with_capacity(n);
+    let mut out = StringBuilder::with_capacity(n, n * 16);
+    let strings = a.as_any().downcast_ref::<StringArray>();
     for r in 0..n {
         let ty = types.at(r)?.first().copied().unwrap_or(KqlType::String);
         let i = row(a.as_ref(), r);
-        out.push(Some(match a.as_any().downcast_ref::<StringArray>() {
-            Some(_) if a.is_null(i) => String::new(),
-            Some(s) if ty == KqlType::Dynamic => dynamic_text(s.value(i)),
-            _ => crate::values::cell_text(a.as_ref(), i, ty),
-        }));
+        match strings {
+            Some(_) if a.is_null(i) => out.append_value(""),
+            Some(s) if ty == KqlType::Dynamic => out.append_value(dynamic_text(s.value(i))),
+            _ => out.append_value(crate::values::cell_text(a.as_ref(), i, ty)),
+        }
     }
-    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+    Ok(Arc::new(out.finish()) as ArrayRef)
 }
 
 /// `parse_json(string) → dynamic`
@@ -531,16 +534,17 @@ pub fn split(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
 
 /// The rows `mv-expand` makes of one dynamic value: array elements, or a bag's entries as one-key bags
 /// (`as_pairs`: `[key, value]` arrays); a scalar is one row; null is one null row; `[]`/`{}` none.
-pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<String> {
-    // an array (the usual case): its items' own text, compacted, without building a tree of them
+pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<std::borrow::Cow<'_, str>> {
+    // an array (the usual case): its items' own text, compacted (borrowed when it already is), without building a
+    // tree of them
     if text.starts_with('[') {
         if let Ok(items) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) {
-            return items.into_iter().take(limit).map(|x| crate::values::compact_json(x.get()).into_owned()).collect();
+            return items.into_iter().take(limit).map(|x| crate::values::compact_json(x.get())).collect();
         }
     }
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(_) => return vec![Value::String(text.to_string()).to_string()],
+        Err(_) => return vec![std::borrow::Cow::Owned(Value::String(text.to_string()).to_string())],
     };
     let items: Vec<String> = match v {
         Value::Array(a) => a.iter().map(|x| x.to_string()).collect(),
@@ -558,7 +562,7 @@ pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<String> {
             .collect(),
         other => vec![other.to_string()],
     };
-    items.into_iter().take(limit).collect()
+    items.into_iter().take(limit).map(std::borrow::Cow::Owned).collect()
 }
 
 /// `kql_mv_expand(dynamic, as_pairs, limit) → List<Utf8>` of the items `mv-expand` makes (null stays a null
