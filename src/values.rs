@@ -140,6 +140,18 @@ pub fn json_string_valid(raw: &str) -> bool {
     }
 }
 
+/// The position of the first backslash, quote or control character of `s` (vectorised searches: a string
+/// value of a dump can be a whole JSON document with an escape every few bytes).
+fn next_special(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let q = memchr::memchr2(b'\\', b'"', b);
+    let seg = b.get(..q.unwrap_or(b.len())).unwrap_or_default();
+    if seg.iter().fold(false, |a, &c| a | (c < 0x20)) {
+        return seg.iter().position(|&c| c < 0x20);
+    }
+    q
+}
+
 /// The text of the JSON string token `raw` (quotes included), unescaped by hand: borrowed when it has no
 /// escapes. `None` when it is not a well-formed string token; the caller then asks serde_json, which says why.
 pub fn json_string_body(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
@@ -149,7 +161,7 @@ pub fn json_string_body(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
     }
     let mut out = String::with_capacity(inner.len());
     let mut rest = inner;
-    while let Some(i) = rest.find(|c: char| c == '\\' || c < ' ' || c == '"') {
+    while let Some(i) = next_special(rest) {
         let (head, tail) = rest.split_at(i);
         out.push_str(head);
         let mut chars = tail.chars();

@@ -89,10 +89,12 @@ pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tal
     let wanted: Vec<usize> =
         t.columns.iter().filter_map(|(n, _)| file_schema.fields().iter().position(|f| f.name() == n)).collect();
     let mask = ProjectionMask::roots(b.parquet_schema(), wanted.iter().copied());
+    // the whole group in one batch: several would be concatenated below, a copy of every column at the peak
+    let group_rows = b.metadata().row_groups().get(group).map_or(0, |g| g.num_rows().max(0) as usize);
     let reader = b
         .with_row_groups(vec![group])
         .with_projection(mask)
-        .with_batch_size(64 * 1024)
+        .with_batch_size(group_rows.clamp(1024, 1 << 20))
         .build()
         .map_err(|e| format_err(path, &e.to_string()))?;
     let mut out = Vec::new();
@@ -112,8 +114,13 @@ pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tal
             (0..rows).for_each(|_| b.push_null());
             b.finish()
         } else {
-            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-            let joined = datafusion::arrow::compute::concat(&refs).map_err(|e| format_err(path, &e.to_string()))?;
+            let joined = match parts.as_slice() {
+                [one] => one.clone(),
+                _ => {
+                    let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+                    datafusion::arrow::compute::concat(&refs).map_err(|e| format_err(path, &e.to_string()))?
+                }
+            };
             let (c, bad) =
                 to_kusto(&joined, *ty, &target).map_err(|m| format_err(path, &format!("column {name}: {m}")))?;
             if bad > 0 {
