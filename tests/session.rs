@@ -225,6 +225,57 @@ fn the_column_cache_serves_later_queries_from_memory() {
     assert_eq!(small.cache_usage().unwrap().0, 0);
 }
 
+/// A Parquet row group larger than one read slice is handed on in several batches: every row arrives once,
+/// with its values, whether the scan streams (one-shot) or is gathered into the column cache, and the cached
+/// columns answer the same.
+#[test]
+fn parquet_row_groups_are_read_in_slices_and_cached_whole() {
+    use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::record_batch::RecordBatch;
+    use std::sync::Arc;
+    let d = scratch("session_parquet_slices");
+    let n: i64 = 70_000;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("Size", DataType::Int64, false),
+        Field::new("DeviceName", DataType::Utf8, false),
+    ]));
+    let sizes: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n));
+    let names: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("pc{}", i % 7))));
+    let batch = RecordBatch::try_new(schema.clone(), vec![sizes, names]).unwrap();
+    // groups of 40,000 and 30,000 rows: more than one slice each
+    let props =
+        parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(40_000)).build();
+    let f = std::fs::File::create(d.join("Events.parquet")).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(f, schema, Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let sum = (0..n).sum::<i64>().to_string();
+    let q = "Events | summarize count(), sum(Size), dcount(Size), min(Size), max(Size), countif(DeviceName == 'pc3')";
+    let expected = format!("{n},{sum},{n},0,{},10000", n - 1);
+    let row = |s: &Session| {
+        let (schema, batches) = s.run_collect(&Source::from(q)).unwrap();
+        let b = batches.iter().find(|b| b.num_rows() > 0).expect("a row");
+        (0..b.num_columns())
+            .map(|c| cell_text(b.column(c).as_ref(), 0, schema.columns[c].ty))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+
+    let mut plain = Session::new(SessionOptions::default()).unwrap();
+    plain.add_data(&d).unwrap();
+    assert_eq!(row(&plain), expected);
+
+    let mut cached =
+        Session::new(SessionOptions { cache_memory: Some(64 << 20), ..SessionOptions::default() }).unwrap();
+    cached.add_data(&d).unwrap();
+    assert_eq!(row(&cached), expected);
+    let after_first = loads(&cached, "Events");
+    assert!(cached.cache_usage().unwrap().0 > 0, "the complete run is kept");
+    assert_eq!(row(&cached), expected);
+    assert_eq!(loads(&cached, "Events"), after_first, "served from the cache: no file read");
+}
+
 /// A schema file's stored functions are defined in the session: Kusto's `.show database schema as json`
 /// (`Databases` → `Tables` with `OrderedColumns`, `Functions` with `InputParameters` and a `{ }` body) and the
 /// catalogs' own format (`tables` and `functions` with `parameters` and `body`).

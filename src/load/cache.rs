@@ -155,21 +155,32 @@ impl ColumnCache {
 }
 
 /// The batches of one scan run, gathered by chunk number as partitions decode them, for [`ColumnCache::keep`].
+/// A chunk may arrive as several batches (a Parquet row group is read in slices), in order.
 #[derive(Debug, Default)]
 pub struct Gather {
-    slots: Vec<Option<RecordBatch>>,
+    slots: Vec<Option<Vec<RecordBatch>>>,
     /// a chunk was skipped or failed: the run cannot be kept
     pub spoiled: bool,
 }
 
 impl Gather {
-    pub fn put(&mut self, seq: usize, batch: RecordBatch) {
+    fn slot(&mut self, seq: usize) -> Option<&mut Vec<RecordBatch>> {
         if self.slots.len() <= seq {
             self.slots.resize(seq + 1, None);
         }
-        if let Some(s) = self.slots.get_mut(seq) {
-            *s = Some(batch);
+        self.slots.get_mut(seq).map(|s| s.get_or_insert_with(Vec::new))
+    }
+
+    /// The next batch of chunk `seq`.
+    pub fn put(&mut self, seq: usize, batch: RecordBatch) {
+        if let Some(s) = self.slot(seq) {
+            s.push(batch);
         }
+    }
+
+    /// Chunk `seq` is complete (perhaps with no batch).
+    pub fn finish(&mut self, seq: usize) {
+        self.slot(seq);
     }
 
     /// All `issued` chunks, in order, once every one has arrived.
@@ -177,6 +188,6 @@ impl Gather {
         if self.spoiled || self.slots.len() != issued || self.slots.iter().any(|s| s.is_none()) {
             return None;
         }
-        Some(std::mem::take(&mut self.slots).into_iter().flatten().collect())
+        Some(std::mem::take(&mut self.slots).into_iter().flatten().flatten().collect())
     }
 }

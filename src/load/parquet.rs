@@ -82,62 +82,75 @@ pub fn num_rows(path: &Path) -> Result<u64, LoadError> {
     Ok(builder(path)?.metadata().file_metadata().num_rows().max(0) as u64)
 }
 
-/// Row group `group` of the file, as a batch of `t`'s columns.
-pub fn decode(path: &Path, group: usize, t: &Target) -> Result<(RecordBatch, Tally), LoadError> {
+/// Rows per batch read from a row group: a group (128k rows in the files `kqlite import` writes) is handed on
+/// in slices so that only one slice of each projected column is decoded at a time.
+const GROUP_BATCH_ROWS: usize = 16 * 1024;
+
+/// Row group `group` of a file being read: its batches of the target's columns, one slice at a time.
+pub struct GroupReader {
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    target: Arc<Target>,
+    path: std::path::PathBuf,
+    group: usize,
+}
+
+/// Row group `group` of the file, opened for reading `t`'s columns.
+pub fn open_group(path: &Path, group: usize, t: Arc<Target>) -> Result<GroupReader, LoadError> {
     let b = builder(path)?;
     let file_schema = b.schema().clone();
     let wanted: Vec<usize> =
         t.columns.iter().filter_map(|(n, _)| file_schema.fields().iter().position(|f| f.name() == n)).collect();
     let mask = ProjectionMask::roots(b.parquet_schema(), wanted.iter().copied());
-    // the whole group in one batch: several would be concatenated below, a copy of every column at the peak
-    let group_rows = b.metadata().row_groups().get(group).map_or(0, |g| g.num_rows().max(0) as usize);
     let reader = b
         .with_row_groups(vec![group])
         .with_projection(mask)
-        .with_batch_size(group_rows.clamp(1024, 1 << 20))
+        .with_batch_size(GROUP_BATCH_ROWS)
         .build()
         .map_err(|e| format_err(path, &e.to_string()))?;
-    let mut out = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| format_err(path, &e.to_string()))?;
-        out.push(batch);
+    Ok(GroupReader { reader, target: t, path: path.to_path_buf(), group })
+}
+
+impl GroupReader {
+    /// The next slice of the group as a batch of the target's columns (converted to their Kusto types), with
+    /// its counts; `None` at the end of the group.
+    pub fn next_batch(&mut self) -> Option<Result<(RecordBatch, Tally), LoadError>> {
+        let read = self.reader.next()?;
+        Some(read.map_err(|e| format_err(&self.path, &e.to_string())).and_then(|b| self.convert(&b)))
     }
-    let rows: usize = out.iter().map(|b| b.num_rows()).sum();
-    let mut tally = Tally { rows: rows as u64, ..Tally::default() };
-    let mut arrays = Vec::with_capacity(t.columns.len());
-    for (name, ty) in &t.columns {
-        let parts: Vec<ArrayRef> = out.iter().filter_map(|b| b.column_by_name(name).cloned()).collect();
-        let target = ty.to_arrow();
-        let col = if parts.is_empty() {
-            // a column of the table this file does not have
-            let mut b = super::convert::ColumnBuilder::new(*ty, rows);
-            (0..rows).for_each(|_| b.push_null());
-            b.finish()
-        } else {
-            let joined = match parts.as_slice() {
-                [one] => one.clone(),
-                _ => {
-                    let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-                    datafusion::arrow::compute::concat(&refs).map_err(|e| format_err(path, &e.to_string()))?
+
+    fn convert(&self, read: &RecordBatch) -> Result<(RecordBatch, Tally), LoadError> {
+        let (path, t, rows) = (&self.path, &self.target, read.num_rows());
+        let mut tally = Tally { rows: rows as u64, ..Tally::default() };
+        let mut arrays = Vec::with_capacity(t.columns.len());
+        for (name, ty) in &t.columns {
+            let col = match read.column_by_name(name) {
+                None => {
+                    // a column of the table this file does not have
+                    let mut b = super::convert::ColumnBuilder::new(*ty, rows);
+                    (0..rows).for_each(|_| b.push_null());
+                    b.finish()
+                }
+                Some(a) => {
+                    let (c, bad) = to_kusto(a, *ty, &ty.to_arrow())
+                        .map_err(|m| format_err(path, &format!("column {name}: {m}")))?;
+                    if bad > 0 {
+                        if t.strict {
+                            return Err(format_err(
+                                path,
+                                &format!("{bad} values of column {name} do not fit type {} (--strict)", ty.name()),
+                            ));
+                        }
+                        let group = self.group;
+                        tally.coerce(name, bad as u64, || format!("in {} row group {group}", path.display()));
+                    }
+                    c
                 }
             };
-            let (c, bad) =
-                to_kusto(&joined, *ty, &target).map_err(|m| format_err(path, &format!("column {name}: {m}")))?;
-            if bad > 0 {
-                if t.strict {
-                    return Err(format_err(
-                        path,
-                        &format!("{bad} values of column {name} do not fit type {} (--strict)", ty.name()),
-                    ));
-                }
-                tally.coerce(name, bad as u64, || format!("in {} row group {group}", path.display()));
-            }
-            c
-        };
-        arrays.push(col);
+            arrays.push(col);
+        }
+        let batch = t.batch(arrays, rows).map_err(|m| format_err(path, &m))?;
+        Ok((batch, tally))
     }
-    let batch = t.batch(arrays, rows).map_err(|m| format_err(path, &m))?;
-    Ok((batch, tally))
 }
 
 /// One column converted to the Arrow type of its Kusto type; the count of values that became null.

@@ -322,14 +322,21 @@ impl Feeder {
         }))
     }
 
-    /// A decoded unit of work: kept for the cache while the run can be; the run's columns go to the cache
-    /// once the last one is in.
-    fn decoded(&mut self, seq: usize, batch: Option<&RecordBatch>) {
+    /// A batch of unit of work `seq`: kept for the cache while the run can be.
+    fn part(&mut self, seq: usize, batch: &RecordBatch) {
+        if let Some(g) = &mut self.gather {
+            g.put(seq, batch.clone());
+        }
+    }
+
+    /// Unit of work `seq` is decoded (`ok`) or failed; the run's columns go to the cache once the last one is in.
+    fn decoded(&mut self, seq: usize, ok: bool) {
         self.decoded += 1;
         let Some(g) = &mut self.gather else { return };
-        match batch {
-            Some(b) => g.put(seq, b.clone()),
-            None => g.spoiled = true,
+        if ok {
+            g.finish(seq);
+        } else {
+            g.spoiled = true;
         }
         if self.done && self.decoded == self.issued {
             self.keep();
@@ -429,15 +436,33 @@ fn positions(names: &[String], columns: &[(String, crate::types::KqlType)]) -> V
         .collect()
 }
 
-fn decode_work(w: Work) -> Result<(RecordBatch, Tally), LoadError> {
+/// A scan partition's state: the run's feeder, the table, and the unit of work it is decoding with its number.
+type PartitionState = (Arc<Mutex<Feeder>>, Arc<Shared>, Option<(usize, Decoding)>);
+
+/// A unit of work being decoded: a JSON or CSV chunk gives one batch, a Parquet row group one per slice.
+enum Decoding {
+    One(Option<(RecordBatch, Tally)>),
+    Group(super::parquet::GroupReader),
+}
+
+impl Decoding {
+    fn next(&mut self) -> Option<Result<(RecordBatch, Tally), LoadError>> {
+        match self {
+            Decoding::One(b) => b.take().map(Ok),
+            Decoding::Group(g) => g.next_batch(),
+        }
+    }
+}
+
+fn start_work(w: Work) -> Result<Decoding, LoadError> {
     match w {
         Work::Json(t, shape, path, chunk) => {
             let out = decode::decode(&chunk, shape, &t, &path);
             super::scan::recycle(chunk.data);
-            out
+            out.map(|b| Decoding::One(Some(b)))
         }
-        Work::Csv(t, path, recs, width) => delimited::decode(&recs, width, &t, &path),
-        Work::Parquet(t, path, group) => super::parquet::decode(&path, group, &t),
+        Work::Csv(t, path, recs, width) => delimited::decode(&recs, width, &t, &path).map(|b| Decoding::One(Some(b))),
+        Work::Parquet(t, path, group) => super::parquet::open_group(&path, group, t).map(Decoding::Group),
     }
 }
 
@@ -601,30 +626,52 @@ impl ExecutionPlan for ScanExec {
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
         let feeder = self.feeder(partition);
         let table = self.table.clone();
-        let stream = futures::stream::unfold(Some((feeder, table)), |state| async move {
-            let (feeder, table) = state?;
+        let start: PartitionState = (feeder, table, None);
+        let stream = futures::stream::unfold(Some(start), |state| async move {
+            let (feeder, table, mut current) = state?;
+            let fail = |seq: Option<usize>| {
+                if let Ok(mut f) = feeder.lock() {
+                    f.done = true;
+                    if let Some(seq) = seq {
+                        f.decoded(seq, false);
+                    }
+                }
+            };
             loop {
-                let work = match feeder.lock() {
-                    Ok(mut f) => f.next(),
-                    Err(_) => Ok(None),
-                };
-                match work {
-                    Ok(Some((seq, w))) => match decode_work(w) {
-                        Ok((batch, tally)) => {
+                if let Some((seq, d)) = &mut current {
+                    let seq = *seq;
+                    match d.next() {
+                        Some(Ok((batch, tally))) => {
                             if let Ok(mut f) = feeder.lock() {
-                                f.decoded(seq, Some(&batch));
+                                f.part(seq, &batch);
                             }
                             account(&feeder, &table, Some(&tally));
                             if batch.num_rows() == 0 {
                                 continue;
                             }
-                            return Some((Ok(batch), Some((feeder, table))));
+                            return Some((Ok(batch), Some((feeder, table, current))));
                         }
-                        Err(e) => {
+                        Some(Err(e)) => {
+                            fail(Some(seq));
+                            return Some((Err(external(e)), None));
+                        }
+                        None => {
+                            // done: the next unit of work below takes its place
                             if let Ok(mut f) = feeder.lock() {
-                                f.done = true;
-                                f.decoded(seq, None);
+                                f.decoded(seq, true);
                             }
+                        }
+                    }
+                }
+                let work = match feeder.lock() {
+                    Ok(mut f) => f.next(),
+                    Err(_) => Ok(None),
+                };
+                match work {
+                    Ok(Some((seq, w))) => match start_work(w) {
+                        Ok(d) => current = Some((seq, d)),
+                        Err(e) => {
+                            fail(Some(seq));
                             return Some((Err(external(e)), None));
                         }
                     },
@@ -633,9 +680,7 @@ impl ExecutionPlan for ScanExec {
                         return None;
                     }
                     Err(e) => {
-                        if let Ok(mut f) = feeder.lock() {
-                            f.done = true;
-                        }
+                        fail(None);
                         return Some((Err(external(e)), None));
                     }
                 }
