@@ -130,6 +130,18 @@ pub fn has_escape_or_control(b: &[u8]) -> bool {
     b.iter().fold(false, |acc, &c| acc | (c < 0x20) | (c == b'\\'))
 }
 
+/// Appends `text` as a JSON string token (quotes included) to `out`, escaped exactly as serde_json writes it:
+/// text with no quote, backslash or control character is copied as it is.
+pub fn push_json_string(out: &mut String, text: &str) {
+    if !has_escape_or_control(text.as_bytes()) && memchr::memchr(b'"', text.as_bytes()).is_none() {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&Value::String(text.to_string()).to_string());
+    }
+}
+
 /// Whether the JSON string token `raw` (quotes included) is well formed: no raw control character, every
 /// escape one of JSON's (a `\\u` escape of a surrogate in a proper pair), without building the text.
 pub fn json_string_valid(raw: &str) -> bool {
@@ -270,5 +282,14 @@ mod tests {
         assert_eq!(format_datetime(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_datetime(100), "1970-01-01T00:00:00.0000001Z");
         assert_eq!(format_datetime(500_000_000), "1970-01-01T00:00:00.5Z");
+    }
+
+    #[test]
+    fn json_strings_are_written_as_serde_json_writes_them() {
+        for text in ["", "plain", "-enc", "a\"b", "back\\slash", "tab\there", "nl\n", "\u{1}", "é ü 中", "/x/"] {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            assert_eq!(out, serde_json::to_string(text).unwrap_or_default(), "{text:?}");
+        }
     }
 }

@@ -515,21 +515,31 @@ pub fn codepoints(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
 
 /// `split(s, delimiter)` → JSON array of strings.
 pub fn split(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    use datafusion::arrow::array::StringBuilder;
     let s = arg::<StringArray>(arrays, 0, "split")?;
     let d = arg::<StringArray>(arrays, 1, "split")?;
-    let out: StringArray = (0..n)
-        .map(|r| {
-            let text = if s.is_null(r) { "" } else { s.value(r) };
-            let delim = if d.is_null(r) { "" } else { d.value(r) };
-            let parts: Vec<Value> = if delim.is_empty() {
-                vec![Value::String(text.to_string())]
-            } else {
-                text.split(delim).map(|p| Value::String(p.to_string())).collect()
-            };
-            Some(Value::Array(parts).to_string())
-        })
-        .collect();
-    Ok(Arc::new(out) as ArrayRef)
+    // the JSON array written directly, each part escaped as serde_json would (no tree of values per row)
+    let mut b = StringBuilder::with_capacity(n, s.value_data().len() + 8 * n);
+    let mut json = String::new();
+    for r in 0..n {
+        let text = if s.is_null(r) { "" } else { s.value(r) };
+        let delim = if d.is_null(r) { "" } else { d.value(r) };
+        json.clear();
+        json.push('[');
+        if delim.is_empty() {
+            crate::values::push_json_string(&mut json, text);
+        } else {
+            for (i, p) in text.split(delim).enumerate() {
+                if i > 0 {
+                    json.push(',');
+                }
+                crate::values::push_json_string(&mut json, p);
+            }
+        }
+        json.push(']');
+        b.append_value(&json);
+    }
+    Ok(Arc::new(b.finish()) as ArrayRef)
 }
 
 /// The rows `mv-expand` makes of one dynamic value: array elements, or a bag's entries as one-key bags
