@@ -221,6 +221,89 @@ pub fn json_string_body(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
     Some(std::borrow::Cow::Owned(out))
 }
 
+/// Whether `text` is JSON that serde_json would print back unchanged after parsing it: no whitespace outside
+/// strings, strings without escapes or control characters, numbers that are plain integers of at most 18
+/// digits (not `-0`), no object with a repeated key, nesting below serde_json's limit. `false` says nothing
+/// about validity: the caller parses such text the long way.
+pub fn is_canonical_json(text: &str) -> bool {
+    let b = text.as_bytes();
+    matches!(canonical_value(b, 0, 0), Some(end) if end == b.len())
+}
+
+/// The end of the canonical JSON value at `i`, if it is one (see [`is_canonical_json`]).
+fn canonical_value(b: &[u8], i: usize, depth: usize) -> Option<usize> {
+    if depth > 100 {
+        return None;
+    }
+    match *b.get(i)? {
+        b'"' => canonical_string(b, i),
+        b'{' => {
+            let mut keys: Vec<&[u8]> = Vec::new();
+            let mut i = i + 1;
+            if b.get(i) == Some(&b'}') {
+                return Some(i + 1);
+            }
+            loop {
+                let end = canonical_string(b, i)?;
+                let key = b.get(i + 1..end - 1)?;
+                if keys.contains(&key) {
+                    return None;
+                }
+                keys.push(key);
+                if b.get(end) != Some(&b':') {
+                    return None;
+                }
+                i = canonical_value(b, end + 1, depth + 1)?;
+                match b.get(i)? {
+                    b',' => i += 1,
+                    b'}' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b'[' => {
+            let mut i = i + 1;
+            if b.get(i) == Some(&b']') {
+                return Some(i + 1);
+            }
+            loop {
+                i = canonical_value(b, i, depth + 1)?;
+                match b.get(i)? {
+                    b',' => i += 1,
+                    b']' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b't' => b.get(i..i + 4).filter(|w| *w == b"true").map(|_| i + 4),
+        b'f' => b.get(i..i + 5).filter(|w| *w == b"false").map(|_| i + 5),
+        b'n' => b.get(i..i + 4).filter(|w| *w == b"null").map(|_| i + 4),
+        b'-' | b'0'..=b'9' => {
+            let digits_at = if b.get(i) == Some(&b'-') { i + 1 } else { i };
+            let n = b.get(digits_at..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+            let first = *b.get(digits_at)?;
+            let end = digits_at + n;
+            // no fraction or exponent, no leading zero, no -0, no more digits than an i64 surely holds
+            let plain = (1..=18).contains(&n) && (first != b'0' || (n == 1 && digits_at == i));
+            (plain && !matches!(b.get(end), Some(b'.' | b'e' | b'E'))).then_some(end)
+        }
+        _ => None,
+    }
+}
+
+/// The end of the string token at `i` if it has no escape and no control character.
+fn canonical_string(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let body = b.get(i + 1..)?;
+    let q = memchr::memchr2(b'"', b'\\', body)?;
+    if body.get(q) != Some(&b'"') || has_escape_or_control(body.get(..q)?) {
+        return None;
+    }
+    Some(i + 1 + q + 1)
+}
+
 /// JSON text with the whitespace outside strings removed (`[1, 2]` → `[1,2]`), as Kusto prints dynamic values.
 pub fn compact_json(raw: &str) -> std::borrow::Cow<'_, str> {
     let b = raw.as_bytes();
@@ -291,5 +374,48 @@ mod tests {
             push_json_string(&mut out, text);
             assert_eq!(out, serde_json::to_string(text).unwrap_or_default(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn canonical_json_is_what_serde_json_prints_back_unchanged() {
+        let canonical = [
+            r#"{"UserName":"ann","DomainName":"contoso","Sid":"S-1-5-21"}"#,
+            r#"[{"a":1},{"a":-2},[],{}]"#,
+            r#""plain text""#,
+            r#"{"k":[true,false,null,0,-7,123456789012345678]}"#,
+            r#"{"é":"中"}"#,
+            "0",
+        ];
+        for t in canonical {
+            assert!(is_canonical_json(t), "{t}");
+            let v: Value = serde_json::from_str(t).unwrap_or_default();
+            assert_eq!(v.to_string(), t, "serde_json prints {t} back unchanged");
+        }
+        // text serde_json would change (or reject): left to the long way
+        for t in [
+            r#"{"a": 1}"#,
+            r#" {"a":1}"#,
+            r#"{"a":1} "#,
+            r#"{"a":"x\/y"}"#,
+            r#"{"a":1.0}"#,
+            r#"{"a":1e3}"#,
+            r#"{"a":-0}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1234567890123456789}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":1,}"#,
+            r#"[1,]"#,
+            r#"{"a"}"#,
+            r#"{a:1}"#,
+            "\"tab\tin\"",
+            "tru",
+            "",
+            "[",
+            r#"{"a":1}x"#,
+        ] {
+            assert!(!is_canonical_json(t), "{t}");
+        }
+        let deep = format!("{}{}", "[".repeat(150), "]".repeat(150));
+        assert!(!is_canonical_json(&deep), "beyond serde_json's nesting limit");
     }
 }

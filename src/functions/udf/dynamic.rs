@@ -40,6 +40,10 @@ pub fn parse_json_text(text: &str) -> Option<String> {
     if text.is_empty() {
         return None;
     }
+    if crate::values::is_canonical_json(text) {
+        // what parsing and printing it would give back
+        return Some(text.to_string());
+    }
     match serde_json::from_str::<Value>(text) {
         Ok(v) => Some(v.to_string()),
         Err(_) => Some(Value::String(text.to_string()).to_string()),
