@@ -459,7 +459,7 @@ struct ListAcc {
     /// values kept at most
     limit: usize,
     items: Vec<Value>,
-    seen: std::collections::HashSet<String>,
+    seen: std::collections::HashSet<String, foldhash::fast::FixedState>,
 }
 
 impl ListAcc {
@@ -496,6 +496,8 @@ impl Accumulator for ListAcc {
     fn update_batch(&mut self, values: &[ArrayRef]) -> DfResult<()> {
         let mut types = super::udf::TypeCodes::new(values, "kql_make_set")?;
         let Some(a) = values.get(1) else { return Ok(()) };
+        let strings = a.as_any().downcast_ref::<StringArray>();
+        let mut key = String::new();
         for r in 0..a.len() {
             if a.is_null(r) {
                 if self.kind == Collect::ListWithNulls {
@@ -504,6 +506,19 @@ impl Accumulator for ListAcc {
                 continue;
             }
             let ty = types.at(r)?.first().copied().unwrap_or(KqlType::Dynamic);
+            if let (Collect::Set, KqlType::String, Some(strings)) = (self.kind, ty, strings) {
+                // a string seen already is found by its JSON text, written into one buffer: no value is built
+                // and nothing allocated for it
+                if self.items.len() < self.limit {
+                    key.clear();
+                    crate::values::push_json_string(&mut key, strings.value(r));
+                    if !self.seen.contains(key.as_str()) {
+                        self.seen.insert(key.clone());
+                        self.items.push(Value::String(strings.value(r).to_string()));
+                    }
+                }
+                continue;
+            }
             let v = crate::values::cell_json(a.as_ref(), r, ty);
             self.push(v);
         }
