@@ -11,6 +11,11 @@
 //!   in turn; the throughput line is queries per second (target: 5,000 or more on one core).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+/// The allocator of the kqlite binary (src/main.rs), so the bench measures what the binary does: under glibc
+/// malloc half of `check/corpus` was malloc and free.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kqlite::{Session, SessionOptions, Source};
 use std::path::Path;
