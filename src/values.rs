@@ -142,16 +142,6 @@ pub fn push_json_string(out: &mut String, text: &str) {
     }
 }
 
-/// Whether the JSON string token `raw` (quotes included) is well formed: no raw control character, every
-/// escape one of JSON's (a `\\u` escape of a surrogate in a proper pair), without building the text.
-pub fn json_string_valid(raw: &str) -> bool {
-    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        Some(inner) if !has_escape_or_control(inner.as_bytes()) => true,
-        Some(_) => json_string_body(raw).is_some(),
-        None => false,
-    }
-}
-
 /// The position of the first backslash, quote or control character of `s` (vectorised searches: a string
 /// value of a dump can be a whole JSON document with an escape every few bytes).
 fn next_special(s: &str) -> Option<usize> {

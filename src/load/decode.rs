@@ -123,13 +123,27 @@ impl State<'_> {
 
     /// The value text `raw` (a slice of the chunk, valid JSON) for projected column `i`.
     fn put_text(&mut self, i: usize, raw: &str) {
+        self.put_with(i, raw, |b| b.push_raw(raw));
+    }
+
+    /// The JSON string token `raw` for column `i`, whose text the caller has unescaped already.
+    fn put_unescaped(&mut self, i: usize, raw: &str, text: &str) {
+        self.put_with(i, raw, |b| Ok(b.push_str(text)));
+    }
+
+    fn put_with(
+        &mut self,
+        i: usize,
+        raw: &str,
+        push: impl FnOnce(&mut ColumnBuilder) -> Result<bool, serde_json::Error>,
+    ) {
         let Some(seen) = self.seen.get_mut(i) else { return };
         if *seen {
             return; // a repeated key: the first value counts
         }
         *seen = true;
         let Some(b) = self.builders.get_mut(i) else { return };
-        let fits = match b.push_raw(raw) {
+        let fits = match push(b) {
             Ok(f) => f,
             // valid JSON serde cannot convert (1e400, a lone surrogate "\ud800"): null, counted
             Err(_) => {
@@ -317,12 +331,16 @@ fn json_error(chunk: &Chunk, path: &str, row_start: usize, e: &serde_json::Error
     LoadError::Json { path: path.to_string(), line, col, message }
 }
 
+/// A read column's value in [`fast_row`]: its column, its JSON text, and the unescaped text of a string that had
+/// escapes.
+type Pair<'r> = (usize, &'r str, Option<String>);
+
 /// The fast path for a row object: keys found with memchr, the values of unread columns skipped by scanning
 /// for their end (strings to their closing quote, objects and arrays by depth, scalars to a delimiter) instead of
 /// being parsed. The values of read columns are parsed as before (`push_raw`). Anything unusual (an escaped
 /// key, a malformed value, trailing text) returns `false` before any value is stored, and the row goes through
 /// serde_json, which reports the exact error. Skipped values are checked for their extent, not their grammar.
-fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<(usize, &'r str)>) -> bool {
+fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<Pair<'r>>) -> bool {
     pairs.clear();
     let mut unknown = Vec::new();
     let b = row.as_bytes();
@@ -363,8 +381,20 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<(usize, &'r str)>)
                     let Some(v) = row.get(start..stop) else { return false };
                     // a value that is read is checked whole (the skip only found its end): strings and numbers
                     // by hand, objects and arrays by serde_json; true/false/null were checked by the skip
+                    // (a string with escapes is unescaped here, once, and the text kept for the column)
+                    let mut unescaped = None;
                     let valid = match v.as_bytes().first() {
-                        Some(b'"') => crate::values::json_string_valid(v),
+                        Some(b'"') => match v.get(1..v.len() - 1) {
+                            Some(inner) if !crate::values::has_escape_or_control(inner.as_bytes()) => true,
+                            _ => match crate::values::json_string_body(v) {
+                                Some(std::borrow::Cow::Owned(text)) => {
+                                    unescaped = Some(text);
+                                    true
+                                }
+                                Some(std::borrow::Cow::Borrowed(_)) => true,
+                                None => false,
+                            },
+                        },
                         Some(b'{' | b'[') => serde_json::from_str::<IgnoredAny>(v).is_ok(),
                         Some(b't' | b'f' | b'n') => true,
                         _ => json_number_valid(v.as_bytes()),
@@ -372,7 +402,7 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<(usize, &'r str)>)
                     if !valid {
                         return false;
                     }
-                    pairs.push((c, v));
+                    pairs.push((c, v, unescaped));
                 }
                 Key::Skip => {}
                 Key::Unknown(name) => unknown.push(name),
@@ -391,8 +421,11 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<(usize, &'r str)>)
     if ws(b, i) != b.len() {
         return false;
     }
-    for (c, v) in pairs.drain(..) {
-        st.put_text(c, v);
+    for (c, v, unescaped) in pairs.drain(..) {
+        match unescaped {
+            Some(text) => st.put_unescaped(c, v, &text),
+            None => st.put_text(c, v),
+        }
     }
     for name in unknown {
         *st.tally.unknown.entry(name).or_default() += 1;
