@@ -9,8 +9,8 @@
 //! Prints one line per query (rows, first and warm seconds, cache bytes after it) and the worst warm time.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-/// The allocator of the kqlite binary (src/main.rs), so the bench measures what the binary does: under glibc
-/// malloc half of `check/corpus` was malloc and free.
+/// The allocator of the kqlite binary (src/main.rs, which the REPL runs in), so the bench measures what the
+/// binary does.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

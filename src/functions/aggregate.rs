@@ -484,11 +484,18 @@ impl ListAcc {
                 }
                 return;
             }
-            if !self.seen.insert(v.to_string()) {
-                return;
-            }
+            return self.push_new(&v.to_string(), || v);
         }
         self.items.push(v);
+    }
+
+    /// A set's value, known by its JSON text `key`: kept when it is new and the set has room; `value` is built
+    /// only then.
+    fn push_new(&mut self, key: &str, value: impl FnOnce() -> Value) {
+        if self.items.len() < self.limit && !self.seen.contains(key) {
+            self.seen.insert(key.to_string());
+            self.items.push(value());
+        }
     }
 }
 
@@ -509,14 +516,9 @@ impl Accumulator for ListAcc {
             if let (Collect::Set, KqlType::String, Some(strings)) = (self.kind, ty, strings) {
                 // a string seen already is found by its JSON text, written into one buffer: no value is built
                 // and nothing allocated for it
-                if self.items.len() < self.limit {
-                    key.clear();
-                    crate::values::push_json_string(&mut key, strings.value(r));
-                    if !self.seen.contains(key.as_str()) {
-                        self.seen.insert(key.clone());
-                        self.items.push(Value::String(strings.value(r).to_string()));
-                    }
-                }
+                key.clear();
+                crate::values::push_json_string(&mut key, strings.value(r));
+                self.push_new(&key, || Value::String(strings.value(r).to_string()));
                 continue;
             }
             let v = crate::values::cell_json(a.as_ref(), r, ty);

@@ -327,16 +327,16 @@ impl Binder<'_> {
                 cols.push((n, e));
             }
         }
-        // one first_value of a struct of the row's columns, ordered by the key, then a field per column: one
-        // accumulator compares the keys, where one first_value per column compared them once per column
-        // (arg_max(Timestamp, *) of a wide table: a third of the query)
-        if cols.len() > 2 {
-            use datafusion::functions::core::expr_fn::{get_field, named_struct};
+        // more than two columns: one first_value of a struct of the row's columns, ordered by the key, then a field
+        // per column (one accumulator compares the keys, where one first_value per column compared them once per
+        // column: arg_max(Timestamp, *) of a wide table spent a third of the query there)
+        let packed = (cols.len() > 2).then(|| {
+            use datafusion::functions::core::expr_fn::named_struct;
             let internal = format!("__a{}", computed.len());
             let fields: Vec<Expr> =
                 cols.iter().enumerate().flat_map(|(i, (_, a))| [lit(format!("c{i}")), a.expr.clone()]).collect();
-            let expr = datafusion::functions_aggregate::expr_fn::first_value(named_struct(fields), order);
-            // an internal column no Kusto expression reads: only the get_field below
+            let expr = datafusion::functions_aggregate::expr_fn::first_value(named_struct(fields), order.clone());
+            // an internal column no Kusto expression reads: only the get_field of each output
             computed.push(AggOut {
                 internal: internal.clone(),
                 label: key_name.clone(),
@@ -344,22 +344,28 @@ impl Binder<'_> {
                 ty: KqlType::Dynamic,
                 zero_default: false,
             });
-            for (i, (n, a)) in cols.into_iter().enumerate() {
-                let n = if legacy && i > 0 { format!("{key_name}_{n}") } else { n };
-                let name = unique(n, names);
-                names.push(name.clone());
-                outputs.push((get_field(col(&internal), format!("c{i}")), name, a.ty));
-            }
-            return Ok(());
-        }
+            internal
+        });
         for (i, (n, a)) in cols.into_iter().enumerate() {
             let n = if legacy && i > 0 { format!("{key_name}_{n}") } else { n };
-            let internal = format!("__a{}", computed.len());
-            let expr = datafusion::functions_aggregate::expr_fn::first_value(a.expr, order.clone());
-            computed.push(AggOut { internal: internal.clone(), label: n.clone(), expr, ty: a.ty, zero_default: false });
+            let out = match &packed {
+                Some(internal) => datafusion::functions::core::expr_fn::get_field(col(internal), format!("c{i}")),
+                None => {
+                    let internal = format!("__a{}", computed.len());
+                    let expr = datafusion::functions_aggregate::expr_fn::first_value(a.expr, order.clone());
+                    computed.push(AggOut {
+                        internal: internal.clone(),
+                        label: n.clone(),
+                        expr,
+                        ty: a.ty,
+                        zero_default: false,
+                    });
+                    col(&internal)
+                }
+            };
             let name = unique(n, names);
             names.push(name.clone());
-            outputs.push((col(&internal), name, a.ty));
+            outputs.push((out, name, a.ty));
         }
         Ok(())
     }
