@@ -126,8 +126,9 @@ impl State<'_> {
         self.put_with(i, raw, |b| b.push_raw(raw));
     }
 
-    /// The JSON string token `raw` for column `i`, whose text the caller has unescaped already.
-    fn put_unescaped(&mut self, i: usize, raw: &str, text: &str) {
+    /// The JSON string token `raw` for column `i`, whose text the caller has read already (what `push_raw` of
+    /// the token would push).
+    fn put_string(&mut self, i: usize, raw: &str, text: &str) {
         self.put_with(i, raw, |b| Ok(b.push_str(text)));
     }
 
@@ -331,9 +332,8 @@ fn json_error(chunk: &Chunk, path: &str, row_start: usize, e: &serde_json::Error
     LoadError::Json { path: path.to_string(), line, col, message }
 }
 
-/// A read column's value in [`fast_row`]: its column, its JSON text, and the unescaped text of a string that had
-/// escapes.
-type Pair<'r> = (usize, &'r str, Option<String>);
+/// A read column's value in [`fast_row`]: its column, its JSON text, and a string's text (unescaped).
+type Pair<'r> = (usize, &'r str, Option<std::borrow::Cow<'r, str>>);
 
 /// The fast path for a row object: keys found with memchr, the values of unread columns skipped by scanning
 /// for their end (strings to their closing quote, objects and arrays by depth, scalars to a delimiter) instead of
@@ -381,20 +381,13 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<Pair<'r>>) -> bool
                     let Some(v) = row.get(start..stop) else { return false };
                     // a value that is read is checked whole (the skip only found its end): strings and numbers
                     // by hand, objects and arrays by serde_json; true/false/null were checked by the skip
-                    // (a string with escapes is unescaped here, once, and the text kept for the column)
-                    let mut unescaped = None;
+                    // (a string's text is read here, once, and kept for the column)
+                    let mut text = None;
                     let valid = match v.as_bytes().first() {
-                        Some(b'"') => match v.get(1..v.len() - 1) {
-                            Some(inner) if !crate::values::has_escape_or_control(inner.as_bytes()) => true,
-                            _ => match crate::values::json_string_body(v) {
-                                Some(std::borrow::Cow::Owned(text)) => {
-                                    unescaped = Some(text);
-                                    true
-                                }
-                                Some(std::borrow::Cow::Borrowed(_)) => true,
-                                None => false,
-                            },
-                        },
+                        Some(b'"') => {
+                            text = crate::values::json_string_body(v);
+                            text.is_some()
+                        }
                         Some(b'{' | b'[') => serde_json::from_str::<IgnoredAny>(v).is_ok(),
                         Some(b't' | b'f' | b'n') => true,
                         _ => json_number_valid(v.as_bytes()),
@@ -402,7 +395,7 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<Pair<'r>>) -> bool
                     if !valid {
                         return false;
                     }
-                    pairs.push((c, v, unescaped));
+                    pairs.push((c, v, text));
                 }
                 Key::Skip => {}
                 Key::Unknown(name) => unknown.push(name),
@@ -421,9 +414,9 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<Pair<'r>>) -> bool
     if ws(b, i) != b.len() {
         return false;
     }
-    for (c, v, unescaped) in pairs.drain(..) {
-        match unescaped {
-            Some(text) => st.put_unescaped(c, v, &text),
+    for (c, v, text) in pairs.drain(..) {
+        match text {
+            Some(text) => st.put_string(c, v, &text),
             None => st.put_text(c, v),
         }
     }
