@@ -823,6 +823,38 @@ fn foreign_parquet_types_map_to_kusto_types() {
     assert!(o.stderr.contains("Odd.parquet") && o.stderr.contains("column span"), "{}", o.stderr);
 }
 
+// String columns of a Parquet file are read as views and copied once per slice: long and short strings, UTF-8,
+// Utf8 and LargeUtf8, nulls ("" for a string), a blank column, over several slices of a row group, give the
+// values written.
+#[test]
+fn parquet_strings_come_back_as_written() {
+    use datafusion::arrow::array::{ArrayRef, Int64Array, LargeStringArray, StringArray};
+    use std::sync::Arc;
+    let s = Scratch::new("parquet-strings");
+    let n = 40_000;
+    let key = |i: i64| format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor{}\\Run-été-{i}", i % 97);
+    let keys: Vec<Option<String>> = (0..n).map(|i| (i % 1000 != 7).then(|| key(i))).collect();
+    let short: Vec<String> = (0..n).map(|i| format!("v{}", i % 5)).collect();
+    let p = s.0.join("Reg.parquet");
+    write_parquet(
+        &p,
+        vec![
+            ("N", Arc::new(Int64Array::from((0..n).collect::<Vec<i64>>())) as ArrayRef),
+            ("Key", Arc::new(StringArray::from(keys.clone()))),
+            ("Short", Arc::new(LargeStringArray::from(short.iter().map(|x| x.as_str()).collect::<Vec<_>>()))),
+            ("Blank", Arc::new(StringArray::from(vec![""; n as usize]))),
+        ],
+    );
+    let q = "Reg | summarize rows = count(), empty = countif(isempty(Key)), bytes = sum(strlen(Key)), \
+             v3 = countif(Short == 'v3'), blank = countif(Blank == '') | extend check = 1";
+    let o = run(&p, q, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let bytes: usize = keys.iter().flatten().map(|k| k.chars().count()).sum();
+    assert_eq!(o.stdout, format!("rows,empty,bytes,v3,blank,check\n{n},40,{bytes},8000,{n},1\n"), "{}", o.stderr);
+    let o = run(&p, "Reg | where N in (7, 8, 39999) | project N, Key, Short | order by N asc", &[]);
+    assert_eq!(o.stdout, format!("N,Key,Short\n7,,v2\n8,{},v3\n39999,{},v4\n", key(8), key(39999)), "{}", o.stderr);
+}
+
 // A query that needs more memory than --memory-limit allows stops with "resources exhausted" (exit 5), never an
 // out-of-memory kill; without the limit the same query runs.
 #[test]
