@@ -87,9 +87,36 @@ impl Binder<'_> {
         Ok(keys)
     }
 
-    /// innerunique: keeps one (any) left row per key (join-innerunique).
+    /// innerunique: keeps one (any) left row per key (join-innerunique). A hash aggregate grouped by the keys
+    /// takes the first row it sees of each: its other columns as one `first_value` of a struct (so they come
+    /// from one row), a field each. When the query reads no other column, the optimizer prunes the struct and
+    /// this is a `distinct` of the keys. (Numbering the rows of each key with a window needs them sorted: a
+    /// failed-logon join held and sorted every left row for that.)
     pub(crate) fn dedup_on(&mut self, input: Bound, keys: &[String], span: Span) -> Result<Bound, BindError> {
-        self.first_rows_per(input, keys, &[], 1, span)
+        use datafusion::functions::core::expr_fn::{get_field, named_struct};
+        let others: Vec<&str> =
+            input.schema.columns.iter().map(|c| c.name.as_str()).filter(|n| !keys.iter().any(|k| k == n)).collect();
+        let packed = self.fresh("row");
+        let fields: Vec<Expr> = others.iter().enumerate().flat_map(|(i, n)| [lit(format!("c{i}")), col(n)]).collect();
+        let aggr = match others.is_empty() {
+            true => vec![],
+            false => vec![datafusion::functions_aggregate::expr_fn::first_value(named_struct(fields), vec![])
+                .alias(packed.clone())],
+        };
+        let groups: Vec<Expr> = keys.iter().map(|k| col(k)).collect();
+        let plan =
+            crate::binder::fields::aggregate(groups, aggr, std::sync::Arc::new(input.plan)).map_err(df_err(span))?;
+        let cols: Vec<Expr> = input
+            .schema
+            .columns
+            .iter()
+            .map(|c| match others.iter().position(|n| *n == c.name) {
+                Some(i) => get_field(col(&packed), format!("c{i}")).alias(c.name.clone()),
+                None => col(&c.name),
+            })
+            .collect();
+        let plan = crate::binder::fields::projection(cols, std::sync::Arc::new(plan)).map_err(df_err(span))?;
+        Bound::new(plan, input.schema, span)
     }
 
     /// The first `n` rows of each group of `keys`, in `sorts` order (any order without): innerunique's one
