@@ -535,7 +535,7 @@ pub fn decode(chunk: &Chunk, shape: Shape, t: &Target, path: &str) -> Result<(Re
         order: Vec::new(),
     };
     // valid UTF-8 checked once for the chunk: the rows are then parsed as text, with no check per string
-    let text_rows = std::str::from_utf8(&chunk.data).ok();
+    let text_rows = simdutf8::basic::from_utf8(&chunk.data).ok();
     let mut pairs = Vec::new();
     for r in &chunk.rows {
         if shape == Shape::LogAnalytics && r.group != t.group {
