@@ -173,16 +173,66 @@ impl Needles {
 
     /// Do the term boundaries `has`/`hasprefix`/`hassuffix` need hold around `hay[s..e]`?
     fn bounded(&self, hay: &str, pattern: usize, s: usize, e: usize) -> bool {
-        let (first, last) = self.ends.get(pattern).copied().unwrap_or((false, false));
-        let left_ok = !first || !hay.get(..s).and_then(|b| b.chars().next_back()).is_some_and(is_term_char);
-        let right_ok = !last || !hay.get(e..).and_then(|a| a.chars().next()).is_some_and(is_term_char);
-        match self.kind {
-            Match::Has => left_ok && right_ok,
-            Match::HasPrefix => left_ok,
-            Match::HasSuffix => right_ok,
-            _ => true,
-        }
+        bounded(hay, self.ends.get(pattern).copied().unwrap_or((false, false)), self.kind, s, e)
     }
+}
+
+/// Do the term boundaries `kind` needs hold around the match `hay[s..e]` of a needle whose first and last
+/// characters are (or not) term characters (`ends`)?
+#[inline]
+fn bounded(hay: &str, ends: (bool, bool), kind: Match, s: usize, e: usize) -> bool {
+    let (first, last) = ends;
+    let left_ok = !first || !hay.get(..s).and_then(|b| b.chars().next_back()).is_some_and(is_term_char);
+    let right_ok = !last || !hay.get(e..).and_then(|a| a.chars().next()).is_some_and(is_term_char);
+    match kind {
+        Match::Has => left_ok && right_ok,
+        Match::HasPrefix => left_ok,
+        Match::HasSuffix => right_ok,
+        _ => true,
+    }
+}
+
+/// One constant needle searched in every row of a column (`contains`, `has` and its prefix/suffix forms; ASCII
+/// needle when case is ignored): memchr's `memmem` over the rows' bytes, lower-cased once for the whole batch
+/// when case is ignored. Aho–Corasick's prefilter for one case-insensitive needle watches a single byte it
+/// thinks rare, and picks the backslash of `\CurrentVersion\Run`, which every registry key is full of;
+/// `memmem` looks for two bytes of the needle at once.
+fn single_needle(hay: &StringArray, needle: &str, kind: Match, cs: bool) -> ArrayRef {
+    let n = hay.len();
+    let offsets = hay.value_offsets();
+    let base = offsets.first().map_or(0, |o| *o as usize);
+    let end = offsets.last().map_or(0, |o| *o as usize);
+    let bytes = hay.values().get(base..end).unwrap_or_default();
+    let lowered: std::borrow::Cow<[u8]> =
+        if cs { std::borrow::Cow::Borrowed(bytes) } else { std::borrow::Cow::Owned(bytes.to_ascii_lowercase()) };
+    let nd = if cs { needle.to_string() } else { needle.to_ascii_lowercase() };
+    let finder = memchr::memmem::Finder::new(nd.as_bytes());
+    let ends = (nd.chars().next().is_some_and(is_term_char), nd.chars().next_back().is_some_and(is_term_char));
+    let row = |r: usize| -> Option<(usize, usize)> {
+        let s = *offsets.get(r)? as usize - base;
+        let e = *offsets.get(r + 1)? as usize - base;
+        Some((s, e))
+    };
+    let bits = datafusion::arrow::buffer::BooleanBuffer::collect_bool(n, |r| {
+        let Some((s, e)) = row(r).filter(|_| !hay.is_null(r)) else { return false };
+        let Some(h) = lowered.get(s..e) else { return false };
+        match kind {
+            Match::Contains => finder.find(h).is_some(),
+            // every occurrence, overlapping ones too (in "xa.a.a" only the second "a.a" has its boundaries);
+            // positions in the lower-cased bytes are the row's own (ASCII folding keeps every byte's place)
+            _ => {
+                let mut from = 0;
+                while let Some(p) = h.get(from..).and_then(|t| finder.find(t)).map(|p| p + from) {
+                    if bounded(hay.value(r), ends, kind, p, p + nd.len()) {
+                        return true;
+                    }
+                    from = p + 1;
+                }
+                false
+            }
+        }
+    });
+    Arc::new(BooleanArray::new(bits, None)) as ArrayRef
 }
 
 /// `(hay: Utf8, needle: Utf8) → Boolean`. Broadcast: a constant needle (the usual case) is compiled once for
@@ -194,7 +244,12 @@ pub fn predicate(arrays: &[ArrayRef], n: usize, kind: Match, cs: bool) -> Result
         if needle.is_null(0) {
             return Ok(Arc::new(BooleanArray::from(vec![false; n])) as ArrayRef);
         }
-        let set = Needles::new(&[needle.value(0).to_string()], kind, cs)?;
+        let nd = needle.value(0);
+        let one = matches!(kind, Match::Contains | Match::Has | Match::HasPrefix | Match::HasSuffix);
+        if one && hay.len() == n && !nd.is_empty() && (cs || nd.is_ascii()) {
+            return Ok(single_needle(hay, nd, kind, cs));
+        }
+        let set = Needles::new(&[nd.to_string()], kind, cs)?;
         return Ok(search_rows(hay, n, |h| set.any(h)));
     }
     let out: BooleanArray = (0..n)
@@ -225,7 +280,12 @@ fn search_rows(hay: &StringArray, n: usize, mut test: impl FnMut(&str) -> bool) 
 pub fn has_any_all(arrays: &[ArrayRef], n: usize, all: bool) -> Result<ArrayRef> {
     let hay = arg::<StringArray>(arrays, 0, "has_any")?;
     let list = arg::<StringArray>(arrays, 1, "has_any")?;
-    let mut cache: Option<(String, Needles)> = None;
+    // the automaton of the last list, kept by each thread across batches: building it (a DFA over 60 LOLBin
+    // names) per 8k-row batch was 9 % of a has_any query
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(String, Arc<Needles>)>> = const { std::cell::RefCell::new(None) };
+    }
+    let mut cache: Option<(String, Arc<Needles>)> = LAST.with(|l| l.borrow().clone());
     let mut seen = Vec::new();
     let mut out = Vec::with_capacity(n);
     for r in 0..n {
@@ -239,7 +299,9 @@ pub fn has_any_all(arrays: &[ArrayRef], n: usize, all: bool) -> Result<ArrayRef>
             Some((t, set)) if t == text => set,
             _ => {
                 let needles = super::dynamic::json_string_items(text);
-                &cache.insert((text.to_string(), Needles::new(&needles, Match::Has, false)?)).1
+                let set = Arc::new(Needles::new(&needles, Match::Has, false)?);
+                LAST.with(|l| *l.borrow_mut() = Some((text.to_string(), set.clone())));
+                &cache.insert((text.to_string(), set)).1
             }
         };
         let h = if hay.is_null(h_r) { "" } else { hay.value(h_r) };
@@ -358,6 +420,20 @@ mod tests {
                     let set = Needles::new(&[nd.to_string()], kind, cs).unwrap();
                     for hay in hays {
                         assert_eq!(set.any(hay), matches(hay, nd, kind, cs), "{kind:?} cs={cs} {nd:?} in {hay:?}");
+                    }
+                    // the whole column at once (one needle: memmem over the column's bytes), with a null row,
+                    // also as a slice of a longer array (offsets not starting at 0)
+                    let mut rows: Vec<Option<&str>> = vec![Some("lead row CMD.EXE a.a")];
+                    rows.extend(hays.iter().map(|h| Some(*h)));
+                    rows.push(None);
+                    let column: ArrayRef = Arc::new(StringArray::from(rows.clone()));
+                    let column = column.slice(1, rows.len() - 1);
+                    let needle: ArrayRef = Arc::new(StringArray::from(vec![nd]));
+                    let got = predicate(&[column, needle], rows.len() - 1, kind, cs).unwrap();
+                    let got = got.as_any().downcast_ref::<BooleanArray>().unwrap();
+                    for (i, hay) in rows.iter().skip(1).enumerate() {
+                        let want = hay.is_some_and(|h| matches(h, nd, kind, cs));
+                        assert_eq!(got.value(i), want, "column: {kind:?} cs={cs} {nd:?} in {hay:?}");
                     }
                 }
             }
