@@ -10,7 +10,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 /// The allocator of the kqlite binary (src/main.rs, which the REPL runs in), so the bench measures what the
-/// binary does.
+/// binary does (with its huge pages off, below).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -18,6 +18,8 @@ use kqlite::{Session, SessionOptions, Source};
 use std::time::Instant;
 
 fn main() {
+    // as the binary's main does (the REPL runs in it): no transparent huge pages under mimalloc
+    kqlite::exec::no_huge_pages();
     let Ok(data) = std::env::var("KQLITE_BENCH_DATA") else {
         eprintln!("warm: set KQLITE_BENCH_DATA to a folder of dumps (see benches/hunt_vs_duckdb.py); skipped");
         return;
