@@ -16,7 +16,7 @@ mod percentile;
 mod scope;
 mod series;
 pub mod series_math;
-mod string;
+pub(crate) mod string;
 pub mod udf;
 
 pub use aggregate::{lookup_aggregate, AggDef, AggName, AGGREGATES};

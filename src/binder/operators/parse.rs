@@ -7,7 +7,7 @@
 use crate::ast::{self, OpParam, ParsePart};
 use crate::binder::{Binder, Bound};
 use crate::diagnostics::BindError;
-use crate::functions::{convert_to, udf::Udf, Arg};
+use crate::functions::{convert_to, string::SimplePart, udf::Udf, Arg};
 use crate::source::Span;
 use crate::types::KqlType;
 use datafusion::logical_expr::lit;
@@ -36,12 +36,23 @@ impl Binder<'_> {
         // the pattern as one regex; the last column takes the rest of the text
         let last_col = parts.iter().rposition(|p| matches!(p, ParsePart::Column(..)));
         let mut re = format!("{}^", if flags.is_empty() { String::new() } else { format!("(?{flags})") });
+        // the same pattern for matching without the regex (kind=simple, no flags): see SimplePart
+        let mut simple: Vec<SimplePart> = Vec::new();
         let mut columns = Vec::new();
         for (i, p) in parts.iter().enumerate() {
             match p {
-                ParsePart::Star => re.push_str("(?:.*?)"),
+                ParsePart::Star => {
+                    re.push_str("(?:.*?)");
+                    simple.push(SimplePart::Lazy { capture: false });
+                }
                 ParsePart::Text(t) if kind == "regex" => re.push_str(&format!("(?:{t})")),
-                ParsePart::Text(t) => re.push_str(&regex::escape(t)),
+                ParsePart::Text(t) => {
+                    re.push_str(&regex::escape(t));
+                    match simple.last_mut() {
+                        Some(SimplePart::Text(prev)) => prev.push_str(t),
+                        _ => simple.push(SimplePart::Text(t.clone())),
+                    }
+                }
                 ParsePart::Column(name, ty) => {
                     let ty = match ty {
                         Some(t) => crate::binder::source::parse_type(t)?,
@@ -50,10 +61,12 @@ impl Binder<'_> {
                     let greedy =
                         Some(i) == last_col && !parts.iter().skip(i + 1).any(|q| matches!(q, ParsePart::Text(_)));
                     re.push_str(if greedy { "(.*)" } else { "(.*?)" });
+                    simple.push(if greedy { SimplePart::Greedy } else { SimplePart::Lazy { capture: true } });
                     columns.push((name.name.clone(), ty, columns.len() + 1));
                 }
             }
         }
+        let plan = if kind == "simple" && flags.is_empty() { SimplePart::encode(&simple) } else { String::new() };
         if let Err(e) = regex::Regex::new(&re) {
             return Err(BindError::InvalidArgument {
                 message: format!("the parse pattern is not a valid regular expression: {e}"),
@@ -63,11 +76,13 @@ impl Binder<'_> {
         }
         let mut out = Self::passthrough(&input);
         // parse-where: the whole pattern matches, and every typed column converts
-        let mut keep = Udf::Extract.call(vec![lit(re.clone()), lit(0i64), text.expr.clone()]).is_not_null();
+        let group_of =
+            |g: i64| Udf::ParseGroup.call(vec![lit(re.clone()), lit(plan.clone()), lit(g), text.expr.clone()]);
+        let mut keep = group_of(0).is_not_null();
         for (name, ty, group) in columns {
             // extract(regex, group, text): the group, null when the regex does not match
             let group = i64::try_from(group).unwrap_or(i64::MAX);
-            let raw = Udf::Extract.call(vec![lit(re.clone()), lit(group), text.expr.clone()]);
+            let raw = group_of(group);
             let value = if ty == KqlType::String {
                 datafusion::functions::core::expr_fn::coalesce(vec![raw, lit("")])
             } else {

@@ -359,7 +359,7 @@ mod tests {
         for name in ["kql_range", "kql_bin", "kql_startof", "kql_endof", "kql_pack_array", "kql_bag_pack"] {
             assert!(seen.contains(name), "{name} not in the plan: {seen:?}");
         }
-        for name in ["kql_tostring", "kql_todynamic", "kql_has", "kql_in", "kql_mv_expand", "kql_extract"] {
+        for name in ["kql_tostring", "kql_todynamic", "kql_has", "kql_in", "kql_mv_expand", "kql_parse_group"] {
             assert!(seen.contains(name), "{name} not in the plan: {seen:?}");
         }
         assert!(seen.contains("kql_make_set") && seen.contains("kql_make_list"), "{seen:?}");

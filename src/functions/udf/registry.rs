@@ -93,8 +93,10 @@ registry! {
     /// `(type code, value, set as a JSON array)`
     In => Spec::new("kql_in", Params::Typed, BOOL, |a, n| st::set_contains(a, n, false)).broadcast(),
     InCi => Spec::new("kql_in_ci", Params::Typed, BOOL, |a, n| st::set_contains(a, n, true)).broadcast(),
-    /// `(regex, group, text)`: also the `parse` operator's columns
+    /// `(regex, group, text)`
     Extract => Spec::new("kql_extract", Params::Exact(&[S, L, S]), TEXT, string::extract_body).broadcast(),
+    /// `(regex, simple plan or "", group, text)`: the `parse` operator's columns
+    ParseGroup => Spec::new("kql_parse_group", Params::Exact(&[S, S, L, S]), TEXT, string::parse_group_body).broadcast(),
     /// `(regex, capture groups as a JSON array or "" for all, source)`
     ExtractAll => Spec::new("kql_extract_all", Params::Exact(&[S, D, S]), DYN, string::extract_all_body).broadcast(),
     Substring => Spec::new("kql_substring", Params::Optional(&[S, L, L], 1), TEXT, string::substring_body),
