@@ -103,8 +103,8 @@ pub fn open_group(path: &Path, group: usize, t: Arc<Target>) -> Result<GroupRead
     let wanted: Vec<usize> =
         t.columns.iter().filter_map(|(n, _)| file_schema.fields().iter().position(|f| f.name() == n)).collect();
     // Strings are read as views of the decoded pages, and `to_kusto` copies each slice's strings once into a
-    // buffer of their size (see from_views): read directly, a slice's string buffer grows by doubling as rows are added, and
-    // the allocator keeps each size it went through. A column chunk of a few bytes (one value repeated, most
+    // buffer of their size (see from_views): read directly, a slice's string buffer grows by doubling as rows
+    // are added, and the allocator keeps each size it went through. A column chunk of a few bytes (one value repeated, most
     // often the empty string of a column the export leaves blank) is read directly: views would cost 16 bytes a
     // row for nothing.
     let varied = |i: usize| {
