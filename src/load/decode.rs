@@ -113,7 +113,7 @@ struct State<'t> {
     base: usize,
     /// the keys of the previous row by position: rows of one file nearly always list their keys in the same
     /// order, so a key is first compared with the one at its position before it is hashed and looked up
-    order: Vec<(String, Key)>,
+    order: Vec<Known>,
 }
 
 impl State<'_> {
@@ -177,9 +177,23 @@ enum Key {
     Unknown(String),
 }
 
+/// A key of the previous row: its name, what it is, and whether its JSON text is the name itself between
+/// quotes (no `"` or `\\` in it), so the fast path may recognize it in the next row's bytes.
+struct Known {
+    name: String,
+    key: Key,
+    plain: bool,
+}
+
+impl Known {
+    fn new(name: &str, key: Key) -> Known {
+        Known { name: name.to_string(), key, plain: memchr::memchr2(b'"', b'\\', name.as_bytes()).is_none() }
+    }
+}
+
 struct KeySeed<'a> {
     keys: &'a Keys,
-    order: &'a mut Vec<(String, Key)>,
+    order: &'a mut Vec<Known>,
     pos: usize,
 }
 
@@ -196,8 +210,8 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         f.write_str("a column name")
     }
     fn visit_str<E>(self, v: &str) -> Result<Key, E> {
-        if let Some((_, key)) = self.order.get(self.pos).filter(|(name, _)| name == v) {
-            return Ok(key.clone());
+        if let Some(k) = self.order.get(self.pos).filter(|k| k.name == v) {
+            return Ok(k.key.clone());
         }
         let key = match self.keys.get(v) {
             Some(Some(i)) => Key::Col(*i),
@@ -206,10 +220,10 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         };
         if self.pos < self.order.len() {
             if let Some(slot) = self.order.get_mut(self.pos) {
-                *slot = (v.to_string(), key.clone());
+                *slot = Known::new(v, key.clone());
             }
         } else if self.pos == self.order.len() {
-            self.order.push((v.to_string(), key.clone()));
+            self.order.push(Known::new(v, key.clone()));
         }
         Ok(key)
     }
@@ -357,12 +371,23 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<Pair<'r>>) -> bool
             if b.get(i) != Some(&b'"') {
                 return false;
             }
-            let Some(end) = memchr::memchr2(b'"', b'\\', b.get(i + 1..).unwrap_or_default()).map(|e| i + 1 + e) else {
-                return false;
+            // the key the previous row had here, when the bytes are that name and its closing quote: no scan
+            // for the quote, no lookup
+            let predicted = st.order.get(pos).filter(|k| {
+                let n = k.name.as_bytes();
+                k.plain && b.get(i + 1..i + 1 + n.len()) == Some(n) && b.get(i + 1 + n.len()) == Some(&b'"')
+            });
+            let (end, known) = match predicted {
+                Some(k) => (i + 1 + k.name.len(), Some(k.key.clone())),
+                None => {
+                    let rest = b.get(i + 1..).unwrap_or_default();
+                    let Some(end) = memchr::memchr2(b'"', b'\\', rest).map(|e| i + 1 + e) else { return false };
+                    if b.get(end) != Some(&b'"') {
+                        return false; // an escaped key: serde_json unescapes it
+                    }
+                    (end, None)
+                }
             };
-            if b.get(end) != Some(&b'"') {
-                return false; // an escaped key: serde_json unescapes it
-            }
             let Some(key) = row.get(i + 1..end) else { return false };
             i = ws(b, end + 1);
             if b.get(i) != Some(&b':') {
@@ -370,10 +395,13 @@ fn fast_row<'r>(st: &mut State, row: &'r str, pairs: &mut Vec<Pair<'r>>) -> bool
             }
             let start = ws(b, i + 1);
             let Some(stop) = skip_value(b, start) else { return false };
-            let Ok(k) =
-                KeySeed { keys: &st.t.keys, order: &mut st.order, pos }.visit_str::<serde::de::value::Error>(key)
-            else {
-                return false;
+            let k = match known {
+                Some(k) => k,
+                None => {
+                    let seed = KeySeed { keys: &st.t.keys, order: &mut st.order, pos };
+                    let Ok(k) = seed.visit_str::<serde::de::value::Error>(key) else { return false };
+                    k
+                }
             };
             pos += 1;
             match k {
@@ -689,7 +717,7 @@ mod tests {
         assert_eq!(end("[1,2"), None);
     }
 
-    fn target(cols: &[&str]) -> Target {
+    pub(super) fn target(cols: &[&str]) -> Target {
         let columns: Vec<(String, KqlType)> = cols.iter().map(|c| (c.to_string(), KqlType::String)).collect();
         let mut keys = Keys::default();
         keys.insert("Other".into(), None);
@@ -734,5 +762,72 @@ mod tests {
         assert!(!take(r#"{"A": {"x": }}"#), "a read object serde_json rejects");
         assert!(!take("[1]"), "not an object");
         assert_eq!(st.tally.unknown.get("New"), Some(&1), "an unknown key is counted once, on success");
+    }
+}
+
+#[cfg(test)]
+mod key_prediction_tests {
+    use super::*;
+    use datafusion::arrow::array::{Array, AsArray};
+
+    /// The values of the columns of `t` decoded from NDJSON `lines`, as text (null as "∅"; a missing string
+    /// is "", as Kusto strings are never null).
+    fn decoded(t: &Target, lines: &[&str]) -> Vec<Vec<String>> {
+        let mut data = Vec::new();
+        let mut rows = Vec::new();
+        for l in lines {
+            let start = data.len();
+            data.extend_from_slice(l.as_bytes());
+            rows.push(super::super::scan::RowRef { start, end: data.len(), group: 0 });
+            data.push(b'\n');
+        }
+        let chunk = Chunk { data, rows, line: 1, col: 1 };
+        let (batch, _) = decode(&chunk, Shape::Ndjson, t, "t.ndjson").unwrap();
+        (0..batch.num_rows())
+            .map(|r| {
+                batch
+                    .columns()
+                    .iter()
+                    .map(|c| {
+                        let s = c.as_string::<i32>();
+                        if s.is_null(r) {
+                            "∅".to_string()
+                        } else {
+                            s.value(r).to_string()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    // Rows are read by recognizing the previous row's key at each position; a different key there (a longer
+    // name starting with the predicted one, another order, a missing key, an escaped key, a name with a quote
+    // or backslash that serde_json unescaped) is found the full way, and every value lands in its column.
+    #[test]
+    fn keys_predicted_from_the_previous_row_or_found() {
+        let t = super::tests::target(&["Device", "DeviceName", "A\"q", "B\\s"]);
+        let rows = decoded(
+            &t,
+            &[
+                r#"{"Device": "d1", "DeviceName": "n1", "Other": 1}"#,
+                r#"{"DeviceName": "n2", "Device": "d2", "Other": 2}"#,
+                r#"{"DeviceNameX": "x", "Device": "d3"}"#,
+                r#"{"Device": "d4", "DeviceName": "n4", "A\"q": "quoted", "B\\s": "slashed"}"#,
+                r#"{"Device": "d5", "DeviceName": "n5", "A\"q": "quoted2", "B\\s": "slashed2"}"#,
+                r#"{"Dev\u0069ce": "d6", "DeviceName": "n6"}"#,
+                r#"{"Device": "d7", "DeviceName": "n7"}"#,
+            ],
+        );
+        let want: Vec<Vec<&str>> = vec![
+            vec!["d1", "n1", "", ""],
+            vec!["d2", "n2", "", ""],
+            vec!["d3", "", "", ""],
+            vec!["d4", "n4", "quoted", "slashed"],
+            vec!["d5", "n5", "quoted2", "slashed2"],
+            vec!["d6", "n6", "", ""],
+            vec!["d7", "n7", "", ""],
+        ];
+        assert_eq!(rows, want);
     }
 }
