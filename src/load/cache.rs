@@ -144,7 +144,12 @@ impl ColumnCache {
             }
             let arrays: Option<Vec<ArrayRef>> = batches.iter().map(|b| b.columns().get(j).cloned()).collect();
             let Some(arrays) = arrays else { return };
-            let bytes: usize = arrays.iter().map(|a| a.get_array_memory_size()).sum();
+            // the bytes the arrays hold, not their buffers' capacity: capacity never written costs no memory
+            // (Parquet string buffers are allocated to a power of two)
+            let bytes: usize = arrays
+                .iter()
+                .map(|a| a.to_data().get_slice_memory_size().unwrap_or_else(|_| a.get_array_memory_size()))
+                .sum();
             if !self.budget.reserve(bytes) {
                 return;
             }
