@@ -12,6 +12,7 @@ mod geo;
 mod ip;
 pub mod kusto_names;
 mod math;
+pub(crate) mod parse_pattern;
 mod percentile;
 mod scope;
 mod series;

@@ -7,7 +7,7 @@
 use crate::ast::{self, OpParam, ParsePart};
 use crate::binder::{Binder, Bound};
 use crate::diagnostics::BindError;
-use crate::functions::{convert_to, string::SimplePart, udf::Udf, Arg};
+use crate::functions::{convert_to, parse_pattern::SimplePart, udf::Udf, Arg};
 use crate::source::Span;
 use crate::types::KqlType;
 use datafusion::logical_expr::lit;

@@ -7,7 +7,7 @@ use super::{
     datetime as dt, dynamic as dy, formats as fm, rows as rw, series as se, strings as st, text as tx, useragent as ua,
     Params, Returns, Spec,
 };
-use crate::functions::{encoding, geo, ip, math, string};
+use crate::functions::{encoding, geo, ip, math, parse_pattern, string};
 use crate::types::KqlType;
 
 const S: KqlType = KqlType::String;
@@ -96,7 +96,7 @@ registry! {
     /// `(regex, group, text)`
     Extract => Spec::new("kql_extract", Params::Exact(&[S, L, S]), TEXT, string::extract_body).broadcast(),
     /// `(regex, simple plan or "", group, text)`: the `parse` operator's columns
-    ParseGroup => Spec::new("kql_parse_group", Params::Exact(&[S, S, L, S]), TEXT, string::parse_group_body).broadcast(),
+    ParseGroup => Spec::new("kql_parse_group", Params::Exact(&[S, S, L, S]), TEXT, parse_pattern::parse_group_body).broadcast(),
     /// `(regex, capture groups as a JSON array or "" for all, source)`
     ExtractAll => Spec::new("kql_extract_all", Params::Exact(&[S, D, S]), DYN, string::extract_all_body).broadcast(),
     Substring => Spec::new("kql_substring", Params::Optional(&[S, L, L], 1), TEXT, string::substring_body),
