@@ -151,22 +151,33 @@ pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfRes
     let re = arg::<StringArray>(arrays, 0, "extract")?;
     let g = arg::<Int64Array>(arrays, 1, "extract")?;
     let s = arg::<StringArray>(arrays, 2, "extract")?;
-    let mut cache = None;
-    let mut out = Vec::with_capacity(n);
+    let mut cache: Option<(String, regex::Regex)> = None;
+    // one set of capture slots for the batch (captures() allocates them per row), the group's text appended
+    // as it is (no String per row)
+    let mut locs: Option<(String, regex::CaptureLocations)> = None;
+    let mut out = datafusion::arrow::array::StringBuilder::with_capacity(n, 0);
     for r in 0..n {
         let (rr, gr, sr) = (row(re, r), row(g, r), row(s, r));
         if re.is_null(rr) || g.is_null(gr) || s.is_null(sr) {
-            out.push(None);
+            out.append_null();
             continue;
         }
-        let rx = cached_regex(&mut cache, re.value(rr))?;
-        let v = rx
-            .captures(s.value(sr))
-            .and_then(|c| usize::try_from(g.value(gr)).ok().and_then(|i| c.get(i)))
-            .map(|m| m.as_str().to_string());
-        out.push(v);
+        let pattern = re.value(rr);
+        let rx = cached_regex(&mut cache, pattern)?;
+        if locs.as_ref().is_none_or(|(p, _)| p != pattern) {
+            locs = Some((pattern.to_string(), rx.capture_locations()));
+        }
+        let text = s.value(sr);
+        let span = locs.as_mut().and_then(|(_, l)| {
+            rx.captures_read(l, text)?;
+            usize::try_from(g.value(gr)).ok().and_then(|i| l.get(i))
+        });
+        match span.and_then(|(a, b)| text.get(a..b)) {
+            Some(v) => out.append_value(v),
+            None => out.append_null(),
+        }
     }
-    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
+    Ok(Arc::new(out.finish()) as ArrayRef)
 }
 
 /// `extract_all(regex, [captureGroups,] source)` (extract-all-function): every match, as an array of the one
