@@ -194,6 +194,23 @@ pub(crate) fn aggregate(groups: Vec<Expr>, aggr: Vec<Expr>, input: Arc<LogicalPl
     Aggregate::try_new_with_schema(input, groups, aggr, Arc::new(schema)).map(LogicalPlan::Aggregate)
 }
 
+/// One `first_value` of a struct of `values` (fields `c0`, `c1`, …) in `order`: the values of one row, chosen
+/// by one accumulator (where a `first_value` per value would compare the order once per value, and without an
+/// order could take each value from another row). Read back with [`first_row_field`].
+pub(crate) fn first_row(values: impl IntoIterator<Item = Expr>, order: Vec<SortExpr>) -> Expr {
+    let fields: Vec<Expr> =
+        values.into_iter().enumerate().flat_map(|(i, v)| [datafusion::logical_expr::lit(format!("c{i}")), v]).collect();
+    datafusion::functions_aggregate::expr_fn::first_value(
+        datafusion::functions::core::expr_fn::named_struct(fields),
+        order,
+    )
+}
+
+/// Value `i` of the [`first_row`] aggregated as column `packed`.
+pub(crate) fn first_row_field(packed: &str, i: usize) -> Expr {
+    datafusion::functions::core::expr_fn::get_field(crate::binder::col(packed), format!("c{i}"))
+}
+
 /// `input` sorted by `sorts` (columns of `input`), keeping the first `fetch` rows if given: the Sort node itself,
 /// not `LogicalPlanBuilder::sort`, which normalizes every column against the whole input plan.
 pub(crate) fn sort(sorts: Vec<SortExpr>, input: LogicalPlan, fetch: Option<usize>) -> LogicalPlan {

@@ -90,10 +90,11 @@ impl std::fmt::Debug for Executor {
     }
 }
 
-/// Turns transparent huge pages off for the process (the binary's `main` and the benches call it first) (what `MIMALLOC_ALLOW_THP=0` does, which is read before
-/// `main`): mimalloc marks its arena for huge pages, so a purged page touched again is faulted in and zeroed as
-/// 2 MiB, and peak RSS counts whole huge pages. Measured on the 1M-row hunting suite (Parquet, THP `madvise`):
-/// query 13 153 -> 116 MB and 0.14 -> 0.06 s of kernel time, query 02 127 -> 86 MB.
+/// Turns transparent huge pages off for the process; the binary's `main` and the warm bench call it first. (It
+/// is what `MIMALLOC_ALLOW_THP=0` does, but mimalloc reads that before `main`.) mimalloc marks its arena for huge
+/// pages, so a purged page touched again is faulted in and zeroed as 2 MiB, and peak RSS counts whole huge
+/// pages. Measured on the 1M-row hunting suite (Parquet, THP `madvise`): query 13 153 -> 116 MB and 0.14 -> 0.06
+/// s of kernel time, query 02 127 -> 86 MB.
 #[cfg(target_os = "linux")]
 pub fn no_huge_pages() {
     // SAFETY: prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) takes no pointers and only sets a flag of this process;

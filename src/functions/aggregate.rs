@@ -410,7 +410,7 @@ impl MakeList {
                 None => return datafusion::common::plan_err!("{}: the size limit must be a constant", self.name()),
             },
         };
-        Ok(ListAcc { kind: self.kind, limit, items: Vec::new(), seen: Default::default(), bag: Default::default() })
+        Ok(ListAcc::new(self.kind, limit))
     }
 }
 
@@ -449,8 +449,8 @@ impl AggregateUDFImpl for MakeList {
         &self,
         args: AccumulatorArgs,
     ) -> DfResult<Box<dyn datafusion::logical_expr::GroupsAccumulator>> {
-        let new = self.list_acc(&args)?;
-        Ok(Box::new(ListGroups { new, groups: Vec::new() }))
+        let ListAcc { kind, limit, .. } = self.list_acc(&args)?;
+        Ok(Box::new(ListGroups { kind, limit, groups: Vec::new() }))
     }
     fn state_fields(&self, _args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
         Ok(vec![Arc::new(Field::new("items", DataType::Utf8, true))])
@@ -472,6 +472,11 @@ struct ListAcc {
 }
 
 impl ListAcc {
+    /// An empty accumulator.
+    fn new(kind: Collect, limit: usize) -> ListAcc {
+        ListAcc { kind, limit, items: Vec::new(), seen: Default::default(), bag: Default::default() }
+    }
+
     fn push(&mut self, v: Value) {
         if self.kind == Collect::Bag {
             if let Value::Object(m) = v {
@@ -506,9 +511,7 @@ impl ListAcc {
             self.items.push(value());
         }
     }
-}
 
-impl ListAcc {
     /// Row `r` of the values `a` (of type codes `types`; `strings` when `a` is a string array). `key` is scratch
     /// space reused across rows.
     fn add(
@@ -537,17 +540,6 @@ impl ListAcc {
         let v = crate::values::cell_json(a.as_ref(), r, ty);
         self.push(v);
         Ok(())
-    }
-
-    /// An empty accumulator of the same kind and limit.
-    fn empty(&self) -> ListAcc {
-        ListAcc {
-            kind: self.kind,
-            limit: self.limit,
-            items: Vec::new(),
-            seen: Default::default(),
-            bag: Default::default(),
-        }
     }
 
     /// Another partial result (a JSON array, or object for make_bag) joins this one.
@@ -602,14 +594,15 @@ impl Accumulator for ListAcc {
 /// row accumulators first took each group's values out of the batch (a copy of every string), which was the
 /// largest cost of a `make_set` ×3 by device.
 struct ListGroups {
-    new: ListAcc,
+    kind: Collect,
+    limit: usize,
     groups: Vec<ListAcc>,
 }
 
 impl ListGroups {
     fn grow(&mut self, total: usize) {
         while self.groups.len() < total {
-            self.groups.push(self.new.empty());
+            self.groups.push(ListAcc::new(self.kind, self.limit));
         }
     }
 
@@ -678,7 +671,7 @@ impl datafusion::logical_expr::GroupsAccumulator for ListGroups {
         let mut key = String::new();
         let mut out = Vec::with_capacity(a.len());
         for r in 0..a.len() {
-            let mut acc = self.new.empty();
+            let mut acc = ListAcc::new(self.kind, self.limit);
             if passes(opt_filter, r) {
                 acc.add(a, strings, &mut types, r, &mut key)?;
             }
@@ -697,10 +690,6 @@ mod groups_tests {
     use datafusion::arrow::array::BooleanArray;
     use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-    fn acc(kind: Collect, limit: usize) -> ListAcc {
-        ListAcc { kind, limit, items: Vec::new(), seen: Default::default(), bag: Default::default() }
-    }
-
     // Per group, in place, the groups accumulator keeps what one row accumulator per group keeps (strings
     // deduplicated, nulls skipped, the size limit, the filter); its states merge into another, emitted in parts;
     // each row converted to a state alone is that row's set.
@@ -713,11 +702,11 @@ mod groups_tests {
         let filter = BooleanArray::from(vec![true, true, true, true, true, true, false]);
         for (kind, limit) in [(Collect::Set, 100), (Collect::Set, 1), (Collect::List, 100), (Collect::ListWithNulls, 2)]
         {
-            let mut g = ListGroups { new: acc(kind, limit), groups: Vec::new() };
+            let mut g = ListGroups { kind, limit, groups: Vec::new() };
             g.update_batch(&[codes.clone(), values.clone()], &groups, Some(&filter), 3).unwrap();
             let mut want: Vec<String> = Vec::new();
             for group in 0..3 {
-                let mut one = acc(kind, limit);
+                let mut one = ListAcc::new(kind, limit);
                 for (r, gr) in groups.iter().enumerate() {
                     if *gr == group && filter.value(r) {
                         let mut key = String::new();
@@ -730,7 +719,7 @@ mod groups_tests {
                 want.push(one.text());
             }
             let state = g.state(EmitTo::All).unwrap();
-            let mut merged = ListGroups { new: acc(kind, limit), groups: Vec::new() };
+            let mut merged = ListGroups { kind, limit, groups: Vec::new() };
             merged.merge_batch(&state, &[0, 1, 2], 3).unwrap();
             let first = merged.evaluate(EmitTo::First(1)).unwrap();
             let rest = merged.evaluate(EmitTo::All).unwrap();
@@ -743,7 +732,7 @@ mod groups_tests {
                 .collect();
             assert_eq!(got, want, "{kind:?} limit {limit}");
         }
-        let g = ListGroups { new: acc(Collect::Set, 100), groups: Vec::new() };
+        let g = ListGroups { kind: Collect::Set, limit: 100, groups: Vec::new() };
         let rows = g.convert_to_state(&[codes, values], Some(&filter)).unwrap();
         let rows = rows[0].as_any().downcast_ref::<StringArray>().unwrap();
         let got: Vec<&str> = (0..rows.len()).map(|i| rows.value(i)).collect();

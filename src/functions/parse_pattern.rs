@@ -56,53 +56,51 @@ pub fn simple_match(parts: &[SimplePart], text: &str, spans: &mut Vec<(usize, us
     spans.clear();
     spans.push((0, 0));
     let mut pos = 0;
-    // the lazy and greedy parts since the last literal: their span slot when they capture
-    let mut pending: Vec<(Option<usize>, bool)> = Vec::new();
+    // since the last literal: whether a lazy or greedy part came, and the span slot of the latest part when it
+    // captures (a capture starts empty at `pos`, which moves only at a literal: only that latest one grows)
+    let mut lazy = false;
+    let mut latest: Option<usize> = None;
+    // the greedy column: the last column, with no literal after it
+    let mut greedy = None;
     for p in parts {
         match p {
             SimplePart::Lazy { capture } => {
-                let slot = capture.then(|| {
+                lazy = true;
+                latest = capture.then(|| {
                     spans.push((pos, pos));
                     spans.len() - 1
                 });
-                pending.push((slot, false));
             }
             SimplePart::Greedy => {
+                lazy = true;
                 spans.push((pos, pos));
-                pending.push((Some(spans.len() - 1), true));
+                latest = Some(spans.len() - 1);
+                greedy = latest;
             }
             SimplePart::Text(t) => {
                 let rest = text.get(pos..).unwrap_or_default();
-                let at = if pending.is_empty() {
-                    if !rest.starts_with(t.as_str()) {
-                        return false;
-                    }
-                    0
-                } else {
+                let at = if lazy {
                     match memchr::memmem::find(rest.as_bytes(), t.as_bytes()) {
                         Some(i) => i,
                         None => return false,
                     }
+                } else if rest.starts_with(t.as_str()) {
+                    0
+                } else {
+                    return false;
                 };
-                let last = pending.len().saturating_sub(1);
-                for (k, (slot, _)) in pending.iter().enumerate() {
-                    if let Some(s) = slot.and_then(|s| spans.get_mut(s)) {
-                        *s = if k == last { (pos, pos + at) } else { (pos, pos) };
-                    }
+                if let Some(s) = latest.and_then(|s| spans.get_mut(s)) {
+                    *s = (pos, pos + at);
                 }
-                pending.clear();
+                (lazy, latest) = (false, None);
                 pos += at + t.len();
             }
         }
     }
     let mut end = pos;
-    for (slot, greedy) in &pending {
-        if let Some(s) = slot.and_then(|s| spans.get_mut(s)) {
-            *s = if *greedy { (pos, text.len()) } else { (pos, pos) };
-        }
-        if *greedy {
-            end = text.len();
-        }
+    if let Some(s) = greedy.and_then(|g| spans.get_mut(g)) {
+        *s = (pos, text.len());
+        end = text.len();
     }
     if let Some(s) = spans.first_mut() {
         *s = (0, end);

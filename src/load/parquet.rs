@@ -104,9 +104,9 @@ pub fn open_group(path: &Path, group: usize, t: Arc<Target>) -> Result<GroupRead
         t.columns.iter().filter_map(|(n, _)| file_schema.fields().iter().position(|f| f.name() == n)).collect();
     // Strings are read as views of the decoded pages, and `to_kusto` copies each slice's strings once into a
     // buffer of their size (see from_views): read directly, a slice's string buffer grows by doubling as rows
-    // are added, and the allocator keeps each size it went through. A column chunk of a few bytes (one value repeated, most
-    // often the empty string of a column the export leaves blank) is read directly: views would cost 16 bytes a
-    // row for nothing.
+    // are added, and the allocator keeps each size it went through. A column chunk of a few bytes (one value
+    // repeated, most often the empty string of a column the export leaves blank) is read directly: views would
+    // cost 16 bytes a row for nothing.
     let varied = |i: usize| {
         let chunk = b.metadata().row_groups().get(group).filter(|g| g.num_columns() == file_schema.fields().len());
         chunk.is_none_or(|g| g.column(i).uncompressed_size() > 4096)
@@ -185,34 +185,34 @@ fn from_views(v: &datafusion::arrow::array::StringViewArray, keep_nulls: bool) -
     let views = v.views();
     let nulls = v.nulls().filter(|n| n.null_count() > 0);
     let len = |i: usize, w: u128| if nulls.is_some_and(|n| n.is_null(i)) { 0 } else { w as u32 as usize };
-    if views.iter().all(|w| *w == 0) {
+    let (values, offsets) = if views.iter().all(|w| *w == 0) {
         // every string empty (a column the export leaves blank): no bytes to copy
-        let offsets = OffsetBuffer::new(ScalarBuffer::from(vec![0i32; views.len() + 1]));
-        let nulls = if keep_nulls { nulls.cloned() } else { None };
-        let a = StringArray::try_new(offsets, Buffer::from_vec(Vec::<u8>::new()), nulls).map_err(|e| e.to_string())?;
-        return Ok(Arc::new(a));
-    }
-    let bytes: usize = views.iter().enumerate().map(|(i, w)| len(i, *w)).sum();
-    if i32::try_from(bytes).is_err() {
-        return Err(format!("{bytes} bytes of strings in one slice"));
-    }
-    let buffers = v.data_buffers();
-    // room for a power of two: untouched capacity costs no memory, and buffers of a few sizes are reused by
-    // the allocator slice after slice where exact sizes each took new pages (peak 8-10 MB lower on 06, 08, 13, 15)
-    let mut values: Vec<u8> = Vec::with_capacity(bytes.next_power_of_two());
-    let mut offsets: Vec<i32> = Vec::with_capacity(views.len() + 1);
-    offsets.push(0);
-    for (i, w) in views.iter().enumerate() {
-        let n = len(i, *w);
-        if n <= 12 {
-            values.extend_from_slice(w.to_le_bytes().get(4..4 + n).unwrap_or_default());
-        } else {
-            let (buffer, offset) = ((*w >> 64) as u32 as usize, (*w >> 96) as u32 as usize);
-            let data = buffers.get(buffer).and_then(|b| b.as_slice().get(offset..offset + n));
-            values.extend_from_slice(data.ok_or("a string view outside its buffers")?);
+        (Vec::new(), vec![0i32; views.len() + 1])
+    } else {
+        let bytes: usize = views.iter().enumerate().map(|(i, w)| len(i, *w)).sum();
+        if i32::try_from(bytes).is_err() {
+            return Err(format!("{bytes} bytes of strings in one slice"));
         }
-        offsets.push(values.len() as i32);
-    }
+        let buffers = v.data_buffers();
+        // room for a power of two: untouched capacity costs no memory, and buffers of a few sizes are reused
+        // by the allocator slice after slice where exact sizes each took new pages (peak 8-10 MB lower on 06,
+        // 08, 13, 15)
+        let mut values: Vec<u8> = Vec::with_capacity(bytes.next_power_of_two());
+        let mut offsets: Vec<i32> = Vec::with_capacity(views.len() + 1);
+        offsets.push(0);
+        for (i, w) in views.iter().enumerate() {
+            let n = len(i, *w);
+            if n <= 12 {
+                values.extend_from_slice(w.to_le_bytes().get(4..4 + n).unwrap_or_default());
+            } else {
+                let (buffer, offset) = ((*w >> 64) as u32 as usize, (*w >> 96) as u32 as usize);
+                let data = buffers.get(buffer).and_then(|b| b.as_slice().get(offset..offset + n));
+                values.extend_from_slice(data.ok_or("a string view outside its buffers")?);
+            }
+            offsets.push(values.len() as i32);
+        }
+        (values, offsets)
+    };
     let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
     let nulls = if keep_nulls { nulls.cloned() } else { None };
     let a = StringArray::try_new(offsets, Buffer::from_vec(values), nulls).map_err(|e| e.to_string())?;

@@ -93,15 +93,13 @@ impl Binder<'_> {
     /// this is a `distinct` of the keys. (Numbering the rows of each key with a window needs them sorted: a
     /// failed-logon join held and sorted every left row for that.)
     pub(crate) fn dedup_on(&mut self, input: Bound, keys: &[String], span: Span) -> Result<Bound, BindError> {
-        use datafusion::functions::core::expr_fn::{get_field, named_struct};
+        use crate::binder::fields::{first_row, first_row_field};
         let others: Vec<&str> =
             input.schema.columns.iter().map(|c| c.name.as_str()).filter(|n| !keys.iter().any(|k| k == n)).collect();
         let packed = self.fresh("row");
-        let fields: Vec<Expr> = others.iter().enumerate().flat_map(|(i, n)| [lit(format!("c{i}")), col(n)]).collect();
         let aggr = match others.is_empty() {
             true => vec![],
-            false => vec![datafusion::functions_aggregate::expr_fn::first_value(named_struct(fields), vec![])
-                .alias(packed.clone())],
+            false => vec![first_row(others.iter().map(|n| col(n)), vec![]).alias(packed.clone())],
         };
         let groups: Vec<Expr> = keys.iter().map(|k| col(k)).collect();
         let plan =
@@ -111,7 +109,7 @@ impl Binder<'_> {
             .columns
             .iter()
             .map(|c| match others.iter().position(|n| *n == c.name) {
-                Some(i) => get_field(col(&packed), format!("c{i}")).alias(c.name.clone()),
+                Some(i) => first_row_field(&packed, i).alias(c.name.clone()),
                 None => col(&c.name),
             })
             .collect();

@@ -80,7 +80,7 @@ impl Binder<'_> {
             |g: i64| Udf::ParseGroup.call(vec![lit(re.clone()), lit(plan.clone()), lit(g), text.expr.clone()]);
         let mut keep = group_of(0).is_not_null();
         for (name, ty, group) in columns {
-            // extract(regex, group, text): the group, null when the regex does not match
+            // the group's text, null when the pattern does not match
             let group = i64::try_from(group).unwrap_or(i64::MAX);
             let raw = group_of(group);
             let value = if ty == KqlType::String {

@@ -331,11 +331,8 @@ impl Binder<'_> {
         // per column (one accumulator compares the keys, where one first_value per column compared them once per
         // column: arg_max(Timestamp, *) of a wide table spent a third of the query there)
         let packed = (cols.len() > 2).then(|| {
-            use datafusion::functions::core::expr_fn::named_struct;
             let internal = format!("__a{}", computed.len());
-            let fields: Vec<Expr> =
-                cols.iter().enumerate().flat_map(|(i, (_, a))| [lit(format!("c{i}")), a.expr.clone()]).collect();
-            let expr = datafusion::functions_aggregate::expr_fn::first_value(named_struct(fields), order.clone());
+            let expr = crate::binder::fields::first_row(cols.iter().map(|(_, a)| a.expr.clone()), order.clone());
             // an internal column no Kusto expression reads: only the get_field of each output
             computed.push(AggOut {
                 internal: internal.clone(),
@@ -349,7 +346,7 @@ impl Binder<'_> {
         for (i, (n, a)) in cols.into_iter().enumerate() {
             let n = if legacy && i > 0 { format!("{key_name}_{n}") } else { n };
             let out = match &packed {
-                Some(internal) => datafusion::functions::core::expr_fn::get_field(col(internal), format!("c{i}")),
+                Some(internal) => crate::binder::fields::first_row_field(internal, i),
                 None => {
                     let internal = format!("__a{}", computed.len());
                     let expr = datafusion::functions_aggregate::expr_fn::first_value(a.expr, order.clone());

@@ -3,6 +3,7 @@
 
 use super::{any_arg, arg, row, TypeCodes};
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, StringArray};
+use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::common::Result;
 use std::sync::Arc;
 
@@ -96,10 +97,7 @@ impl Needles {
             .filter(|n| !n.is_empty())
             .map(|n| if fold_rows { n.to_lowercase() } else { n.clone() })
             .collect();
-        let ends = needles
-            .iter()
-            .map(|n| (n.chars().next().is_some_and(is_term_char), n.chars().next_back().is_some_and(is_term_char)))
-            .collect();
+        let ends = needles.iter().map(|n| term_ends(n)).collect();
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(!cs && !fold_rows)
             .match_kind(aho_corasick::MatchKind::Standard)
@@ -177,8 +175,13 @@ impl Needles {
     }
 }
 
+/// Whether a needle starts and ends with a term character: only those ends need a term boundary.
+fn term_ends(needle: &str) -> (bool, bool) {
+    (needle.chars().next().is_some_and(is_term_char), needle.chars().next_back().is_some_and(is_term_char))
+}
+
 /// Do the term boundaries `kind` needs hold around the match `hay[s..e]` of a needle whose first and last
-/// characters are (or not) term characters (`ends`)?
+/// characters are (or not) term characters (`ends`, see [`term_ends`])?
 #[inline]
 fn bounded(hay: &str, ends: (bool, bool), kind: Match, s: usize, e: usize) -> bool {
     let (first, last) = ends;
@@ -197,7 +200,7 @@ fn bounded(hay: &str, ends: (bool, bool), kind: Match, s: usize, e: usize) -> bo
 /// when case is ignored. Aho–Corasick's prefilter for one case-insensitive needle watches a single byte it
 /// thinks rare, and picks the backslash of `\CurrentVersion\Run`, which every registry key is full of;
 /// `memmem` looks for two bytes of the needle at once.
-fn single_needle(hay: &StringArray, needle: &str, kind: Match, cs: bool) -> ArrayRef {
+fn single_needle(hay: &StringArray, needle: &str, kind: Match, cs: bool) -> BooleanBuffer {
     let n = hay.len();
     let offsets = hay.value_offsets();
     let base = offsets.first().map_or(0, |o| *o as usize);
@@ -207,13 +210,13 @@ fn single_needle(hay: &StringArray, needle: &str, kind: Match, cs: bool) -> Arra
         if cs { std::borrow::Cow::Borrowed(bytes) } else { std::borrow::Cow::Owned(bytes.to_ascii_lowercase()) };
     let nd = if cs { needle.to_string() } else { needle.to_ascii_lowercase() };
     let finder = memchr::memmem::Finder::new(nd.as_bytes());
-    let ends = (nd.chars().next().is_some_and(is_term_char), nd.chars().next_back().is_some_and(is_term_char));
+    let ends = term_ends(&nd);
     let row = |r: usize| -> Option<(usize, usize)> {
         let s = *offsets.get(r)? as usize - base;
         let e = *offsets.get(r + 1)? as usize - base;
         Some((s, e))
     };
-    let bits = datafusion::arrow::buffer::BooleanBuffer::collect_bool(n, |r| {
+    BooleanBuffer::collect_bool(n, |r| {
         let Some((s, e)) = row(r).filter(|_| !hay.is_null(r)) else { return false };
         let Some(h) = lowered.get(s..e) else { return false };
         match kind {
@@ -231,8 +234,7 @@ fn single_needle(hay: &StringArray, needle: &str, kind: Match, cs: bool) -> Arra
                 false
             }
         }
-    });
-    Arc::new(BooleanArray::new(bits, None)) as ArrayRef
+    })
 }
 
 /// `(hay: Utf8, needle: Utf8) → Boolean`. Broadcast: a constant needle (the usual case) is compiled once for
@@ -247,7 +249,7 @@ pub fn predicate(arrays: &[ArrayRef], n: usize, kind: Match, cs: bool) -> Result
         let nd = needle.value(0);
         let one = matches!(kind, Match::Contains | Match::Has | Match::HasPrefix | Match::HasSuffix);
         if one && hay.len() == n && !nd.is_empty() && (cs || nd.is_ascii()) {
-            return Ok(single_needle(hay, nd, kind, cs));
+            return Ok(Arc::new(BooleanArray::new(single_needle(hay, nd, kind, cs), None)) as ArrayRef);
         }
         let set = Needles::new(&[nd.to_string()], kind, cs)?;
         return Ok(search_rows(hay, n, |h| set.any(h)));
@@ -270,7 +272,7 @@ fn search_rows(hay: &StringArray, n: usize, mut test: impl FnMut(&str) -> bool) 
         let hit = !hay.is_null(0) && test(hay.value(0));
         return Arc::new(BooleanArray::from(vec![hit; n])) as ArrayRef;
     }
-    let bits = datafusion::arrow::buffer::BooleanBuffer::collect_bool(n, |r| !hay.is_null(r) && test(hay.value(r)));
+    let bits = BooleanBuffer::collect_bool(n, |r| !hay.is_null(r) && test(hay.value(r)));
     Arc::new(BooleanArray::new(bits, None)) as ArrayRef
 }
 
@@ -285,11 +287,9 @@ pub fn has_any_all(arrays: &[ArrayRef], n: usize, all: bool) -> Result<ArrayRef>
     if list.len() == 1 && hay.len() == n && n != 1 && !list.is_null(0) {
         let needles = super::dynamic::json_string_items(list.value(0));
         if (1..=3).contains(&needles.len()) && needles.iter().all(|t| !t.is_empty() && t.is_ascii()) {
-            let mut acc: Option<datafusion::arrow::buffer::BooleanBuffer> = None;
+            let mut acc: Option<BooleanBuffer> = None;
             for t in &needles {
-                let one = single_needle(hay, t, Match::Has, false);
-                let Some(one) = one.as_any().downcast_ref::<BooleanArray>() else { continue };
-                let bits = one.values().clone();
+                let bits = single_needle(hay, t, Match::Has, false);
                 acc = Some(match acc {
                     None => bits,
                     Some(a) if all => &a & &bits,
