@@ -587,9 +587,10 @@ impl Binder<'_> {
             }
             (v.expr, exprs)
         };
-        // in is an OR of ==, !in an AND of != (KUSTO-NOTES §1): a null value is not in, and is !in
-        let e = value.in_list(exprs, negated);
-        let e = datafusion::functions::core::expr_fn::coalesce(vec![e, lit(negated)]);
+        // in is an OR of ==, !in an AND of != (KUSTO-NOTES §1): a null value is not in, and is !in. (`IS TRUE`
+        // rather than coalesce(…, false), which the simplifier makes `x IS NOT NULL AND x`: the list searched twice)
+        let e = value.in_list(exprs, false);
+        let e = if negated { e.is_not_true() } else { e.is_true() };
         Ok((e, KqlType::Bool))
     }
 

@@ -8,6 +8,7 @@ use crate::functions::{udf::Udf, Arg};
 use crate::source::Span;
 use crate::types::{KqlColumn, KqlSchema, KqlType};
 use datafusion::common::{Column, UnnestOptions};
+use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::logical_expr::{lit, Expr, LogicalPlanBuilder};
 
 impl Binder<'_> {
@@ -45,11 +46,16 @@ impl Binder<'_> {
                 None => None,
             };
             let config = [lit(as_pairs), lit(i64::try_from(limit).unwrap_or(i64::MAX))];
-            let list = Udf::MvExpand.call([a.expr.clone()].into_iter().chain(config.clone()).collect());
+            // `to typeof(string)`: the list holds each item's tostring already (no cast after the unnest)
+            let (expand, ty) = match target {
+                Some(KqlType::String) => (Udf::MvExpandText, KqlType::String),
+                _ => (Udf::MvExpand, KqlType::Dynamic),
+            };
+            let list = expand.call([a.expr.clone()].into_iter().chain(config.clone()).collect());
             match proj.iter_mut().find(|p| p.1 == name) {
                 // `mv-expand todynamic(Entities)` on a string column: the expanded column is dynamic
-                Some(slot) => *slot = (list, name.clone(), KqlType::Dynamic),
-                None => proj.push((list, name.clone(), KqlType::Dynamic)),
+                Some(slot) => *slot = (list, name.clone(), ty),
+                None => proj.push((list, name.clone(), ty)),
             }
             if let (Some(ix), true) = (&index_col, expanded.is_empty()) {
                 let idx = Udf::MvExpandIndex.call([a.expr].into_iter().chain(config).collect());
@@ -94,6 +100,11 @@ impl Binder<'_> {
             }
             let e = col(n);
             match expanded.iter().find(|(x, _)| x == &c.name).and_then(|(_, t)| *t) {
+                // made by kql_mv_expand_text; a shorter list's padding is null, which tostring makes ""
+                Some(KqlType::String) if expanded.len() > 1 => {
+                    out.push((coalesce(vec![e, lit("")]), c.name.clone(), KqlType::String))
+                }
+                Some(KqlType::String) => out.push((e, c.name.clone(), KqlType::String)),
                 Some(t) => out.push((
                     crate::functions::convert_to(Arg { expr: e, ty: KqlType::Dynamic, span }, t).expr,
                     c.name.clone(),

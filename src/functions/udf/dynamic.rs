@@ -151,16 +151,21 @@ impl<'de> serde::de::Visitor<'de> for Step<'_> {
 }
 
 /// Looks up `key` (a property name, or an index when `index` is given; negative counts from the end) in JSON
-/// text and appends what it finds to `out` (its text, compacted like every dynamic value; null when missing,
-/// null or the text is not JSON). Only the path to the value is read: the other values are skipped, not built.
-fn lookup_into(text: &str, key: Option<&str>, index: Option<i64>, out: &mut StringBuilder) {
+/// text and gives `found` the raw text of what it finds (as written in `text`: not compacted), or `None` when it
+/// is missing, null or the text is not JSON; and whether the text is canonical (see [`emit`]). Only the path to
+/// the value is read: the other values are skipped, not built.
+fn lookup(text: &str, key: Option<&str>, index: Option<i64>, found: &mut dyn FnMut(Option<&str>, bool)) {
+    // canonical text (what parse_json and kqlite's own functions make): the member read off without parsing
+    if let Some(hit) = crate::values::canonical_member(text, key, index) {
+        return found(hit.filter(|v| *v != "null"), true);
+    }
     let step = match index {
         Some(i) if i < 0 => {
             // from the end: the array's length first
             let Ok(Value::Array(a)) = serde_json::from_str::<Value>(text) else {
-                return out.append_null();
+                return found(None, false);
             };
-            let Ok(i) = usize::try_from(a.len() as i64 + i) else { return out.append_null() };
+            let Ok(i) = usize::try_from(a.len() as i64 + i) else { return found(None, false) };
             Step { key, index: Some(i) }
         }
         Some(i) => Step { key, index: usize::try_from(i).ok() },
@@ -169,30 +174,85 @@ fn lookup_into(text: &str, key: Option<&str>, index: Option<i64>, out: &mut Stri
     let mut de = serde_json::Deserializer::from_str(text);
     let seek = serde::Deserializer::deserialize_any(&mut de, step);
     match seek {
-        Ok(_) if de.end().is_err() => out.append_null(),
-        Ok(Seek::Found(raw)) if raw.get() != "null" => out.append_value(crate::values::compact_json(raw.get())),
-        Ok(Seek::Text(inner)) => lookup_into(&inner, key, index, out),
-        _ => out.append_null(),
+        Ok(_) if de.end().is_err() => found(None, false),
+        Ok(Seek::Found(raw)) if raw.get() != "null" => found(Some(raw.get()), false),
+        Ok(Seek::Text(inner)) => lookup(&inner, key, index, found),
+        _ => found(None, false),
     }
+}
+
+/// Appends what a lookup found: into a dynamic column (`as_text` false) the value's text compacted like every
+/// dynamic value, or null; into a string column, as `tostring` makes it: a string unquoted, anything else
+/// compact JSON, `""` when missing or null. A `canonical` value (a member of canonical text) is compact and its
+/// strings have no escapes, so it is copied as it is.
+fn emit(v: Option<&str>, canonical: bool, as_text: bool, out: &mut StringBuilder) {
+    let Some(raw) = v.filter(|v| *v != "null") else {
+        return if as_text { out.append_value("") } else { out.append_null() };
+    };
+    match (as_text, canonical) {
+        (true, true) => match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            Some(inner) => out.append_value(inner),
+            None => out.append_value(raw),
+        },
+        (true, false) => out.append_value(dynamic_text(&crate::values::compact_json(raw))),
+        (false, true) => out.append_value(raw),
+        (false, false) => out.append_value(crate::values::compact_json(raw)),
+    }
+}
+
+/// [`lookup`], then [`emit`].
+fn lookup_into(text: &str, key: Option<&str>, index: Option<i64>, as_text: bool, out: &mut StringBuilder) {
+    lookup(text, key, index, &mut |v, canonical| emit(v, canonical, as_text, out))
 }
 
 /// `(dynamic, key: Utf8) → dynamic`. Broadcast (the key is usually a constant).
 pub fn get_key(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    key_rows(arrays, n, false)
+}
+
+/// A key lookup in every row, its value as dynamic text or (`text`) as `tostring` makes it. A constant key over
+/// a column accessed before in this batch reads the column's member index ([`super::members`]).
+fn key_rows(arrays: &[ArrayRef], n: usize, text: bool) -> Result<ArrayRef> {
     let k = arg::<StringArray>(arrays, 1, "dynamic access")?;
-    seek_rows(arrays, n, k, |text, r, out| lookup_into(text, Some(k.value(r)), None, out))
+    let d = arg::<StringArray>(arrays, 0, "dynamic access")?;
+    let seek = |t: &str, r: usize, out: &mut StringBuilder| lookup_into(t, Some(k.value(row(k, r))), None, text, out);
+    match (arrays.first(), k.len() == 1 && !k.is_null(0) && d.len() == n) {
+        (Some(column), true) => super::members::with_members(column, d, |index| {
+            let Some(index) = index else { return seek_rows(arrays, n, k, text, seek) };
+            let key = k.value(0);
+            seek_rows(arrays, n, k, text, |t, r, out| match index.get(d, r, key) {
+                Some(v) => emit(v, true, text, out),
+                None => seek(t, r, out),
+            })
+        }),
+        _ => seek_rows(arrays, n, k, text, seek),
+    }
 }
 
 /// `(dynamic, index: Int64) → dynamic`; negative indexes count from the end. Broadcast.
 pub fn get_index(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let k = arg::<Int64Array>(arrays, 1, "dynamic index")?;
-    seek_rows(arrays, n, k, |text, r, out| lookup_into(text, None, Some(k.value(r)), out))
+    seek_rows(arrays, n, k, false, |text, r, out| lookup_into(text, None, Some(k.value(row(k, r))), false, out))
 }
 
-/// One seek per row of argument 0 (dynamic text) with the key or index `k` at that row; null when either is.
+/// `kql_dynamic_get_text(dynamic, key) → string`: `tostring(d.key)` in one pass (fused by `fuse.rs`). Broadcast.
+pub fn get_key_text(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    key_rows(arrays, n, true)
+}
+
+/// `kql_dynamic_index_text(dynamic, index) → string`: `tostring(d[i])` in one pass. Broadcast.
+pub fn get_index_text(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let k = arg::<Int64Array>(arrays, 1, "dynamic index")?;
+    seek_rows(arrays, n, k, true, |text, r, out| lookup_into(text, None, Some(k.value(row(k, r))), true, out))
+}
+
+/// One seek per row `r` of argument 0 (dynamic text), given the row's text and `r` (the key or index is `k` at
+/// `row(k, r)`); when either is null, null (or `""` for `text`, as `tostring` gives).
 fn seek_rows(
     arrays: &[ArrayRef],
     n: usize,
     k: &dyn Array,
+    text: bool,
     seek: impl Fn(&str, usize, &mut StringBuilder),
 ) -> Result<ArrayRef> {
     let d = arg::<StringArray>(arrays, 0, "dynamic access")?;
@@ -200,9 +260,13 @@ fn seek_rows(
     for r in 0..n {
         let (d_r, k_r) = (row(d, r), row(k, r));
         if d.is_null(d_r) || k.is_null(k_r) {
-            out.append_null();
+            if text {
+                out.append_value("");
+            } else {
+                out.append_null();
+            }
         } else {
-            seek(d.value(d_r), k_r, &mut out);
+            seek(d.value(d_r), r, &mut out);
         }
     }
     Ok(Arc::new(out.finish()) as ArrayRef)
@@ -210,7 +274,7 @@ fn seek_rows(
 
 /// The text `tostring` gives a dynamic value: a string unquoted, null empty, anything else its (compact) JSON
 /// text as stored; text that is not JSON as it is.
-fn dynamic_text(s: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn dynamic_text(s: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
     match s.as_bytes().first() {
         Some(b'"') => crate::values::json_string_body(s)
@@ -533,7 +597,7 @@ pub fn split(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
         if delim.is_empty() {
             crate::values::push_json_string(&mut json, text);
         } else {
-            for (i, p) in text.split(delim).enumerate() {
+            for (i, p) in super::expand::split_parts(text, delim).enumerate() {
                 if i > 0 {
                     json.push(',');
                 }
@@ -542,84 +606,6 @@ pub fn split(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
         }
         json.push(']');
         b.append_value(&json);
-    }
-    Ok(Arc::new(b.finish()) as ArrayRef)
-}
-
-/// The rows `mv-expand` makes of one dynamic value: array elements, or a bag's entries as one-key bags
-/// (`as_pairs`: `[key, value]` arrays); a scalar is one row; null is one null row; `[]`/`{}` none.
-pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<std::borrow::Cow<'_, str>> {
-    // an array (the usual case): its items' own text, compacted (borrowed when it already is), without building a
-    // tree of them
-    if text.starts_with('[') {
-        if let Ok(items) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) {
-            return items.into_iter().take(limit).map(|x| crate::values::compact_json(x.get())).collect();
-        }
-    }
-    let v: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(_) => return vec![std::borrow::Cow::Owned(Value::String(text.to_string()).to_string())],
-    };
-    let items: Vec<String> = match v {
-        Value::Array(a) => a.iter().map(|x| x.to_string()).collect(),
-        Value::Object(m) => m
-            .into_iter()
-            .map(|(k, x)| {
-                if as_pairs {
-                    Value::Array(vec![Value::String(k), x]).to_string()
-                } else {
-                    let mut one = serde_json::Map::new();
-                    one.insert(k, x);
-                    Value::Object(one).to_string()
-                }
-            })
-            .collect(),
-        other => vec![other.to_string()],
-    };
-    items.into_iter().take(limit).map(std::borrow::Cow::Owned).collect()
-}
-
-/// `kql_mv_expand(dynamic, as_pairs, limit) → List<Utf8>` of the items `mv-expand` makes (null stays a null
-/// list); with `indexes` (`kql_mv_expand_index`), the 0-based positions instead, as `List<Int64>`.
-pub fn expand_list(arrays: &[ArrayRef], n: usize, indexes: bool) -> Result<ArrayRef> {
-    use datafusion::arrow::array::{Int64Builder, ListBuilder, StringBuilder};
-    let d = arg::<StringArray>(arrays, 0, "mv-expand")?;
-    let pairs = arg::<BooleanArray>(arrays, 1, "mv-expand")?;
-    let limit = arg::<Int64Array>(arrays, 2, "mv-expand")?;
-    let items = |r: usize| {
-        let as_pairs = pairs.is_valid(r) && pairs.value(r);
-        let limit = if limit.is_null(r) { usize::MAX } else { usize::try_from(limit.value(r)).unwrap_or(0) };
-        expand_items(d.value(r), as_pairs, limit)
-    };
-    if indexes {
-        let mut b = ListBuilder::new(Int64Builder::new());
-        for r in 0..n {
-            if d.is_null(r) {
-                b.append_null();
-                continue;
-            }
-            for i in 0..items(r).len() {
-                b.values().append_value(i as i64);
-            }
-            b.append(true);
-        }
-        return Ok(Arc::new(b.finish()) as ArrayRef);
-    }
-    let mut b = ListBuilder::new(StringBuilder::new());
-    for r in 0..n {
-        if d.is_null(r) {
-            b.append_null();
-            continue;
-        }
-        for item in items(r) {
-            // a JSON null element stays a null cell
-            if item == "null" {
-                b.values().append_null();
-            } else {
-                b.values().append_value(item);
-            }
-        }
-        b.append(true);
     }
     Ok(Arc::new(b.finish()) as ArrayRef)
 }
@@ -899,7 +885,7 @@ mod tests {
     fn access_rules() {
         let lookup = |text: &str, key: Option<&str>, index: Option<i64>| {
             let mut b = StringBuilder::new();
-            lookup_into(text, key, index, &mut b);
+            lookup_into(text, key, index, false, &mut b);
             let a = b.finish();
             (!a.is_null(0)).then(|| a.value(0).to_string())
         };
@@ -918,6 +904,23 @@ mod tests {
         assert_eq!(lookup("5", Some("a"), None), None);
         assert_eq!(lookup(r#"{"a":1"#, Some("a"), None), None);
         assert_eq!(lookup(r#"{"a":1} x"#, Some("a"), None), None);
+        // tostring(d.k) fused: what tostring makes of lookup's value, "" for null
+        for (text, key, index) in [
+            (r#"{"a":" x y ","b":[1, {"c":"d"}]}"#, Some("a"), None),
+            (r#"{"a":" x y ","b":[1, {"c":"d"}]}"#, Some("b"), None),
+            (r#"{"a":"\u00e9\"q"}"#, Some("a"), None),
+            (r#"{"a":null}"#, Some("a"), None),
+            ("[1,\"two\"]", None, Some(-1)),
+            ("[1]", None, Some(3)),
+            ("oops", Some("a"), None),
+        ] {
+            let mut b = StringBuilder::new();
+            lookup_into(text, key, index, true, &mut b);
+            let fused = b.finish();
+            let two: ArrayRef = Arc::new(StringArray::from(vec![lookup(text, key, index)]));
+            let two = to_string(&[Arc::new(StringArray::from(vec!["dynamic"])), two], 1).expect("tostring");
+            assert_eq!(fused.value(0), two.as_any().downcast_ref::<StringArray>().expect("s").value(0), "{text}");
+        }
         assert_eq!(dynamic_text(r#""a\"b""#), "a\"b");
         assert_eq!(dynamic_text("null"), "");
         assert_eq!(dynamic_text(r#"{"a":1}"#), r#"{"a":1}"#);

@@ -29,7 +29,10 @@
 
 pub mod datetime;
 pub mod dynamic;
+pub mod expand;
 pub mod formats;
+mod fuse;
+mod members;
 mod registry;
 pub mod rows;
 pub mod series;
@@ -45,6 +48,7 @@ use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{plan_err, Result, ScalarValue};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
     AggregateUDF, ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
     Volatility,
@@ -54,6 +58,11 @@ use std::sync::{Arc, LazyLock};
 /// The body of a UDF: argument arrays → result array of `n` rows. Arrays have `n` rows, except constants of a
 /// broadcast UDF, which have one.
 pub type Body = fn(&[ArrayRef], usize) -> Result<ArrayRef>;
+
+/// A rewrite of a call of the UDF, given its arguments: one UDF doing the work of this call and the call it
+/// takes as argument (`tostring(d.k)`, `mv-expand split(...)`), or `None`. Run by DataFusion's expression
+/// simplifier (`ScalarUDFImpl::simplify`), so it sees the argument after projections are merged. See `fuse.rs`.
+pub type Fuse = fn(&[Expr]) -> Option<Expr>;
 
 /// The parameters of a UDF, as Kusto types.
 #[derive(Debug, Clone, Copy)]
@@ -86,11 +95,16 @@ pub struct Spec {
     pub returns: Returns,
     pub body: Body,
     pub broadcast: bool,
+    pub fuse: Option<Fuse>,
 }
 
 impl Spec {
     pub const fn new(name: &'static str, params: Params, returns: Returns, body: Body) -> Spec {
-        Spec { name, params, returns, body, broadcast: false }
+        Spec { name, params, returns, body, broadcast: false, fuse: None }
+    }
+    /// Calls of it are rewritten by `f` where it applies.
+    pub const fn fuses(self, f: Fuse) -> Spec {
+        Spec { fuse: Some(f), ..self }
     }
     /// Constant arguments arrive as 1-row arrays.
     pub const fn broadcast(self) -> Spec {
@@ -153,6 +167,12 @@ impl ScalarUDFImpl for KqlUdf {
         match arg_types.first() {
             Some(DataType::Utf8) => Ok(arg_types.to_vec()),
             _ => plan_err!("{} takes a constant string of type codes first", self.name()),
+        }
+    }
+    fn simplify(&self, args: Vec<Expr>, _info: &SimplifyContext) -> Result<ExprSimplifyResult> {
+        match self.udf.spec().fuse.and_then(|f| f(&args)) {
+            Some(e) => Ok(ExprSimplifyResult::Simplified(e)),
+            None => Ok(ExprSimplifyResult::Original(args)),
         }
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -2,10 +2,11 @@
 //! The macro makes the [`Udf`] enum, `Udf::ALL` (in declaration order, which `Udf as usize` indexes) and
 //! `Udf::spec`, so a function is added in one place. Conventions: `mod.rs`.
 
+use super::expand::{Items, Source};
 use super::strings::Match;
 use super::{
-    datetime as dt, dynamic as dy, formats as fm, rows as rw, series as se, strings as st, text as tx, useragent as ua,
-    Params, Returns, Spec,
+    datetime as dt, dynamic as dy, expand as ex, formats as fm, fuse, rows as rw, series as se, strings as st,
+    text as tx, useragent as ua, Params, Returns, Spec,
 };
 use crate::functions::{encoding, geo, ip, math, parse_pattern, string};
 use crate::types::KqlType;
@@ -27,6 +28,7 @@ const R: KqlType = KqlType::Real;
 const I: KqlType = KqlType::Int;
 const EDGE: Params = Params::Optional(&[S, DT, L], 1);
 const EXPAND: Params = Params::Exact(&[D, B, L]);
+const STR_STR_L: Params = Params::Exact(&[S, S, L]);
 const IP_PAIR: Params = Params::Optional(&[S, S, L], 1);
 
 macro_rules! registry {
@@ -125,6 +127,10 @@ registry! {
     // dynamic values (JSON text) and conversions
     DynamicGet => Spec::new("kql_dynamic_get", Params::Exact(&[D, S]), DYN, dy::get_key).broadcast(),
     DynamicIndex => Spec::new("kql_dynamic_index", Params::Exact(&[D, L]), DYN, dy::get_index).broadcast(),
+    /// `tostring(d.key)` in one step (fuse.rs)
+    DynamicGetText => Spec::new("kql_dynamic_get_text", Params::Exact(&[D, S]), TEXT, dy::get_key_text).broadcast(),
+    /// `tostring(d[index])` in one step (fuse.rs)
+    DynamicIndexText => Spec::new("kql_dynamic_index_text", Params::Exact(&[D, L]), TEXT, dy::get_index_text).broadcast(),
     ParseJson => Spec::new("kql_parse_json", STR, DYN, dy::parse_json),
     ArrayLength => Spec::new("kql_array_length", Params::Exact(&[D]), Returns::T(L), dy::array_length),
     /// `(type codes, v1, v2, …)`
@@ -177,14 +183,22 @@ registry! {
     ParseCommandLine => Spec::new("kql_parse_command_line", STR2, DYN, dy::parse_command_line),
     Codepoints => Spec::new("kql_unicode_codepoints_from_string", STR, DYN, dy::codepoints),
     /// `(type code, value)`
-    ToString => Spec::new("kql_tostring", Params::Typed, TEXT, dy::to_string).broadcast(),
+    ToString => Spec::new("kql_tostring", Params::Typed, TEXT, dy::to_string).broadcast().fuses(fuse::tostring),
     /// `(type code, value)`
     ToDynamic => Spec::new("kql_todynamic", Params::Typed, DYN, dy::to_dynamic).broadcast(),
     ToGuid => Spec::new("kql_toguid", STR, Returns::T(KqlType::Guid), dy::to_guid),
-    /// `(dynamic, as_pairs, limit)` → the items as a list
-    MvExpand => Spec::new("kql_mv_expand", EXPAND, Returns::List(S), |a, n| dy::expand_list(a, n, false)),
-    /// `(dynamic, as_pairs, limit)` → the items' 0-based positions
-    MvExpandIndex => Spec::new("kql_mv_expand_index", EXPAND, Returns::List(L), |a, n| dy::expand_list(a, n, true)),
+    // mv-expand (udf/expand.rs): `(value, as_pairs, limit)` → the list of items the Unnest makes rows of
+    MvExpand => Spec::new("kql_mv_expand", EXPAND, Returns::List(S), |a, n| ex::expand_list(a, n, Source::Dynamic, Items::Json)).fuses(fuse::mv_expand),
+    /// each item's tostring (`to typeof(string)`)
+    MvExpandText => Spec::new("kql_mv_expand_text", EXPAND, Returns::List(S), |a, n| ex::expand_list(a, n, Source::Dynamic, Items::Text)).fuses(fuse::mv_expand_text),
+    /// the items' 0-based positions
+    MvExpandIndex => Spec::new("kql_mv_expand_index", EXPAND, Returns::List(L), |a, n| ex::expand_list(a, n, Source::Dynamic, Items::Index)),
+    /// `mv-expand parse_json(s)`: `(string, as_pairs, limit)` (fuse.rs)
+    MvExpandParse => Spec::new("kql_mv_expand_parse", Params::Exact(&[S, B, L]), Returns::List(S), |a, n| ex::expand_list(a, n, Source::ParseJson, Items::Json)),
+    MvExpandParseText => Spec::new("kql_mv_expand_parse_text", Params::Exact(&[S, B, L]), Returns::List(S), |a, n| ex::expand_list(a, n, Source::ParseJson, Items::Text)),
+    /// `mv-expand split(s, d)`: `(string, delimiter, limit)` (fuse.rs)
+    SplitExpand => Spec::new("kql_split_expand", STR_STR_L, Returns::List(S), |a, n| ex::split_expand(a, n, Items::Json)).broadcast(),
+    SplitExpandText => Spec::new("kql_split_expand_text", STR_STR_L, Returns::List(S), |a, n| ex::split_expand(a, n, Items::Text)).broadcast(),
     /// `(from, to, step)` → the list `from, from+step, … <= to`
     Range => Spec::new("kql_range", Params::Exact(&[L, L, L]), Returns::List(L), dy::range_list),
 

@@ -156,17 +156,7 @@ impl Needles {
 
     fn at_edge(&self, hay: &str, i: usize) -> bool {
         let Some(n) = self.needles.get(i) else { return false };
-        let part = match self.kind {
-            Match::StartsWith => hay.as_bytes().get(..n.len()),
-            _ => hay.len().checked_sub(n.len()).and_then(|s| hay.as_bytes().get(s..)),
-        };
-        part.is_some_and(|p| {
-            if self.ci && !self.fold_rows {
-                p.eq_ignore_ascii_case(n.as_bytes())
-            } else {
-                p == n.as_bytes()
-            }
-        })
+        edge_matches(hay.as_bytes(), n.as_bytes(), self.kind, self.ci && !self.fold_rows)
     }
 
     /// Do the term boundaries `has`/`hasprefix`/`hassuffix` need hold around `hay[s..e]`?
@@ -237,6 +227,24 @@ fn single_needle(hay: &StringArray, needle: &str, kind: Match, cs: bool) -> Bool
     })
 }
 
+/// Does `hay` start (`StartsWith`) or else end with `needle`? `ci` compares ASCII letters without case.
+#[inline]
+fn edge_matches(hay: &[u8], needle: &[u8], kind: Match, ci: bool) -> bool {
+    let part = match kind {
+        Match::StartsWith => hay.get(..needle.len()),
+        _ => hay.len().checked_sub(needle.len()).and_then(|s| hay.get(s..)),
+    };
+    part.is_some_and(|p| if ci { p.eq_ignore_ascii_case(needle) } else { p == needle })
+}
+
+/// `startswith`/`endswith` of one constant needle (ASCII when case is ignored, as [`Needles`] compares it) in
+/// every row, compared in place.
+fn edge_rows(hay: &StringArray, needle: &[u8], kind: Match, cs: bool) -> BooleanBuffer {
+    BooleanBuffer::collect_bool(hay.len(), |r| {
+        !hay.is_null(r) && edge_matches(hay.value(r).as_bytes(), needle, kind, !cs)
+    })
+}
+
 /// `(hay: Utf8, needle: Utf8) → Boolean`. Broadcast: a constant needle (the usual case) is compiled once for
 /// the batch; a needle column is matched row by row.
 pub fn predicate(arrays: &[ArrayRef], n: usize, kind: Match, cs: bool) -> Result<ArrayRef> {
@@ -250,6 +258,9 @@ pub fn predicate(arrays: &[ArrayRef], n: usize, kind: Match, cs: bool) -> Result
         let one = matches!(kind, Match::Contains | Match::Has | Match::HasPrefix | Match::HasSuffix);
         if one && hay.len() == n && !nd.is_empty() && (cs || nd.is_ascii()) {
             return Ok(Arc::new(BooleanArray::new(single_needle(hay, nd, kind, cs), None)) as ArrayRef);
+        }
+        if matches!(kind, Match::StartsWith | Match::EndsWith) && hay.len() == n && (cs || nd.is_ascii()) {
+            return Ok(Arc::new(BooleanArray::new(edge_rows(hay, nd.as_bytes(), kind, cs), None)) as ArrayRef);
         }
         let set = Needles::new(&[nd.to_string()], kind, cs)?;
         return Ok(search_rows(hay, n, |h| set.any(h)));

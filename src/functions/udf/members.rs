@@ -1,0 +1,112 @@
+//! Parse once per batch: the members of a dynamic column's objects, read in one walk and kept for the next
+//! access to the same column. `extend u = tostring(d.UserName), s = tostring(d.Sid)` evaluates its expressions
+//! one after the other on the same batch (and thread), each a key lookup in the same array; without this, each
+//! walks every row's JSON again.
+//!
+//! The index is built at the first access with a constant key (the walk that builds it is the one a single
+//! lookup makes anyway), over canonical objects only ([`crate::values::is_canonical_json`]), whose members are
+//! read off their text without unescaping. A row that is anything else is looked up the long way by the caller. The cache holds the column's `ArrayRef`: its buffers cannot be freed and reused while it is kept,
+//! so the pointer comparison that recognises the column cannot be fooled.
+
+use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// Columns whose text is larger than this are not indexed (nor kept alive by the cache).
+const MAX_BYTES: usize = 16 << 20;
+
+/// The members of every row of one column.
+pub struct Members {
+    column: ArrayRef,
+    /// per row, its members' range in `members`; `None` when the row is null or not a canonical object
+    rows: Vec<Option<(u32, u32)>>,
+    /// (name start, name end, value start, value end), in bytes of the row's text
+    members: Vec<[u32; 4]>,
+}
+
+impl Members {
+    fn build(column: &ArrayRef, text: &StringArray) -> Members {
+        let mut rows = Vec::with_capacity(text.len());
+        let mut members: Vec<[u32; 4]> = Vec::new();
+        for r in 0..text.len() {
+            let start = members.len();
+            let b = text.value(r).as_bytes();
+            let ok = !text.is_null(r)
+                && b.first() == Some(&b'{')
+                && u32::try_from(b.len()).is_ok()
+                && crate::values::canonical_children(b, 0, 0, &mut |name, s, e| {
+                    let (ks, ke) = name.unwrap_or((0, 0));
+                    members.push([ks as u32, ke as u32, s as u32, e as u32]);
+                }) == Some(b.len());
+            if ok {
+                rows.push(Some((start as u32, members.len() as u32)));
+            } else {
+                members.truncate(start);
+                rows.push(None);
+            }
+        }
+        Members { column: Arc::clone(column), rows, members }
+    }
+
+    /// The property `key` of row `r` (`Some(None)` when the object has none), or `None` when the row is not
+    /// indexed.
+    pub fn get<'t>(&self, text: &'t StringArray, r: usize, key: &str) -> Option<Option<&'t str>> {
+        let (from, to) = (*self.rows.get(r)?)?;
+        let row = text.value(r);
+        let b = row.as_bytes();
+        let hit = self
+            .members
+            .get(from as usize..to as usize)?
+            .iter()
+            .find(|[ks, ke, _, _]| b.get(*ks as usize..*ke as usize) == Some(key.as_bytes()));
+        Some(hit.and_then(|[_, _, vs, ve]| row.get(*vs as usize..*ve as usize)))
+    }
+}
+
+thread_local! {
+    /// the index of the column this thread looked into last
+    static CACHE: RefCell<Option<Members>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the member index of `column` (its text `text`), built unless this thread has it; `None` for a
+/// column too large to index.
+pub fn with_members<R>(column: &ArrayRef, text: &StringArray, f: impl FnOnce(Option<&Members>) -> R) -> R {
+    if text.value_data().len() > MAX_BYTES {
+        return f(None);
+    }
+    CACHE.with(|cell| {
+        let Ok(mut cache) = cell.try_borrow_mut() else { return f(None) };
+        if !cache.as_ref().is_some_and(|m| Arc::ptr_eq(&m.column, column)) {
+            *cache = Some(Members::build(column, text));
+        }
+        f(cache.as_ref())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_reads_members() {
+        let col: ArrayRef = Arc::new(StringArray::from(vec![
+            Some(r#"{"u":"ann","d":{"x":[1,2]},"n":null}"#),
+            Some(r#"{"u" : "bob"}"#),
+            None,
+            Some("[1]"),
+            Some(r#"{"u":"a","u":"b"}"#),
+        ]));
+        let text = col.as_any().downcast_ref::<StringArray>().expect("strings");
+        let got = with_members(&col, text, |m| {
+            let m = m.expect("an index");
+            (0..5).map(|r| m.get(text, r, "u")).collect::<Vec<_>>()
+        });
+        assert_eq!(got, vec![Some(Some(r#""ann""#)), None, None, None, None]);
+        let got =
+            with_members(&col, text, |m| m.map(|m| (m.get(text, 0, "d"), m.get(text, 0, "n"), m.get(text, 0, "z"))));
+        assert_eq!(got, Some((Some(Some(r#"{"x":[1,2]}"#)), Some(Some("null")), Some(None))));
+        // another column (even with equal text) has its own index
+        let other: ArrayRef = Arc::new(text.clone());
+        assert!(with_members(&other, text, |m| m.is_some_and(|m| !Arc::ptr_eq(&m.column, &col))));
+    }
+}
