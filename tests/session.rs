@@ -382,3 +382,20 @@ fn scan_and_materialize_keep_the_sort_order_across_partitions() {
     let m = "let M = materialize(Seq | sort by x asc); M | extend p = prev(x) | where p > x | count";
     assert_eq!(scalar(&s, m), "0");
 }
+
+/// `mv-expand X | where P(X)` runs as one operator (exec/expand.rs) when the predicate reads X alone, with the
+/// rows the unnest and the filter give; an item index (two lists) keeps the planned pair.
+#[test]
+fn expand_then_where_is_fused() {
+    let s = Session::new(SessionOptions::default()).unwrap();
+    let fused =
+        "range x from 1 to 3000 step 1 | extend l = range(1, 10, 1) | mv-expand l to typeof(long) | where l > 3";
+    assert!(s.explain(&Source::from(fused)).unwrap().contains("KqlExpandWhereExec"));
+    let (_, batches) = s.run_collect(&Source::from(fused)).unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3000 * 7);
+    assert!(batches.iter().all(|b| b.num_rows() <= 8192), "batches are bounded");
+    let both = "range x from 1 to 3000 step 1 | extend l = range(1, 10, 1) | mv-expand with_itemindex=i l | where toint(l) > 3";
+    assert!(!s.explain(&Source::from(both)).unwrap().contains("KqlExpandWhereExec"));
+    let (_, batches) = s.run_collect(&Source::from(both)).unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3000 * 7);
+}

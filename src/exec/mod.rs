@@ -13,6 +13,7 @@ use datafusion::prelude::SessionConfig;
 use futures::StreamExt;
 use std::sync::Arc;
 
+pub mod expand;
 pub mod materialize;
 pub mod scan;
 
@@ -133,6 +134,8 @@ impl Executor {
             .with_runtime_env(runtime)
             .with_default_features()
             .with_optimizer_rules(rules)
+            // after DataFusion's own physical rules: `mv-expand X | where P(X)` as one operator
+            .with_physical_optimizer_rule(Arc::new(expand::ExpandWhere))
             .with_query_planner(Arc::new(KqlQueryPlanner))
             .build();
         let ctx = SessionContext::new_with_state(state);

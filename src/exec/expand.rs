@@ -1,0 +1,270 @@
+//! `mv-expand X | where P(X)` as one operator. DataFusion plans it as an `UnnestExec`, which copies every other
+//! column once per item, then a `FilterExec` that drops most of those rows and copies the rest again. When the
+//! predicate reads only the expanded column, [`ExpandWhere`] (a physical optimizer rule) replaces the pair with
+//! [`ExpandWhereExec`]: the predicate runs over the list's items themselves, and only the rows of items that
+//! pass are assembled. Same rows, same order, same schema as the pair.
+//!
+//! What it takes: one list column unnested one level (the binder's mv-expand of one item), no struct column, a
+//! filter without an embedded projection, a predicate over that column alone. Anything else stays as planned.
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::take;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{internal_err, Result};
+use datafusion::config::ConfigOptions;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::unnest::UnnestExec;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
+use futures::StreamExt;
+use std::sync::Arc;
+
+/// The physical optimizer rule that fuses an unnest and the filter over its expanded column.
+#[derive(Debug, Default)]
+pub struct ExpandWhere;
+
+impl PhysicalOptimizerRule for ExpandWhere {
+    fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            Ok(match ExpandWhereExec::fuse(&node) {
+                Some(fused) => Transformed::yes(Arc::new(fused) as Arc<dyn ExecutionPlan>),
+                None => Transformed::no(node),
+            })
+        })
+        .map(|t| t.data)
+    }
+    fn name(&self) -> &str {
+        "kql_expand_where"
+    }
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// An unnest of one list column and a filter over the items, in one pass (see the module).
+#[derive(Debug)]
+pub struct ExpandWhereExec {
+    /// the unnest's input
+    input: Arc<dyn ExecutionPlan>,
+    /// the list column's index (in the input and in the output)
+    list: usize,
+    /// the filter's predicate, over a batch of the items alone ([`Self::items_schema`])
+    predicate: Arc<dyn PhysicalExpr>,
+    /// the schema of that batch: the expanded column's field
+    items_schema: SchemaRef,
+    /// a null list is one row with a null item (mv-expand's `preserve_nulls`)
+    preserve_nulls: bool,
+    /// the unnest's (output schema, partitioning, order: the filter keeps them)
+    properties: Arc<PlanProperties>,
+}
+
+impl ExpandWhereExec {
+    /// The fused operator for `node` when it is a filter over the expanded column of an unnest it can replace.
+    fn fuse(node: &Arc<dyn ExecutionPlan>) -> Option<ExpandWhereExec> {
+        let filter = node.downcast_ref::<FilterExec>()?;
+        let unnest = filter.input().downcast_ref::<UnnestExec>()?;
+        if filter.projection().is_some()
+            || !unnest.struct_column_indices().is_empty()
+            || unnest.options().expand_empty_as_null()
+        {
+            return None;
+        }
+        let [only] = unnest.list_column_indices() else { return None };
+        let list = only.index_in_input_schema;
+        let input = unnest.input();
+        let (in_schema, out_schema) = (input.schema(), unnest.schema());
+        // the unnest keeps every column in place and gives the list's item type to its own
+        let DataType::List(item) = in_schema.fields().get(list)?.data_type() else { return None };
+        let out_field = out_schema.fields().get(list)?;
+        if only.depth != 1
+            || in_schema.fields().len() != out_schema.fields().len()
+            || out_field.data_type() != item.data_type()
+            || in_schema
+                .fields()
+                .iter()
+                .zip(out_schema.fields())
+                .enumerate()
+                .any(|(i, (a, b))| i != list && (a.name() != b.name() || a.data_type() != b.data_type()))
+        {
+            return None;
+        }
+        // the predicate, re-pointed at column 0 of the items' batch; any other column and it stays as planned
+        let mut other = false;
+        let predicate = Arc::clone(filter.predicate())
+            .transform(|e| {
+                let Some(c) = e.downcast_ref::<Column>() else { return Ok(Transformed::no(e)) };
+                if c.index() != list {
+                    other = true;
+                    return Ok(Transformed::no(e));
+                }
+                Ok(Transformed::yes(Arc::new(Column::new(c.name(), 0)) as Arc<dyn PhysicalExpr>))
+            })
+            .ok()?
+            .data;
+        if other {
+            return None;
+        }
+        let items_schema =
+            Arc::new(Schema::new(vec![Field::new(out_field.name(), out_field.data_type().clone(), true)]));
+        Some(ExpandWhereExec {
+            input: Arc::clone(input),
+            list,
+            predicate,
+            items_schema,
+            preserve_nulls: unnest.options().preserve_nulls(),
+            properties: Arc::clone(unnest.properties()),
+        })
+    }
+}
+
+impl DisplayAs for ExpandWhereExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let name = self.items_schema.fields().first().map(|f| f.name().as_str()).unwrap_or("");
+        write!(f, "KqlExpandWhereExec: expand={name}@{}, predicate={}", self.list, self.predicate)
+    }
+}
+
+impl ExecutionPlan for ExpandWhereExec {
+    fn name(&self) -> &str {
+        "KqlExpandWhereExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![true]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        f(&self.predicate)
+    }
+
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        match children.into_iter().next() {
+            Some(input) => Ok(Arc::new(ExpandWhereExec {
+                input,
+                list: self.list,
+                predicate: Arc::clone(&self.predicate),
+                items_schema: Arc::clone(&self.items_schema),
+                preserve_nulls: self.preserve_nulls,
+                properties: Arc::clone(&self.properties),
+            })),
+            None => internal_err!("expand-where without input"),
+        }
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, Arc::clone(&context))?;
+        let expand = Expand {
+            list: self.list,
+            predicate: Arc::clone(&self.predicate),
+            items_schema: Arc::clone(&self.items_schema),
+            schema: self.schema(),
+            preserve_nulls: self.preserve_nulls,
+            null_passes: None,
+            batch_size: context.session_config().batch_size().max(1),
+        };
+        let batches = input
+            .scan(expand, |expand, batch| {
+                let out = batch.and_then(|b| expand.batch(&b));
+                std::future::ready(Some(match out {
+                    Ok(v) => futures::stream::iter(v.into_iter().map(Ok)).boxed(),
+                    Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+                }))
+            })
+            .flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), batches)))
+    }
+}
+
+/// The state of one partition's stream.
+struct Expand {
+    list: usize,
+    predicate: Arc<dyn PhysicalExpr>,
+    items_schema: SchemaRef,
+    schema: SchemaRef,
+    preserve_nulls: bool,
+    /// whether a null item passes the predicate: asked at the first null list, then kept
+    null_passes: Option<bool>,
+    batch_size: usize,
+}
+
+impl Expand {
+    /// The output rows of one input batch, in batches of at most `batch_size` rows.
+    fn batch(&mut self, batch: &RecordBatch) -> Result<Vec<RecordBatch>> {
+        let Some(lists) = batch.columns().get(self.list).and_then(|c| c.as_list_opt::<i32>()) else {
+            return internal_err!("expand-where: column {} is not a list", self.list);
+        };
+        let offsets = lists.value_offsets();
+        let (first, last) = (offsets.first().copied().unwrap_or(0), offsets.last().copied().unwrap_or(0));
+        let items = lists.values().slice(first as usize, (last - first) as usize);
+        let passes = self.passes(&items)?;
+        // (input row, item) of every output row, in order; a null list's row has a null item
+        let mut rows: Vec<u32> = Vec::new();
+        let mut picks: Vec<Option<u32>> = Vec::new();
+        for r in 0..lists.len() {
+            if lists.is_null(r) {
+                if self.preserve_nulls && self.null_passes()? {
+                    rows.push(r as u32);
+                    picks.push(None);
+                }
+                continue;
+            }
+            let (s, e) = (offsets.get(r).copied().unwrap_or(0), offsets.get(r + 1).copied().unwrap_or(0));
+            for j in (s - first)..(e - first) {
+                if passes.is_valid(j as usize) && passes.value(j as usize) {
+                    rows.push(r as u32);
+                    picks.push(Some(j as u32));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (rows, picks) in rows.chunks(self.batch_size).zip(picks.chunks(self.batch_size)) {
+            let rows = UInt32Array::from(rows.to_vec());
+            let picks = UInt32Array::from(picks.to_vec());
+            let columns = batch
+                .columns()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| if i == self.list { take(&items, &picks, None) } else { take(c, &rows, None) })
+                .collect::<std::result::Result<Vec<ArrayRef>, _>>()?;
+            out.push(RecordBatch::try_new(Arc::clone(&self.schema), columns)?);
+        }
+        Ok(out)
+    }
+
+    /// The predicate over `items`: true, false or null per item.
+    fn passes(&self, items: &ArrayRef) -> Result<BooleanArray> {
+        let batch = RecordBatch::try_new(Arc::clone(&self.items_schema), vec![Arc::clone(items)])?;
+        let v = self.predicate.evaluate(&batch)?.into_array(items.len())?;
+        match v.as_boolean_opt() {
+            Some(b) => Ok(b.clone()),
+            None => internal_err!("expand-where: the predicate is not boolean"),
+        }
+    }
+
+    fn null_passes(&mut self) -> Result<bool> {
+        if let Some(p) = self.null_passes {
+            return Ok(p);
+        }
+        let t = self.items_schema.fields().first().map(|f| f.data_type().clone()).unwrap_or(DataType::Null);
+        let b = self.passes(&datafusion::arrow::array::new_null_array(&t, 1))?;
+        let p = b.is_valid(0) && b.value(0);
+        self.null_passes = Some(p);
+        Ok(p)
+    }
+}
