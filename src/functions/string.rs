@@ -151,7 +151,7 @@ pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfRes
     let re = arg::<StringArray>(arrays, 0, "extract")?;
     let g = arg::<Int64Array>(arrays, 1, "extract")?;
     let s = arg::<StringArray>(arrays, 2, "extract")?;
-    let mut cache: Option<(String, regex::Regex)> = None;
+    let mut cache: super::udf::strings::RegexCache = None;
     // one set of capture slots for the batch (captures() allocates them per row), the group's text appended
     // as it is (no String per row)
     let mut locs: Option<(String, regex::CaptureLocations)> = None;

@@ -5,6 +5,9 @@ use super::{any_arg, arg, row, TypeCodes};
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, StringArray};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::common::Result;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,7 +349,7 @@ pub fn has_any_all(arrays: &[ArrayRef], n: usize, all: bool) -> Result<ArrayRef>
 pub fn regex_match(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let s = arg::<StringArray>(arrays, 0, "matches regex")?;
     let p = arg::<StringArray>(arrays, 1, "matches regex")?;
-    let mut cache: Option<(String, regex::Regex)> = None;
+    let mut cache: RegexCache = None;
     let mut out = Vec::with_capacity(n);
     for r in 0..n {
         let (s_r, p_r) = (row(s, r), row(p, r));
@@ -360,20 +363,46 @@ pub fn regex_match(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
 }
 
-pub fn cached_regex<'c>(
-    cache: &'c mut Option<(String, regex::Regex)>,
-    pattern: &str,
-) -> datafusion::common::Result<&'c regex::Regex> {
+/// The compiled regex of `pattern`, kept in `cache` for the rows of a batch that use the same pattern. The
+/// compiled regexes are kept from batch to batch ([`compiled_regex`]).
+pub fn cached_regex<'c>(cache: &'c mut RegexCache, pattern: &str) -> datafusion::common::Result<&'c regex::Regex> {
     if cache.as_ref().map(|(p, _)| p.as_str()) != Some(pattern) {
-        let re = regex::Regex::new(pattern).map_err(|e| {
-            datafusion::error::DataFusionError::Execution(format!("invalid regular expression '{pattern}': {e}"))
-        })?;
-        *cache = Some((pattern.to_string(), re));
+        *cache = Some((pattern.to_string(), compiled_regex(pattern)?));
     }
     match cache {
         Some((_, re)) => Ok(re),
         None => Err(datafusion::error::DataFusionError::Internal("regex cache".into())),
     }
+}
+
+/// The pattern a batch is using and its compiled regex.
+pub type RegexCache = Option<(String, Rc<regex::Regex>)>;
+
+/// Most compiled regexes a thread keeps; past it the thread starts over.
+const REGEXES_KEPT: usize = 64;
+
+/// The compiled regex of `pattern`, compiled once per thread and kept: the lazy DFA it builds as it searches
+/// carries over from batch to batch (a regex compiled per batch rebuilt its NFA and DFA states every 8,192 rows).
+/// Per thread rather than shared: a `regex::Regex` used from a second thread takes its search caches from a
+/// locked pool at every call, and a clone starts with empty caches.
+pub fn compiled_regex(pattern: &str) -> datafusion::common::Result<Rc<regex::Regex>> {
+    thread_local! {
+        static REGEXES: RefCell<HashMap<String, Rc<regex::Regex>>> = RefCell::new(HashMap::new());
+    }
+    if let Some(re) = REGEXES.with(|m| m.borrow().get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = Rc::new(regex::Regex::new(pattern).map_err(|e| {
+        datafusion::error::DataFusionError::Execution(format!("invalid regular expression '{pattern}': {e}"))
+    })?);
+    REGEXES.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= REGEXES_KEPT {
+            m.clear();
+        }
+        m.insert(pattern.to_string(), Rc::clone(&re));
+    });
+    Ok(re)
 }
 
 /// `in` / `in~` against a set given as a JSON array (a sub-query's make_set): `(type code, value, set) →

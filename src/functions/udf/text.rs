@@ -40,7 +40,7 @@ pub fn indexof_regex(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let src = arg::<StringArray>(a, 0, "indexof_regex")?;
     let re = arg::<StringArray>(a, 1, "indexof_regex")?;
     let start = a.get(2).and_then(|x| x.as_any().downcast_ref::<Int64Array>());
-    let mut cache: Option<(String, Option<regex::Regex>)> = None;
+    let mut cache: Option<(String, Option<std::rc::Rc<regex::Regex>>)> = None;
     let mut out = Vec::with_capacity(n);
     for r in 0..n {
         let (i, j) = (row(src, r), row(re, r));
@@ -50,7 +50,7 @@ pub fn indexof_regex(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
         }
         let pattern = re.value(j);
         if cache.as_ref().is_none_or(|(p, _)| p != pattern) {
-            cache = Some((pattern.to_string(), regex::Regex::new(pattern).ok()));
+            cache = Some((pattern.to_string(), super::strings::compiled_regex(pattern).ok()));
         }
         let Some((_, Some(rx))) = &cache else {
             out.push(None);
