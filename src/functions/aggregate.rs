@@ -468,13 +468,23 @@ struct ListAcc {
     /// values kept at most
     limit: usize,
     items: Vec<Value>,
+    /// a set's string values, as they are
+    seen_strings: std::collections::HashSet<String, foldhash::fast::FixedState>,
+    /// a set's other values, by their JSON text
     seen: std::collections::HashSet<String, foldhash::fast::FixedState>,
 }
 
 impl ListAcc {
     /// An empty accumulator.
     fn new(kind: Collect, limit: usize) -> ListAcc {
-        ListAcc { kind, limit, items: Vec::new(), seen: Default::default(), bag: Default::default() }
+        ListAcc {
+            kind,
+            limit,
+            items: Vec::new(),
+            seen_strings: Default::default(),
+            seen: Default::default(),
+            bag: Default::default(),
+        }
     }
 
     fn push(&mut self, v: Value) {
@@ -498,13 +508,25 @@ impl ListAcc {
                 }
                 return;
             }
+            if let Value::String(s) = &v {
+                return self.push_new_string(s);
+            }
             return self.push_new(&v.to_string(), || v);
         }
         self.items.push(v);
     }
 
-    /// A set's value, known by its JSON text `key`: kept when it is new and the set has room; `value` is built
-    /// only then.
+    /// A set's string value: kept when it is new and the set has room (found by its own text: nothing written
+    /// or allocated for a string seen already).
+    fn push_new_string(&mut self, s: &str) {
+        if self.items.len() < self.limit && !self.seen_strings.contains(s) {
+            self.seen_strings.insert(s.to_string());
+            self.items.push(Value::String(s.to_string()));
+        }
+    }
+
+    /// A set's other value, known by its JSON text `key`: kept when it is new and the set has room; `value` is
+    /// built only then.
     fn push_new(&mut self, key: &str, value: impl FnOnce() -> Value) {
         if self.items.len() < self.limit && !self.seen.contains(key) {
             self.seen.insert(key.to_string());
@@ -512,15 +534,13 @@ impl ListAcc {
         }
     }
 
-    /// Row `r` of the values `a` (of type codes `types`; `strings` when `a` is a string array). `key` is scratch
-    /// space reused across rows.
+    /// Row `r` of the values `a` (of type codes `types`; `strings` when `a` is a string array).
     fn add(
         &mut self,
         a: &ArrayRef,
         strings: Option<&StringArray>,
         types: &mut super::udf::TypeCodes,
         r: usize,
-        key: &mut String,
     ) -> DfResult<()> {
         if a.is_null(r) {
             if self.kind == Collect::ListWithNulls {
@@ -530,11 +550,7 @@ impl ListAcc {
         }
         let ty = types.at(r)?.first().copied().unwrap_or(KqlType::Dynamic);
         if let (Collect::Set, KqlType::String, Some(strings)) = (self.kind, ty, strings) {
-            // a string seen already is found by its JSON text, written into one buffer: no value is built
-            // and nothing allocated for it
-            key.clear();
-            crate::values::push_json_string(key, strings.value(r));
-            self.push_new(key, || Value::String(strings.value(r).to_string()));
+            self.push_new_string(strings.value(r));
             return Ok(());
         }
         let v = crate::values::cell_json(a.as_ref(), r, ty);
@@ -564,9 +580,8 @@ impl Accumulator for ListAcc {
         let mut types = super::udf::TypeCodes::new(values, "kql_make_set")?;
         let Some(a) = values.get(1) else { return Ok(()) };
         let strings = a.as_any().downcast_ref::<StringArray>();
-        let mut key = String::new();
         for r in 0..a.len() {
-            self.add(a, strings, &mut types, r, &mut key)?;
+            self.add(a, strings, &mut types, r)?;
         }
         Ok(())
     }
@@ -629,13 +644,12 @@ impl datafusion::logical_expr::GroupsAccumulator for ListGroups {
         let mut types = super::udf::TypeCodes::new(values, "kql_make_set")?;
         let Some(a) = values.get(1) else { return Ok(()) };
         let strings = a.as_any().downcast_ref::<StringArray>();
-        let mut key = String::new();
         for (r, g) in group_indices.iter().enumerate() {
             if !passes(opt_filter, r) {
                 continue;
             }
             if let Some(acc) = self.groups.get_mut(*g) {
-                acc.add(a, strings, &mut types, r, &mut key)?;
+                acc.add(a, strings, &mut types, r)?;
             }
         }
         Ok(())
@@ -668,12 +682,11 @@ impl datafusion::logical_expr::GroupsAccumulator for ListGroups {
         let mut types = super::udf::TypeCodes::new(values, "kql_make_set")?;
         let Some(a) = values.get(1) else { return Ok(vec![]) };
         let strings = a.as_any().downcast_ref::<StringArray>();
-        let mut key = String::new();
         let mut out = Vec::with_capacity(a.len());
         for r in 0..a.len() {
             let mut acc = ListAcc::new(self.kind, self.limit);
             if passes(opt_filter, r) {
-                acc.add(a, strings, &mut types, r, &mut key)?;
+                acc.add(a, strings, &mut types, r)?;
             }
             out.push(acc.text());
         }
@@ -709,11 +722,9 @@ mod groups_tests {
                 let mut one = ListAcc::new(kind, limit);
                 for (r, gr) in groups.iter().enumerate() {
                     if *gr == group && filter.value(r) {
-                        let mut key = String::new();
                         let args = [codes.clone()];
                         let mut types = crate::functions::udf::TypeCodes::new(&args, "t").unwrap();
-                        one.add(&values, values.as_any().downcast_ref::<StringArray>(), &mut types, r, &mut key)
-                            .unwrap();
+                        one.add(&values, values.as_any().downcast_ref::<StringArray>(), &mut types, r).unwrap();
                     }
                 }
                 want.push(one.text());
