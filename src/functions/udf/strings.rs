@@ -189,10 +189,14 @@ fn bounded(hay: &str, ends: (bool, bool), kind: Match, s: usize, e: usize) -> bo
 }
 
 /// One constant needle searched in every row of a column (`contains`, `has` and its prefix/suffix forms; ASCII
-/// needle when case is ignored): memchr's `memmem` over the rows' bytes, lower-cased once for the whole batch
+/// needle when case is ignored): memchr's `memmem` over the batch's bytes, lower-cased once for the whole batch
 /// when case is ignored. Aho–Corasick's prefilter for one case-insensitive needle watches a single byte it
 /// thinks rare, and picks the backslash of `\CurrentVersion\Run`, which every registry key is full of;
 /// `memmem` looks for two bytes of the needle at once.
+///
+/// The search runs over the whole buffer, not row by row: a row without the needle costs nothing but the bytes
+/// the searcher skips, and each occurrence is placed in its row by the offsets (a match across two rows, or in
+/// a null row, is not one). After a row's hit the search resumes at the next row.
 fn single_needle(hay: &StringArray, needle: &str, kind: Match, cs: bool) -> BooleanBuffer {
     let n = hay.len();
     let offsets = hay.value_offsets();
@@ -204,30 +208,33 @@ fn single_needle(hay: &StringArray, needle: &str, kind: Match, cs: bool) -> Bool
     let nd = if cs { needle.to_string() } else { needle.to_ascii_lowercase() };
     let finder = memchr::memmem::Finder::new(nd.as_bytes());
     let ends = term_ends(&nd);
-    let row = |r: usize| -> Option<(usize, usize)> {
-        let s = *offsets.get(r)? as usize - base;
-        let e = *offsets.get(r + 1)? as usize - base;
-        Some((s, e))
-    };
-    BooleanBuffer::collect_bool(n, |r| {
-        let Some((s, e)) = row(r).filter(|_| !hay.is_null(r)) else { return false };
-        let Some(h) = lowered.get(s..e) else { return false };
-        match kind {
-            Match::Contains => finder.find(h).is_some(),
-            // every occurrence, overlapping ones too (in "xa.a.a" only the second "a.a" has its boundaries);
-            // positions in the lower-cased bytes are the row's own (ASCII folding keeps every byte's place)
-            _ => {
-                let mut from = 0;
-                while let Some(p) = h.get(from..).and_then(|t| finder.find(t)).map(|p| p + from) {
-                    if bounded(hay.value(r), ends, kind, p, p + nd.len()) {
-                        return true;
-                    }
-                    from = p + 1;
-                }
-                false
-            }
+    // the end of row r in the buffer
+    let row_end = |r: usize| offsets.get(r + 1).map_or(lowered.len(), |o| *o as usize - base);
+    let mut hits = datafusion::arrow::array::BooleanBufferBuilder::new(n);
+    hits.append_n(n, false);
+    let (mut r, mut from) = (0usize, 0usize);
+    while let Some(p) = lowered.get(from..).and_then(|t| finder.find(t)).map(|p| p + from) {
+        while r < n && row_end(r) <= p {
+            r += 1;
         }
-    })
+        if r >= n {
+            break;
+        }
+        let start = offsets.get(r).map_or(0, |o| *o as usize - base);
+        let (e, at) = (row_end(r), p - start);
+        let hit = p + nd.len() <= e
+            && !hay.is_null(r)
+            // positions in the lower-cased bytes are the row's own (ASCII folding keeps every byte's place)
+            && (kind == Match::Contains || bounded(hay.value(r), ends, kind, at, at + nd.len()));
+        if hit {
+            hits.set_bit(r, true);
+            from = e;
+        } else {
+            // every occurrence, overlapping ones too (in "xa.a.a" only the second "a.a" has its boundaries)
+            from = p + 1;
+        }
+    }
+    hits.finish()
 }
 
 /// Does `hay` start (`StartsWith`) or else end with `needle`? `ci` compares ASCII letters without case.
@@ -470,6 +477,10 @@ mod tests {
             "-w hidden -W",
             "a.a",
             "tab\tsep",
+            // a needle across two rows is in neither
+            "end cm",
+            "d.exe hid",
+            "den",
         ];
         let needles = [
             "a.a", "aa", "a", "cmd.exe", "CMD", "system32", "über", "GRÖSSE", "größe", "-w", "", "exe ", "\\cmd",
