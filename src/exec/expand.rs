@@ -212,30 +212,55 @@ impl Expand {
         let offsets = lists.value_offsets();
         let (first, last) = (offsets.first().copied().unwrap_or(0), offsets.last().copied().unwrap_or(0));
         let items = lists.values().slice(first as usize, (last - first) as usize);
+        // the items that pass (a null answer does not), in order, each placed in its row
         let passes = self.passes(&items)?;
-        // (input row, item) of every output row, in order; a null list's row has a null item
-        let mut rows: Vec<u32> = Vec::new();
-        let mut picks: Vec<Option<u32>> = Vec::new();
-        for r in 0..lists.len() {
-            if lists.is_null(r) {
-                if self.preserve_nulls && self.null_passes()? {
+        let passing = match passes.nulls() {
+            Some(valid) => passes.values() & valid.inner(),
+            None => passes.values().clone(),
+        };
+        // (input row, item) of every output row; a null list's row has no item (a null one)
+        let mut rows: Vec<u32> = Vec::with_capacity(passing.count_set_bits());
+        let mut picks: Vec<u32> = Vec::with_capacity(rows.capacity());
+        let mut null_rows: Vec<usize> = Vec::new();
+        let keep_null = self.preserve_nulls && lists.null_count() > 0 && self.null_passes()?;
+        let mut r = 0usize;
+        let row_end = |r: usize| offsets.get(r + 1).map_or(i32::MAX, |o| *o - first) as usize;
+        for j in passing.set_indices() {
+            while r < lists.len() && row_end(r) <= j {
+                if keep_null && lists.is_null(r) {
+                    null_rows.push(rows.len());
                     rows.push(r as u32);
-                    picks.push(None);
+                    picks.push(0);
                 }
-                continue;
+                r += 1;
             }
-            let (s, e) = (offsets.get(r).copied().unwrap_or(0), offsets.get(r + 1).copied().unwrap_or(0));
-            for j in (s - first)..(e - first) {
-                if passes.is_valid(j as usize) && passes.value(j as usize) {
-                    rows.push(r as u32);
-                    picks.push(Some(j as u32));
-                }
+            // (a null list's range, if it has one, holds no items)
+            if r < lists.len() && !lists.is_null(r) {
+                rows.push(r as u32);
+                picks.push(j as u32);
             }
         }
+        while keep_null && r < lists.len() {
+            if lists.is_null(r) {
+                null_rows.push(rows.len());
+                rows.push(r as u32);
+                picks.push(0);
+            }
+            r += 1;
+        }
         let mut out = Vec::new();
-        for (rows, picks) in rows.chunks(self.batch_size).zip(picks.chunks(self.batch_size)) {
+        let mut nulls = null_rows.into_iter().peekable();
+        for (k, (rows, picks)) in rows.chunks(self.batch_size).zip(picks.chunks(self.batch_size)).enumerate() {
+            let at = k * self.batch_size;
+            // a null list's row takes a null item
+            let mut valid = None;
+            while let Some(i) = nulls.next_if(|i| *i < at + picks.len()) {
+                if let Some(v) = valid.get_or_insert_with(|| vec![true; picks.len()]).get_mut(i - at) {
+                    *v = false;
+                }
+            }
+            let picks = UInt32Array::new(picks.to_vec().into(), valid.map(|v| v.into()));
             let rows = UInt32Array::from(rows.to_vec());
-            let picks = UInt32Array::from(picks.to_vec());
             let columns = batch
                 .columns()
                 .iter()
