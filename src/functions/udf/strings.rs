@@ -135,6 +135,53 @@ impl Needles {
         }
     }
 
+    /// [`Needles::any`] of every row of a column (a null row searched as ""), in one pass of the automaton over
+    /// the column's bytes, as [`single_needle`] does for one needle: each match placed in its row by its end, one
+    /// across two rows is not one, and after a row's hit the search resumes at the next row. `None` when the rows
+    /// have to be lower-cased first (non-ASCII needles ignoring case) or for startswith/endswith.
+    pub fn any_rows(&self, hay: &StringArray) -> Option<BooleanBuffer> {
+        if self.fold_rows || matches!(self.kind, Match::StartsWith | Match::EndsWith) {
+            return None;
+        }
+        let n = hay.len();
+        if self.empty > 0 {
+            return Some(BooleanBuffer::new_set(n));
+        }
+        let offsets = hay.value_offsets();
+        let base = offsets.first().map_or(0, |o| *o as usize);
+        let end = offsets.last().map_or(0, |o| *o as usize);
+        let bytes = hay.values().get(base..end).unwrap_or_default();
+        let bound = |r: usize| offsets.get(r).map_or(bytes.len(), |o| *o as usize - base);
+        let mut hits = datafusion::arrow::array::BooleanBufferBuilder::new(n);
+        hits.append_n(n, false);
+        let (mut r, mut from) = (0usize, 0usize);
+        'search: while from < bytes.len() {
+            // overlapping matches come in the order of their ends
+            for m in self.ac.find_overlapping_iter(aho_corasick::Input::new(bytes).span(from..bytes.len())) {
+                while r < n && bound(r + 1) < m.end() {
+                    r += 1;
+                }
+                if r >= n {
+                    break 'search;
+                }
+                let start = bound(r);
+                if m.start() < start || hay.is_null(r) {
+                    continue;
+                }
+                let (s, e) = (m.start() - start, m.end() - start);
+                // positions in the row's own text (no folding: the automaton ignores ASCII case itself)
+                if self.kind == Match::Contains || self.bounded(hay.value(r), m.pattern().as_usize(), s, e) {
+                    hits.set_bit(r, true);
+                    from = bound(r + 1);
+                    r += 1;
+                    continue 'search;
+                }
+            }
+            break;
+        }
+        Some(hits.finish())
+    }
+
     /// Does `hay` match every needle (`has_all`)? `seen` is scratch space, reused across rows.
     pub fn all(&self, hay: &str, seen: &mut Vec<bool>) -> bool {
         let hay = self.fold(hay);
@@ -355,6 +402,12 @@ pub fn has_any_all(arrays: &[ArrayRef], n: usize, all: bool) -> Result<ArrayRef>
                 &cache.insert((text.to_string(), set)).1
             }
         };
+        // a constant list over a column: has_any in one pass over the column
+        if !all && r == 0 && list.len() == 1 && hay.len() == n {
+            if let Some(bits) = set.any_rows(hay) {
+                return Ok(Arc::new(BooleanArray::new(bits, None)) as ArrayRef);
+            }
+        }
         let h = if hay.is_null(h_r) { "" } else { hay.value(h_r) };
         out.push(if all { set.all(h, &mut seen) } else { set.any(h) });
     }
@@ -564,5 +617,45 @@ mod tests {
         assert!(!set.all("bitsadmin then CERTUTIL.EXE", &mut seen));
         assert!(Needles::new(&[], Match::Has, false).unwrap().all("anything", &mut seen));
         assert!(!Needles::new(&[], Match::Has, false).unwrap().any("anything"));
+    }
+
+    /// The automaton over a whole column (has_any of a long list) answers as it does row by row: overlapping
+    /// needles, a needle split across two rows, null and empty rows, a sliced column, every kind, both cases.
+    #[test]
+    fn automaton_over_a_column() {
+        let rows: Vec<Option<&str>> = vec![
+            Some("lead CMD.exe"),
+            Some(r"C:\Windows\System32\cmd.exe /c whoami"),
+            Some("xa.a.a"),
+            None,
+            Some(""),
+            Some("end cm"),
+            Some("d.exe hid"),
+            Some("den bitsadmin"),
+            Some("mybitsadmins a.a"),
+            Some("aaa"),
+        ];
+        let column: ArrayRef = Arc::new(StringArray::from(rows.clone()));
+        let column = column.slice(1, rows.len() - 1);
+        let column = column.as_any().downcast_ref::<StringArray>().unwrap();
+        let lists: [&[&str]; 4] = [
+            &["cmd.exe", "bitsadmin", "hidden", "a.a"],
+            &["a", "aa", "aaa", "exe"],
+            &["whoami", "System32\\cmd", "nothere"],
+            &["x", ""],
+        ];
+        for kind in [Match::Has, Match::HasPrefix, Match::HasSuffix, Match::Contains] {
+            for cs in [false, true] {
+                for list in lists {
+                    let needles: Vec<String> = list.iter().map(|t| t.to_string()).collect();
+                    let set = Needles::new(&needles, kind, cs).unwrap();
+                    let got = set.any_rows(column).unwrap();
+                    for (i, h) in rows.iter().skip(1).enumerate() {
+                        assert_eq!(got.value(i), set.any(h.unwrap_or("")), "{kind:?} cs={cs} {list:?} in {h:?}");
+                    }
+                }
+            }
+        }
+        assert!(Needles::new(&["Über".to_string()], Match::Has, false).unwrap().any_rows(column).is_none());
     }
 }
