@@ -57,8 +57,13 @@ fn countif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
 }
 
 fn dcount(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
-    // exact distinct count: Kusto's HyperLogLog is exact at these sizes (dcount-aggregation-function)
-    Ok((af::count_distinct(one(a).expr), KqlType::Long))
+    // exact distinct count: Kusto's HyperLogLog is exact at these sizes (dcount-aggregation-function); strings
+    // (and dynamic, guid) by kql_dcount (dcount.rs), other types by DataFusion's
+    let x = one(a);
+    if x.ty.to_arrow() == DataType::Utf8 {
+        return Ok((DCOUNT_UDF.call(vec![x.expr]), KqlType::Long));
+    }
+    Ok((af::count_distinct(x.expr), KqlType::Long))
 }
 
 fn dcountif(a: Vec<Arg>) -> Result<(Expr, KqlType), BindError> {
@@ -310,12 +315,16 @@ static AGGREGATE_UDFS: LazyLock<[Arc<AggregateUDF>; 4]> = LazyLock::new(|| {
         .map(|kind| Arc::new(AggregateUDF::from(MakeList::new(kind))))
 });
 
+static DCOUNT_UDF: LazyLock<Arc<AggregateUDF>> =
+    LazyLock::new(|| Arc::new(AggregateUDF::from(super::dcount::Dcount::new())));
+
 static PERCENTILE_UDF: LazyLock<Arc<AggregateUDF>> =
     LazyLock::new(|| Arc::new(AggregateUDF::from(super::percentile::Percentile::new())));
 
 pub(super) fn all_aggregate() -> Vec<Arc<AggregateUDF>> {
     let mut all = AGGREGATE_UDFS.to_vec();
     all.push(Arc::clone(&PERCENTILE_UDF));
+    all.push(Arc::clone(&DCOUNT_UDF));
     all
 }
 
@@ -628,7 +637,7 @@ impl ListGroups {
 }
 
 /// Does row `r` pass the aggregate's filter (`countif`-style `opt_filter`)?
-fn passes(filter: Option<&datafusion::arrow::array::BooleanArray>, r: usize) -> bool {
+pub(super) fn passes(filter: Option<&datafusion::arrow::array::BooleanArray>, r: usize) -> bool {
     filter.is_none_or(|f| f.is_valid(r) && f.value(r))
 }
 

@@ -6,6 +6,7 @@ mod aggregate;
 mod arrays;
 mod conversion;
 mod datetime;
+mod dcount;
 mod dynamic;
 mod encoding;
 mod geo;
