@@ -194,15 +194,40 @@ pub(crate) fn aggregate(groups: Vec<Expr>, aggr: Vec<Expr>, input: Arc<LogicalPl
     Aggregate::try_new_with_schema(input, groups, aggr, Arc::new(schema)).map(LogicalPlan::Aggregate)
 }
 
-/// One `first_value` of a struct of `values` (fields `c0`, `c1`, …) in `order`: the values of one row, chosen
-/// by one accumulator (where a `first_value` per value would compare the order once per value, and without an
-/// order could take each value from another row). Read back with [`first_row_field`].
-pub(crate) fn first_row(values: impl IntoIterator<Item = Expr>, order: Vec<SortExpr>) -> Expr {
+/// Which row [`first_row`] keeps per group: any one (the first seen), or the one with the greatest or least
+/// `key` (of Kusto type `ty`; a null key only when nothing else).
+pub(crate) enum RowOf {
+    First,
+    Max(Expr, crate::types::KqlType),
+    Min(Expr, crate::types::KqlType),
+}
+
+/// The values of one row per group (fields `c0`, `c1`, … of one struct, read back with [`first_row_field`]),
+/// chosen by one accumulator (where a `first_value` per value would compare the order once per value, and
+/// without an order could take each value from another row). Keys of a numeric, boolean, datetime or timespan
+/// type go to `kql_arg_max_row`/`kql_arg_min_row`, no key to `kql_first_row` (functions::first_row); a key of
+/// another type to `first_value` of a struct, ordered by it, nulls last.
+pub(crate) fn first_row(values: impl IntoIterator<Item = Expr>, which: RowOf) -> Expr {
+    use crate::functions::{first_row_udf, Pick};
+    use crate::types::KqlType as T;
+    let values: Vec<Expr> = values.into_iter().collect();
+    let (key, ty, desc) = match which {
+        RowOf::First => {
+            let f = first_row_udf(Pick::First);
+            return f.call(values);
+        }
+        RowOf::Max(k, ty) => (k, ty, true),
+        RowOf::Min(k, ty) => (k, ty, false),
+    };
+    if matches!(ty, T::Bool | T::Int | T::Long | T::Real | T::Datetime | T::Timespan) {
+        let f = first_row_udf(if desc { Pick::Max } else { Pick::Min });
+        return f.call(std::iter::once(key).chain(values).collect());
+    }
     let fields: Vec<Expr> =
         values.into_iter().enumerate().flat_map(|(i, v)| [datafusion::logical_expr::lit(format!("c{i}")), v]).collect();
     datafusion::functions_aggregate::expr_fn::first_value(
         datafusion::functions::core::expr_fn::named_struct(fields),
-        order,
+        vec![SortExpr::new(key, !desc, false)],
     )
 }
 

@@ -321,10 +321,26 @@ static DCOUNT_UDF: LazyLock<Arc<AggregateUDF>> =
 static PERCENTILE_UDF: LazyLock<Arc<AggregateUDF>> =
     LazyLock::new(|| Arc::new(AggregateUDF::from(super::percentile::Percentile::new())));
 
+static FIRST_ROW_UDFS: LazyLock<[Arc<AggregateUDF>; 3]> = LazyLock::new(|| {
+    [super::first_row::Pick::First, super::first_row::Pick::Max, super::first_row::Pick::Min]
+        .map(|pick| Arc::new(AggregateUDF::from(super::first_row::FirstRow::new(pick))))
+});
+
+/// `kql_first_row` / `kql_arg_max_row` / `kql_arg_min_row`: one whole row per group (see `first_row`).
+pub fn first_row_udf(pick: super::first_row::Pick) -> Arc<AggregateUDF> {
+    let [first, max, min] = &*FIRST_ROW_UDFS;
+    Arc::clone(match pick {
+        super::first_row::Pick::First => first,
+        super::first_row::Pick::Max => max,
+        super::first_row::Pick::Min => min,
+    })
+}
+
 pub(super) fn all_aggregate() -> Vec<Arc<AggregateUDF>> {
     let mut all = AGGREGATE_UDFS.to_vec();
     all.push(Arc::clone(&PERCENTILE_UDF));
     all.push(Arc::clone(&DCOUNT_UDF));
+    all.extend(FIRST_ROW_UDFS.iter().cloned());
     all
 }
 

@@ -9,6 +9,7 @@ mod datetime;
 mod dcount;
 mod dynamic;
 mod encoding;
+mod first_row;
 mod geo;
 mod ip;
 pub mod kusto_names;
@@ -21,7 +22,8 @@ pub mod series_math;
 pub(crate) mod string;
 pub mod udf;
 
-pub use aggregate::{lookup_aggregate, AggDef, AggName, AGGREGATES};
+pub use aggregate::{first_row_udf, lookup_aggregate, AggDef, AggName, AGGREGATES};
+pub use first_row::{FirstRow, Pick};
 
 use crate::diagnostics::BindError;
 use crate::source::Span;

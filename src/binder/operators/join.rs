@@ -99,7 +99,9 @@ impl Binder<'_> {
         let packed = self.fresh("row");
         let aggr = match others.is_empty() {
             true => vec![],
-            false => vec![first_row(others.iter().map(|n| col(n)), vec![]).alias(packed.clone())],
+            false => {
+                vec![first_row(others.iter().map(|n| col(n)), crate::binder::fields::RowOf::First).alias(packed.clone())]
+            }
         };
         let groups: Vec<Expr> = keys.iter().map(|k| col(k)).collect();
         let plan =

@@ -332,7 +332,11 @@ impl Binder<'_> {
         // column: arg_max(Timestamp, *) of a wide table spent a third of the query there)
         let packed = (cols.len() > 2).then(|| {
             let internal = format!("__a{}", computed.len());
-            let expr = crate::binder::fields::first_row(cols.iter().map(|(_, a)| a.expr.clone()), order.clone());
+            let which = match desc {
+                true => crate::binder::fields::RowOf::Max(key.expr.clone(), key.ty),
+                false => crate::binder::fields::RowOf::Min(key.expr.clone(), key.ty),
+            };
+            let expr = crate::binder::fields::first_row(cols.iter().map(|(_, a)| a.expr.clone()), which);
             // an internal column no Kusto expression reads: only the get_field of each output
             computed.push(AggOut {
                 internal: internal.clone(),
