@@ -9,6 +9,7 @@
 //! a sample of the rows (the head of the file and, for large NDJSON, slices across it). Errors name the file,
 //! line and column.
 
+mod alloc;
 mod cache;
 mod convert;
 mod decode;

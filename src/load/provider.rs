@@ -462,7 +462,10 @@ fn start_work(w: Work) -> Result<Decoding, LoadError> {
             out.map(|b| Decoding::One(Some(b)))
         }
         Work::Csv(t, path, recs, width) => delimited::decode(&recs, width, &t, &path).map(|b| Decoding::One(Some(b))),
-        Work::Parquet(t, path, group) => super::parquet::open_group(&path, group, t).map(Decoding::Group),
+        Work::Parquet(t, path, group) => {
+            super::alloc::parquet_decoding();
+            super::parquet::open_group(&path, group, t).map(Decoding::Group)
+        }
     }
 }
 
