@@ -204,22 +204,18 @@ pub(crate) enum RowOf {
 
 /// The values of one row per group (fields `c0`, `c1`, … of one struct, read back with [`first_row_field`]),
 /// chosen by one accumulator (where a `first_value` per value would compare the order once per value, and
-/// without an order could take each value from another row). Keys of a numeric, boolean, datetime or timespan
-/// type go to `kql_arg_max_row`/`kql_arg_min_row`, no key to `kql_first_row` (functions::first_row); a key of
-/// another type to `first_value` of a struct, ordered by it, nulls last.
+/// without an order could take each value from another row). Keys of a type `FirstRow::orders` (int, long,
+/// real, bool, datetime, timespan) go to `kql_arg_max_row`/`kql_arg_min_row`, no key to `kql_first_row`
+/// (functions::first_row); a key of another type to `first_value` of a struct, ordered by it, nulls last.
 pub(crate) fn first_row(values: impl IntoIterator<Item = Expr>, which: RowOf) -> Expr {
-    use crate::functions::{first_row_udf, Pick};
-    use crate::types::KqlType as T;
+    use crate::functions::{first_row_udf, FirstRow, Pick};
     let values: Vec<Expr> = values.into_iter().collect();
     let (key, ty, desc) = match which {
-        RowOf::First => {
-            let f = first_row_udf(Pick::First);
-            return f.call(values);
-        }
+        RowOf::First => return first_row_udf(Pick::First).call(values),
         RowOf::Max(k, ty) => (k, ty, true),
         RowOf::Min(k, ty) => (k, ty, false),
     };
-    if matches!(ty, T::Bool | T::Int | T::Long | T::Real | T::Datetime | T::Timespan) {
+    if FirstRow::orders(&ty.to_arrow()) {
         let f = first_row_udf(if desc { Pick::Max } else { Pick::Min });
         return f.call(std::iter::once(key).chain(values).collect());
     }

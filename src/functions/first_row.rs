@@ -247,46 +247,31 @@ impl FirstRowGroups {
             else {
                 return internal_err!("kql_first_row: group {g} out of range");
             };
-            let was_none = *state == NONE;
-            let take = match keys {
-                None => *state == NONE,
-                Some(k) => {
-                    let valid = k.is_valid(r);
-                    let better = match *state {
-                        NONE => true,
-                        NULL_KEY => valid,
-                        _ => {
-                            valid && {
-                                let v = k.value(r);
-                                if desc {
-                                    v > *best
-                                } else {
-                                    v < *best
-                                }
-                            }
-                        }
-                    };
-                    if better {
-                        if valid {
-                            *best = k.value(r);
-                        }
-                        *state = if valid { KEYED } else { NULL_KEY };
-                    }
-                    better
-                }
+            // a key that beats the group's (a valid key beats a null one; ties keep the row seen first)
+            let better = match (keys, *state) {
+                (None, s) => s == NONE,
+                (Some(_), NONE) => true,
+                (Some(k), NULL_KEY) => k.is_valid(r),
+                (Some(k), _) => k.is_valid(r) && if desc { k.value(r) > *best } else { k.value(r) < *best },
             };
-            if take {
-                if keys.is_none() {
-                    *state = KEYED;
-                }
-                if was_none {
-                    self.live += 1;
-                }
-                if *cand == u32::MAX {
-                    self.touched.push(g as u32);
-                }
-                *cand = r as u32;
+            if !better {
+                continue;
             }
+            if *state == NONE {
+                self.live += 1;
+            }
+            *state = match keys {
+                Some(k) if k.is_valid(r) => {
+                    *best = k.value(r);
+                    KEYED
+                }
+                Some(_) => NULL_KEY,
+                None => KEYED,
+            };
+            if *cand == u32::MAX {
+                self.touched.push(g as u32);
+            }
+            *cand = r as u32;
         }
         if self.touched.is_empty() {
             return Ok(());
