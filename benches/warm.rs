@@ -4,6 +4,10 @@
 //!
 //!     KQLITE_BENCH_DATA=/tmp/kqbench/ndjson-1m cargo bench --bench warm
 //!     KQLITE_BENCH_DATA=... KQLITE_BENCH_ONLY=02,09 cargo bench --bench warm
+//!     KQLITE_BENCH_DATA=... KQLITE_BENCH_QUERIES=/tmp/q KQLITE_BENCH_RUNS=20 cargo bench --bench warm
+//!
+//! `KQLITE_BENCH_QUERIES` runs the `.kql` files of another folder (variants of a query, to time its stages);
+//! `KQLITE_BENCH_RUNS` sets the number of warm runs (default 3; more for a profile of the warm runs).
 //!
 //! The data folder is what `benches/hunt_vs_duckdb.py --data` takes (TABLE.ndjson or TABLE.parquet files).
 //! Prints one line per query (rows, first and warm seconds, cache bytes after it) and the worst warm time.
@@ -31,9 +35,12 @@ fn main() {
     let opts = SessionOptions { now_ns: now, cache_memory: Some(16 << 30), ..SessionOptions::default() };
     let mut s = Session::new(opts).expect("session");
     s.add_data(&data).expect("data");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/hunt");
+    let dir = std::env::var_os("KQLITE_BENCH_QUERIES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/hunt"));
+    let runs: usize = std::env::var("KQLITE_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("benches/hunt")
+        .expect("the queries folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "kql"))
         .collect();
@@ -52,9 +59,9 @@ fn main() {
             (t.elapsed().as_secs_f64(), batches.iter().map(|b| b.num_rows()).sum::<usize>())
         };
         let (first, rows) = run(&s);
-        let mut warm: Vec<f64> = (0..3).map(|_| run(&s).0).collect();
+        let mut warm: Vec<f64> = (0..runs).map(|_| run(&s).0).collect();
         warm.sort_by(f64::total_cmp);
-        let w = warm.get(1).copied().unwrap_or(f64::NAN);
+        let w = warm.get(runs / 2).copied().unwrap_or(f64::NAN);
         worst = worst.max(w);
         let cache = s.cache_usage().map_or(0, |(u, _)| u) as f64 / (1 << 20) as f64;
         println!("{name:<36} {rows:>9} {first:>9.3} {w:>9.3} {cache:>10.1}");

@@ -340,6 +340,43 @@ pub fn canonical_items(text: &str) -> Option<Vec<&str>> {
     (end == b.len()).then(|| ranges.into_iter().filter_map(|(s, e)| text.get(s..e)).collect())
 }
 
+/// [`canonical_items`] that also reads the members of the items that are objects, in the same walk: `items`
+/// gets each item's [start, end, first member, end of members] (its members' range in `members`, empty unless
+/// it is an object), `members` each member of an object item as [name start, name end, value start, value end]
+/// in bytes of the item's text. `false` (and what was added is to be dropped) when the text is not a canonical
+/// array.
+pub(crate) fn canonical_items_members(text: &str, items: &mut Vec<[usize; 4]>, members: &mut Vec<[u32; 4]>) -> bool {
+    let b = text.as_bytes();
+    if b.first() != Some(&b'[') || u32::try_from(b.len()).is_err() {
+        return false;
+    }
+    if b.get(1) == Some(&b']') {
+        return b.len() == 2;
+    }
+    // the array's walk (canonical_children at depth 0), each object item walked by canonical_children itself
+    let mut i = 1;
+    loop {
+        let from = members.len();
+        let end = if b.get(i) == Some(&b'{') {
+            let s = i;
+            canonical_children(b, i, 1, &mut |name, vs, ve| {
+                let (ks, ke) = name.unwrap_or((s, s));
+                members.push([(ks - s) as u32, (ke - s) as u32, (vs - s) as u32, (ve - s) as u32]);
+            })
+        } else {
+            canonical_value(b, i, 1)
+        };
+        let Some(end) = end else { return false };
+        items.push([i, end, from, members.len()]);
+        i = end;
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => return i + 1 == b.len(),
+            _ => return false,
+        }
+    }
+}
+
 /// The end of the string token at `i` if it has no escape and no control character.
 fn canonical_string(b: &[u8], i: usize) -> Option<usize> {
     if b.get(i) != Some(&b'"') {

@@ -400,6 +400,30 @@ fn expand_then_where_is_fused() {
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3000 * 7);
 }
 
+/// A bare `mv-expand` of one column runs as `KqlExpandExec`: one item per row passes the other columns on
+/// as they are, and lists of mixed lengths (null, empty, several items) pair every item with its own row.
+#[test]
+fn bare_expand_pairs_items_with_rows() {
+    let s = Session::new(SessionOptions::default()).unwrap();
+    let one = "range x from 1 to 20000 step 1 | extend l = pack_array(bag_pack('v', x * 2)) | mv-expand l \
+               | summarize n = count(), bad = countif(tolong(l.v) != x * 2), s = sum(tolong(l.v))";
+    assert!(s.explain(&Source::from(one)).unwrap().contains("KqlExpandExec"));
+    assert_eq!(scalar_row(&s, one), vec!["20000", "0", "400020000"]);
+    // x % 4: 0 → null (one row), 1 → [] (no row), 2 → [x], 3 → [x, x + 1, x + 2]
+    let mixed = "range x from 1 to 20000 step 1 \
+                 | extend l = case(x % 4 == 0, dynamic(null), x % 4 == 1, dynamic([]), x % 4 == 2, pack_array(x), \
+                     pack_array(x, x + 1, x + 2)) \
+                 | mv-expand l \
+                 | summarize n = count(), nulls = countif(isnull(l)), bad = countif(isnotnull(l) and (tolong(l) < x or tolong(l) > x + 2))";
+    assert_eq!(scalar_row(&s, mixed), vec!["25000", "5000", "0"]);
+}
+
+fn scalar_row(s: &Session, q: &str) -> Vec<String> {
+    let (_, batches) = s.run_collect(&Source::from(q)).unwrap();
+    let b = batches.iter().find(|b| b.num_rows() > 0).unwrap();
+    (0..b.num_columns()).map(|c| cell_text(b.column(c).as_ref(), 0, kqlite::types::KqlType::Long)).collect()
+}
+
 /// The fused operator keeps a null value's row where the null passes, in order, across its output batches,
 /// and gives the rows the planned pair gives (a predicate that also reads another column keeps the pair).
 #[test]

@@ -4,10 +4,16 @@
 //! [`ExpandWhereExec`]: the predicate runs over the list's items themselves, and only the rows of items that
 //! pass are assembled. Same rows, same order, same schema as the pair.
 //!
+//! A bare unnest of that shape becomes the same operator without a predicate (`KqlExpandExec`), for what it
+//! saves where the unnest copies: the items column is the list's values themselves (a slice, no copy) when no
+//! null list adds a row, and each other column is passed on as it is when every list holds one item (a bag or a
+//! one-element array per row, as `mv-expand parse_json(LoggedOnUsers)` mostly gives).
+//!
 //! What it takes: one list column unnested one level (the binder's mv-expand of one item), no struct column, a
 //! filter without an embedded projection, a predicate over that column alone. Anything else stays as planned.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, UInt32Array};
+use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
@@ -24,13 +30,15 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Pla
 use futures::StreamExt;
 use std::sync::Arc;
 
-/// The physical optimizer rule that fuses an unnest and the filter over its expanded column.
+/// The physical optimizer rule that fuses an unnest and the filter over its expanded column (and replaces a bare
+/// unnest of one list column).
 #[derive(Debug, Default)]
 pub struct ExpandWhere;
 
 impl PhysicalOptimizerRule for ExpandWhere {
     fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|node| {
+        // from the top: a filter is seen (and fused with its unnest) before the unnest alone
+        plan.transform_down(|node| {
             Ok(match ExpandWhereExec::fuse(&node) {
                 Some(fused) => Transformed::yes(Arc::new(fused) as Arc<dyn ExecutionPlan>),
                 None => Transformed::no(node),
@@ -46,15 +54,15 @@ impl PhysicalOptimizerRule for ExpandWhere {
     }
 }
 
-/// An unnest of one list column and a filter over the items, in one pass (see the module).
+/// An unnest of one list column and a filter over the items (if any), in one pass (see the module).
 #[derive(Debug)]
 pub struct ExpandWhereExec {
     /// the unnest's input
     input: Arc<dyn ExecutionPlan>,
     /// the list column's index (in the input and in the output)
     list: usize,
-    /// the filter's predicate, over a batch of the items alone ([`Self::items_schema`])
-    predicate: Arc<dyn PhysicalExpr>,
+    /// the filter's predicate, over a batch of the items alone ([`Self::items_schema`]); `None`: every item
+    predicate: Option<Arc<dyn PhysicalExpr>>,
     /// the schema of that batch: the expanded column's field
     items_schema: SchemaRef,
     /// a null list is one row with a null item (mv-expand's `preserve_nulls`)
@@ -64,11 +72,14 @@ pub struct ExpandWhereExec {
 }
 
 impl ExpandWhereExec {
-    /// The fused operator for `node` when it is a filter over the expanded column of an unnest it can replace.
+    /// The fused operator for `node` when it is a filter over the expanded column of an unnest it can replace,
+    /// or such an unnest alone.
     fn fuse(node: &Arc<dyn ExecutionPlan>) -> Option<ExpandWhereExec> {
-        let filter = node.downcast_ref::<FilterExec>()?;
-        let unnest = filter.input().downcast_ref::<UnnestExec>()?;
-        if filter.projection().is_some()
+        let (filter, unnest) = match node.downcast_ref::<FilterExec>() {
+            Some(filter) => (Some(filter), filter.input().downcast_ref::<UnnestExec>()?),
+            None => (None, node.downcast_ref::<UnnestExec>()?),
+        };
+        if filter.is_some_and(|f| f.projection().is_some())
             || !unnest.struct_column_indices().is_empty()
             || unnest.options().expand_empty_as_null()
         {
@@ -95,17 +106,22 @@ impl ExpandWhereExec {
         }
         // the predicate, re-pointed at column 0 of the items' batch; any other column and it stays as planned
         let mut other = false;
-        let predicate = Arc::clone(filter.predicate())
-            .transform(|e| {
-                let Some(c) = e.downcast_ref::<Column>() else { return Ok(Transformed::no(e)) };
-                if c.index() != list {
-                    other = true;
-                    return Ok(Transformed::no(e));
-                }
-                Ok(Transformed::yes(Arc::new(Column::new(c.name(), 0)) as Arc<dyn PhysicalExpr>))
-            })
-            .ok()?
-            .data;
+        let predicate = match filter {
+            Some(filter) => Some(
+                Arc::clone(filter.predicate())
+                    .transform(|e| {
+                        let Some(c) = e.downcast_ref::<Column>() else { return Ok(Transformed::no(e)) };
+                        if c.index() != list {
+                            other = true;
+                            return Ok(Transformed::no(e));
+                        }
+                        Ok(Transformed::yes(Arc::new(Column::new(c.name(), 0)) as Arc<dyn PhysicalExpr>))
+                    })
+                    .ok()?
+                    .data,
+            ),
+            None => None,
+        };
         if other {
             return None;
         }
@@ -125,13 +141,20 @@ impl ExpandWhereExec {
 impl DisplayAs for ExpandWhereExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         let name = self.items_schema.fields().first().map(|f| f.name().as_str()).unwrap_or("");
-        write!(f, "KqlExpandWhereExec: expand={name}@{}, predicate={}", self.list, self.predicate)
+        match &self.predicate {
+            Some(p) => write!(f, "KqlExpandWhereExec: expand={name}@{}, predicate={p}", self.list),
+            None => write!(f, "KqlExpandExec: expand={name}@{}", self.list),
+        }
     }
 }
 
 impl ExecutionPlan for ExpandWhereExec {
     fn name(&self) -> &str {
-        "KqlExpandWhereExec"
+        if self.predicate.is_some() {
+            "KqlExpandWhereExec"
+        } else {
+            "KqlExpandExec"
+        }
     }
 
     fn properties(&self) -> &Arc<PlanProperties> {
@@ -150,7 +173,10 @@ impl ExecutionPlan for ExpandWhereExec {
         &self,
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
     ) -> Result<TreeNodeRecursion> {
-        f(&self.predicate)
+        match &self.predicate {
+            Some(p) => f(p),
+            None => Ok(TreeNodeRecursion::Continue),
+        }
     }
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
@@ -158,7 +184,7 @@ impl ExecutionPlan for ExpandWhereExec {
             Some(input) => Ok(Arc::new(ExpandWhereExec {
                 input,
                 list: self.list,
-                predicate: Arc::clone(&self.predicate),
+                predicate: self.predicate.clone(),
                 items_schema: Arc::clone(&self.items_schema),
                 preserve_nulls: self.preserve_nulls,
                 properties: Arc::clone(&self.properties),
@@ -171,7 +197,7 @@ impl ExecutionPlan for ExpandWhereExec {
         let input = self.input.execute(partition, Arc::clone(&context))?;
         let expand = Expand {
             list: self.list,
-            predicate: Arc::clone(&self.predicate),
+            predicate: self.predicate.clone(),
             items_schema: Arc::clone(&self.items_schema),
             schema: self.schema(),
             preserve_nulls: self.preserve_nulls,
@@ -194,7 +220,7 @@ impl ExecutionPlan for ExpandWhereExec {
 /// The state of one partition's stream.
 struct Expand {
     list: usize,
-    predicate: Arc<dyn PhysicalExpr>,
+    predicate: Option<Arc<dyn PhysicalExpr>>,
     items_schema: SchemaRef,
     schema: SchemaRef,
     preserve_nulls: bool,
@@ -213,10 +239,12 @@ impl Expand {
         let (first, last) = (offsets.first().copied().unwrap_or(0), offsets.last().copied().unwrap_or(0));
         let items = lists.values().slice(first as usize, (last - first) as usize);
         // the items that pass (a null answer does not), in order, each placed in its row
-        let passes = self.passes(&items)?;
-        let passing = match passes.nulls() {
-            Some(valid) => passes.values() & valid.inner(),
-            None => passes.values().clone(),
+        let passing = match self.passes(&items)? {
+            None => BooleanBuffer::new_set(items.len()),
+            Some(passes) => match passes.nulls() {
+                Some(valid) => passes.values() & valid.inner(),
+                None => passes.values().clone(),
+            },
         };
         // (input row, item) of every output row; a null list's row has no item (a null one)
         let mut rows: Vec<u32> = Vec::with_capacity(passing.count_set_bits());
@@ -248,6 +276,11 @@ impl Expand {
             }
             r += 1;
         }
+        // item k is output row k (nothing dropped, no null list's row added): the items column is the values
+        // themselves; and when that is one item per row, every other column is its input column
+        let in_order = |v: &[u32], n: usize| v.len() == n && v.iter().enumerate().all(|(k, x)| *x as usize == k);
+        let items_in_place = null_rows.is_empty() && in_order(&picks, items.len());
+        let rows_in_place = items_in_place && in_order(&rows, batch.num_rows());
         let mut out = Vec::new();
         let mut nulls = null_rows.into_iter().peekable();
         for (k, (rows, picks)) in rows.chunks(self.batch_size).zip(picks.chunks(self.batch_size)).enumerate() {
@@ -259,25 +292,31 @@ impl Expand {
                     *v = false;
                 }
             }
-            let picks = UInt32Array::new(picks.to_vec().into(), valid.map(|v| v.into()));
+            let (n, picks) = (picks.len(), UInt32Array::new(picks.to_vec().into(), valid.map(|v| v.into())));
             let rows = UInt32Array::from(rows.to_vec());
             let columns = batch
                 .columns()
                 .iter()
                 .enumerate()
-                .map(|(i, c)| if i == self.list { take(&items, &picks, None) } else { take(c, &rows, None) })
+                .map(|(i, c)| match (i == self.list, items_in_place, rows_in_place) {
+                    (true, true, _) => Ok(items.slice(at, n)),
+                    (true, false, _) => take(&items, &picks, None),
+                    (false, _, true) => Ok(c.slice(at, n)),
+                    (false, _, false) => take(c, &rows, None),
+                })
                 .collect::<std::result::Result<Vec<ArrayRef>, _>>()?;
             out.push(RecordBatch::try_new(Arc::clone(&self.schema), columns)?);
         }
         Ok(out)
     }
 
-    /// The predicate over `items`: true, false or null per item.
-    fn passes(&self, items: &ArrayRef) -> Result<BooleanArray> {
+    /// The predicate over `items`: true, false or null per item; `None` without a predicate (all pass).
+    fn passes(&self, items: &ArrayRef) -> Result<Option<BooleanArray>> {
+        let Some(predicate) = &self.predicate else { return Ok(None) };
         let batch = RecordBatch::try_new(Arc::clone(&self.items_schema), vec![Arc::clone(items)])?;
-        let v = self.predicate.evaluate(&batch)?.into_array(items.len())?;
+        let v = predicate.evaluate(&batch)?.into_array(items.len())?;
         match v.as_boolean_opt() {
-            Some(b) => Ok(b.clone()),
+            Some(b) => Ok(Some(b.clone())),
             None => internal_err!("expand-where: the predicate is not boolean"),
         }
     }
@@ -287,8 +326,10 @@ impl Expand {
             return Ok(p);
         }
         let t = self.items_schema.fields().first().map(|f| f.data_type().clone()).unwrap_or(DataType::Null);
-        let b = self.passes(&datafusion::arrow::array::new_null_array(&t, 1))?;
-        let p = b.is_valid(0) && b.value(0);
+        let p = match self.passes(&datafusion::arrow::array::new_null_array(&t, 1))? {
+            Some(b) => b.is_valid(0) && b.value(0),
+            None => true,
+        };
         self.null_passes = Some(p);
         Ok(p)
     }

@@ -7,9 +7,11 @@
 //! limit)` is `mv-expand split(s, d)`.
 
 use super::dynamic::{dynamic_text, parse_json_text};
+use super::members::Members;
 use super::{arg, row};
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Int64Array, Int64Builder, ListBuilder, StringArray, StringBuilder,
+    Array, ArrayBuilder, ArrayRef, AsArray, BooleanArray, Int64Array, Int64Builder, ListBuilder, StringArray,
+    StringBuilder,
 };
 use datafusion::common::Result;
 use serde_json::Value;
@@ -118,11 +120,53 @@ impl Lists {
             }
         }
     }
+    /// The number of items pushed so far (the rows of the list's values).
+    fn values_len(&self) -> usize {
+        match self {
+            Lists::Strings(b) => b.values_ref().len(),
+            Lists::Indexes(b) => b.values_ref().len(),
+        }
+    }
     fn finish(self) -> ArrayRef {
         match self {
             Lists::Strings(mut b) => Arc::new(b.finish()),
             Lists::Indexes(mut b) => Arc::new(b.finish()),
         }
+    }
+}
+
+/// The member index of the items `expand_list` makes as JSON (see members.rs), and its walk's buffers.
+struct Indexer {
+    members: Members,
+    items: Vec<[usize; 4]>,
+    found: Vec<[u32; 4]>,
+}
+
+impl Indexer {
+    /// Pushes the list of `text` (up to `limit` items) when it is a canonical array, each item's members
+    /// indexed; `false` (nothing pushed) when it is not one.
+    fn push(&mut self, text: &str, limit: usize, out: &mut Lists) -> bool {
+        self.items.clear();
+        self.found.clear();
+        let Lists::Strings(b) = out else { return false };
+        if !crate::values::canonical_items_members(text, &mut self.items, &mut self.found) {
+            return false;
+        }
+        for &[s, e, from, to] in self.items.iter().take(limit) {
+            match text.get(s..e) {
+                Some("null") | None => {
+                    b.values().append_null();
+                    self.members.push_row(None);
+                }
+                Some(item) => {
+                    b.values().append_value(item);
+                    let object = item.starts_with('{');
+                    self.members.push_row(self.found.get(from..to).filter(|_| object));
+                }
+            }
+        }
+        b.append(true);
+        true
     }
 }
 
@@ -133,39 +177,56 @@ pub fn expand_list(arrays: &[ArrayRef], n: usize, source: Source, items: Items) 
     let pairs = arg::<BooleanArray>(arrays, 1, "mv-expand")?;
     let limit = arg::<Int64Array>(arrays, 2, "mv-expand")?;
     let mut out = Lists::new(items, n, d.value_data().len());
+    // items as JSON: the members of canonical object items, read in the walk that finds the items, for the
+    // accesses after the expansion (members.rs)
+    let mut index =
+        (items == Items::Json).then(|| Indexer { members: Members::new(), items: Vec::new(), found: Vec::new() });
     for r in 0..n {
         let (p, l) = (row(pairs, r), row(limit, r));
         let as_pairs = pairs.is_valid(p) && pairs.value(p);
         let limit = if limit.is_null(l) { usize::MAX } else { usize::try_from(limit.value(l)).unwrap_or(0) };
-        let Some(text) = (!d.is_null(r)).then(|| d.value(r)) else {
-            out.push_null(items);
-            continue;
-        };
-        let parsed;
-        let text = match source {
-            Source::Dynamic => text,
-            // parse_json's value: the text itself when parsing and printing it would give it back
-            Source::ParseJson => match crate::values::canonical_items(text) {
-                Some(list) => {
-                    out.push(items, list.into_iter().take(limit));
-                    continue;
-                }
-                None if crate::values::is_canonical_json(text) => text,
-                None => {
-                    parsed = parse_json_text(text);
-                    match parsed.as_deref() {
-                        Some(t) => t,
-                        None => {
-                            out.push_null(items);
-                            continue;
-                        }
-                    }
-                }
-            },
-        };
-        out.push(items, expand_items(text, as_pairs, limit).into_iter());
+        let text = (!d.is_null(r)).then(|| d.value(r));
+        // (a canonical array is the value of both sources: parse_json gives canonical text back)
+        if let (Some(ix), Some(text)) = (index.as_mut(), text) {
+            if ix.push(text, limit, &mut out) {
+                continue;
+            }
+        }
+        let before = out.values_len();
+        push_value(&mut out, text, source, items, as_pairs, limit);
+        if let Some(ix) = index.as_mut() {
+            for _ in before..out.values_len() {
+                ix.members.push_row(None);
+            }
+        }
     }
-    Ok(out.finish())
+    let list = out.finish();
+    if let (Some(ix), Some(values)) = (index, list.as_list_opt::<i32>().map(|l| Arc::clone(l.values()))) {
+        super::members::install(&values, ix.members);
+    }
+    Ok(list)
+}
+
+/// Pushes the list of one value (`None`: null) for [`expand_list`].
+fn push_value(out: &mut Lists, text: Option<&str>, source: Source, items: Items, as_pairs: bool, limit: usize) {
+    let Some(text) = text else { return out.push_null(items) };
+    let parsed;
+    let text = match source {
+        Source::Dynamic => text,
+        // parse_json's value: the text itself when parsing and printing it would give it back
+        Source::ParseJson => match crate::values::canonical_items(text) {
+            Some(list) => return out.push(items, list.into_iter().take(limit)),
+            None if crate::values::is_canonical_json(text) => text,
+            None => {
+                parsed = parse_json_text(text);
+                match parsed.as_deref() {
+                    Some(t) => t,
+                    None => return out.push_null(items),
+                }
+            }
+        },
+    };
+    out.push(items, expand_items(text, as_pairs, limit).into_iter());
 }
 
 /// `(string, delimiter, limit) → List` of `split(s, delimiter)`'s parts, as JSON strings (`Items::Json`) or as
@@ -335,6 +396,77 @@ mod tests {
                 let one = split_expand(&fused_args, n, items).expect("fused");
                 assert_eq!(strings(&one), strings(&two), "{delim:?} {limit} {items:?}");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::functions::udf::members::with_members;
+
+    /// The member index the expansion installs for its items equals the one an access builds from their text,
+    /// for every item (objects, scalars, null items, nested and non-canonical ones, a limit), also read through
+    /// a slice of the items.
+    #[test]
+    fn expansion_indexes_its_items() {
+        let texts = vec![
+            Some(r#"[{"u":"ann","d":"C"},{"u":"bob","x":{"u":1}}]"#),
+            Some(r#"[{"u":"a\u0062"}, 1.5]"#),
+            Some(r#"[null,"t",[{"u":2}],{"u":null},{}]"#),
+            Some(r#"{"u":"bag"}"#),
+            None,
+            Some("[]"),
+            Some(r#"[{"u":"x","u":"y"}]"#),
+            Some(r#"[{"u":"first"},{"u":"cut"}]"#),
+        ];
+        let n = texts.len();
+        let limits: Vec<i64> = (0..n).map(|r| if r == n - 1 { 1 } else { i64::MAX }).collect();
+        let args: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(texts)),
+            Arc::new(BooleanArray::from(vec![false; n])),
+            Arc::new(Int64Array::from(limits)),
+        ];
+        for source in [Source::Dynamic, Source::ParseJson] {
+            let list = expand_list(&args, n, source, Items::Json).expect("expands");
+            let values = Arc::clone(list.as_list::<i32>().values());
+            let text = values.as_any().downcast_ref::<StringArray>().expect("strings");
+            assert_eq!(text.len(), 12, "{source:?}");
+            // the installed index, read before anything else replaces it
+            let installed: Vec<_> = with_members(&values, text, |m| {
+                let m = m.expect("an index");
+                (0..text.len()).map(|r| (m.get(text, r, "u"), m.get(text, r, "x"))).collect()
+            });
+            // the index built from the text of a copy of the items
+            let copy: ArrayRef = Arc::new(text.iter().collect::<StringArray>());
+            let copy_text = copy.as_any().downcast_ref::<StringArray>().expect("strings");
+            let built: Vec<_> = with_members(&copy, copy_text, |m| {
+                let m = m.expect("an index");
+                (0..copy_text.len()).map(|r| (m.get(copy_text, r, "u"), m.get(copy_text, r, "x"))).collect()
+            });
+            // where the installed index has a row (a canonical array's items), it reads what the built one
+            // reads; other rows are left to the long lookup
+            for (r, (i, b)) in installed.iter().zip(&built).enumerate() {
+                assert!(i == b || *i == (None, None), "{source:?} row {r}: {i:?} vs {b:?}");
+            }
+            assert_eq!(installed.iter().filter(|i| **i == (None, None)).count(), 7, "{source:?}");
+            assert_eq!(installed.first(), Some(&(Some(Some(r#""ann""#)), Some(None))));
+            // a slice of the items reads the installed index at its own rows
+            let mut blank = Members::new();
+            for _ in 0..text.len() {
+                blank.push_row(None);
+            }
+            super::super::members::install(&values, blank);
+            let sliced = values.slice(1, 2);
+            let sliced_text = sliced.as_any().downcast_ref::<StringArray>().expect("strings");
+            let got = with_members(&sliced, sliced_text, |m| m.and_then(|m| m.get(sliced_text, 0, "u")));
+            assert_eq!(got, None, "an installed index without rows indexed is read, not rebuilt");
+            let list = expand_list(&args, n, source, Items::Json).expect("expands");
+            let values = Arc::clone(list.as_list::<i32>().values());
+            let sliced = values.slice(1, 2);
+            let sliced_text = sliced.as_any().downcast_ref::<StringArray>().expect("strings");
+            let got = with_members(&sliced, sliced_text, |m| m.and_then(|m| m.get(sliced_text, 0, "u")));
+            assert_eq!(got, Some(Some(r#""bob""#)));
         }
     }
 }

@@ -5,8 +5,16 @@
 //!
 //! The index is built at the first access with a constant key (the walk that builds it is the one a single
 //! lookup makes anyway), over canonical objects only ([`crate::values::is_canonical_json`]), whose members are
-//! read off their text without unescaping. A row that is anything else is looked up the long way by the caller. The cache holds the column's `ArrayRef`: its buffers cannot be freed and reused while it is kept,
-//! so the pointer comparison that recognises the column cannot be fooled.
+//! read off their text without unescaping. A row that is anything else is looked up the long way by the caller.
+//!
+//! `mv-expand` of canonical arrays walks every item anyway: it records the members of its object items as it
+//! goes and installs the index of its list's values ([`install`]), so the accesses after the expansion
+//! (`mv-expand u = parse_json(LoggedOnUsers) | extend n = tostring(u.UserName)`) find it built.
+//!
+//! A column is recognised by its buffers, not by its `ArrayRef`: the expansion's values reach the accesses as
+//! a slice (exec/expand.rs passes them on without a copy). The cache holds the indexed column's `ArrayRef`, so
+//! its buffers cannot be freed and reused while it is kept: an array over the same text buffer whose offsets
+//! start inside the indexed column's offsets can only be a slice of that column.
 
 use datafusion::arrow::array::{Array, ArrayRef, StringArray};
 use std::cell::RefCell;
@@ -25,6 +33,36 @@ pub struct Members {
 }
 
 impl Members {
+    /// An empty index, to be filled row by row ([`Self::push_row`]) and [`install`]ed.
+    pub fn new() -> Members {
+        Members { column: Arc::new(StringArray::from(Vec::<&str>::new())), rows: Vec::new(), members: Vec::new() }
+    }
+
+    /// Appends the next row: an object whose members are `members` (name start, name end, value start, value
+    /// end, in bytes of the row's text) or, for `None`, a row that is not indexed.
+    pub fn push_row(&mut self, members: Option<&[[u32; 4]]>) {
+        match members {
+            Some(m) => {
+                let from = self.members.len() as u32;
+                self.members.extend_from_slice(m);
+                self.rows.push(Some((from, self.members.len() as u32)));
+            }
+            None => self.rows.push(None),
+        }
+    }
+
+    /// The number of rows of `text` before the first row of `text`, when `text` is this column or a slice of
+    /// it; `None` when it is another column.
+    fn shift(&self, text: &StringArray) -> Option<usize> {
+        let mine = self.column.as_any().downcast_ref::<StringArray>()?;
+        if mine.value_data().as_ptr() != text.value_data().as_ptr() {
+            return None;
+        }
+        let (a, b) = (mine.value_offsets().as_ptr() as usize, text.value_offsets().as_ptr() as usize);
+        let shift = b.checked_sub(a)? / std::mem::size_of::<i32>();
+        (b.checked_sub(a)? % std::mem::size_of::<i32>() == 0 && shift + text.len() <= mine.len()).then_some(shift)
+    }
+
     fn build(column: &ArrayRef, text: &StringArray) -> Members {
         let mut rows = Vec::with_capacity(text.len());
         let mut members: Vec<[u32; 4]> = Vec::new();
@@ -48,10 +86,10 @@ impl Members {
         Members { column: Arc::clone(column), rows, members }
     }
 
-    /// The property `key` of row `r` (`Some(None)` when the object has none), or `None` when the row is not
-    /// indexed.
-    pub fn get<'t>(&self, text: &'t StringArray, r: usize, key: &str) -> Option<Option<&'t str>> {
-        let (from, to) = (*self.rows.get(r)?)?;
+    /// The property `key` of row `r` of `text`, which is row `at` of the indexed column (`Some(None)` when the
+    /// object has none), or `None` when the row is not indexed.
+    fn get_at<'t>(&self, text: &'t StringArray, r: usize, at: usize, key: &str) -> Option<Option<&'t str>> {
+        let (from, to) = (*self.rows.get(at)?)?;
         let row = text.value(r);
         let b = row.as_bytes();
         let hit = self
@@ -68,19 +106,53 @@ thread_local! {
     static CACHE: RefCell<Option<Members>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with the member index of `column` (its text `text`), built unless this thread has it; `None` for a
-/// column too large to index.
-pub fn with_members<R>(column: &ArrayRef, text: &StringArray, f: impl FnOnce(Option<&Members>) -> R) -> R {
+/// The member index of one column as a caller reads it: rows numbered from its first.
+pub struct View<'m> {
+    members: &'m Members,
+    shift: usize,
+}
+
+impl View<'_> {
+    /// The property `key` of row `r` of `text` (the column this view was made for): see
+    /// [`Members::get_at`].
+    pub fn get<'t>(&self, text: &'t StringArray, r: usize, key: &str) -> Option<Option<&'t str>> {
+        self.members.get_at(text, r, r + self.shift, key)
+    }
+}
+
+/// Runs `f` with the member index of `column` (its text `text`), built unless this thread has it (or the
+/// index of a column it is a slice of); `None` for a column too large to index.
+pub fn with_members<R>(column: &ArrayRef, text: &StringArray, f: impl FnOnce(Option<View<'_>>) -> R) -> R {
     if text.value_data().len() > MAX_BYTES {
         return f(None);
     }
     CACHE.with(|cell| {
         let Ok(mut cache) = cell.try_borrow_mut() else { return f(None) };
-        if !cache.as_ref().is_some_and(|m| Arc::ptr_eq(&m.column, column)) {
-            *cache = Some(Members::build(column, text));
-        }
-        f(cache.as_ref())
+        let shift = match cache.as_ref().and_then(|m| m.shift(text)) {
+            Some(shift) => shift,
+            None => {
+                *cache = Some(Members::build(column, text));
+                0
+            }
+        };
+        f(cache.as_ref().map(|members| View { members, shift }))
     })
+}
+
+/// Keeps `members`, filled row by row for the rows of `column`, as this thread's index (what an access to
+/// `column` or a slice of it reads next). Nothing is kept for a column too large to index, or when the rows
+/// do not match.
+pub fn install(column: &ArrayRef, mut members: Members) {
+    let Some(text) = column.as_any().downcast_ref::<StringArray>() else { return };
+    if text.value_data().len() > MAX_BYTES || members.rows.len() != text.len() {
+        return;
+    }
+    members.column = Arc::clone(column);
+    CACHE.with(|cell| {
+        if let Ok(mut cache) = cell.try_borrow_mut() {
+            *cache = Some(members);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -106,7 +178,12 @@ mod tests {
             with_members(&col, text, |m| m.map(|m| (m.get(text, 0, "d"), m.get(text, 0, "n"), m.get(text, 0, "z"))));
         assert_eq!(got, Some((Some(Some(r#"{"x":[1,2]}"#)), Some(Some("null")), Some(None))));
         // another column (even with equal text) has its own index
-        let other: ArrayRef = Arc::new(text.clone());
-        assert!(with_members(&other, text, |m| m.is_some_and(|m| !Arc::ptr_eq(&m.column, &col))));
+        let other: ArrayRef = Arc::new(StringArray::from(vec![Some(r#"{"u":"eve"}"#)]));
+        let other_text = other.as_any().downcast_ref::<StringArray>().expect("strings");
+        assert!(with_members(&other, other_text, |m| m.is_some_and(|m| Arc::ptr_eq(&m.members.column, &other))));
+        assert_eq!(
+            with_members(&other, other_text, |m| m.and_then(|m| m.get(other_text, 0, "u"))),
+            Some(Some(r#""eve""#))
+        );
     }
 }
