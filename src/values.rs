@@ -266,7 +266,7 @@ pub(crate) fn canonical_children(
         let key = if object {
             let end = canonical_string(b, i)?;
             let key = b.get(i + 1..end - 1)?;
-            if few.iter().take(n).any(|k| *k == key) || more.contains(&key) {
+            if few.iter().take(n).any(|k| same_name(k, key)) || more.contains(&key) {
                 return None;
             }
             match few.get_mut(n) {
@@ -375,6 +375,13 @@ pub(crate) fn canonical_items_members(text: &str, items: &mut Vec<[usize; 4]>, m
             _ => return false,
         }
     }
+}
+
+/// Whether two member names are the same bytes: a short name compared in place, where `==` on slices calls
+/// `memcmp` once the lengths agree (the call costs more than comparing a name of a few bytes).
+#[inline]
+pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && if a.len() <= 16 { a.iter().zip(b).all(|(x, y)| x == y) } else { a == b }
 }
 
 /// The end of the string token at `i` if it has no escape and no control character.

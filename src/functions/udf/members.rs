@@ -92,11 +92,9 @@ impl Members {
         let (from, to) = (*self.rows.get(at)?)?;
         let row = text.value(r);
         let b = row.as_bytes();
-        let hit = self
-            .members
-            .get(from as usize..to as usize)?
-            .iter()
-            .find(|[ks, ke, _, _]| b.get(*ks as usize..*ke as usize) == Some(key.as_bytes()));
+        let hit = self.members.get(from as usize..to as usize)?.iter().find(|[ks, ke, _, _]| {
+            b.get(*ks as usize..*ke as usize).is_some_and(|k| crate::values::same_name(k, key.as_bytes()))
+        });
         Some(hit.and_then(|[_, _, vs, ve]| row.get(*vs as usize..*ve as usize)))
     }
 }
