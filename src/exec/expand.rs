@@ -292,17 +292,19 @@ impl Expand {
                     *v = false;
                 }
             }
-            let (n, picks) = (picks.len(), UInt32Array::new(picks.to_vec().into(), valid.map(|v| v.into())));
-            let rows = UInt32Array::from(rows.to_vec());
+            // the indexes to take by, only for the columns not passed on in place
+            let n = picks.len();
+            let picks = (!items_in_place).then(|| UInt32Array::new(picks.to_vec().into(), valid.map(|v| v.into())));
+            let rows = (!rows_in_place).then(|| UInt32Array::from(rows.to_vec()));
             let columns = batch
                 .columns()
                 .iter()
                 .enumerate()
-                .map(|(i, c)| match (i == self.list, items_in_place, rows_in_place) {
-                    (true, true, _) => Ok(items.slice(at, n)),
-                    (true, false, _) => take(&items, &picks, None),
-                    (false, _, true) => Ok(c.slice(at, n)),
-                    (false, _, false) => take(c, &rows, None),
+                .map(|(i, c)| match (i == self.list, &picks, &rows) {
+                    (true, None, _) => Ok(items.slice(at, n)),
+                    (true, Some(picks), _) => take(&items, picks, None),
+                    (false, _, None) => Ok(c.slice(at, n)),
+                    (false, _, Some(rows)) => take(c, rows, None),
                 })
                 .collect::<std::result::Result<Vec<ArrayRef>, _>>()?;
             out.push(RecordBatch::try_new(Arc::clone(&self.schema), columns)?);

@@ -45,6 +45,11 @@ pub fn expand_items(text: &str, as_pairs: bool, limit: usize) -> Vec<Cow<'_, str
     if let Some(items) = crate::values::canonical_items(text) {
         return items.into_iter().take(limit).map(Cow::Borrowed).collect();
     }
+    expand_other(text, as_pairs, limit)
+}
+
+/// [`expand_items`] of a value that is not a canonical array.
+fn expand_other(text: &str, as_pairs: bool, limit: usize) -> Vec<Cow<'_, str>> {
     // another array: its items' text, compacted, without building a tree of them
     if text.starts_with('[') {
         if let Ok(items) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) {
@@ -193,7 +198,7 @@ pub fn expand_list(arrays: &[ArrayRef], n: usize, source: Source, items: Items) 
             }
         }
         let before = out.values_len();
-        push_value(&mut out, text, source, items, as_pairs, limit);
+        push_value(&mut out, text, source, items, as_pairs, limit, index.is_some());
         if let Some(ix) = index.as_mut() {
             for _ in before..out.values_len() {
                 ix.members.push_row(None);
@@ -207,14 +212,26 @@ pub fn expand_list(arrays: &[ArrayRef], n: usize, source: Source, items: Items) 
     Ok(list)
 }
 
-/// Pushes the list of one value (`None`: null) for [`expand_list`].
-fn push_value(out: &mut Lists, text: Option<&str>, source: Source, items: Items, as_pairs: bool, limit: usize) {
+/// Pushes the list of one value (`None`: null) for [`expand_list`]; `not_canonical_array`: the value's text is
+/// known not to be a canonical array (the indexer's walk said so), and is not walked again as one.
+fn push_value(
+    out: &mut Lists,
+    text: Option<&str>,
+    source: Source,
+    items: Items,
+    as_pairs: bool,
+    limit: usize,
+    not_canonical_array: bool,
+) {
     let Some(text) = text else { return out.push_null(items) };
     let parsed;
     let text = match source {
+        Source::Dynamic if not_canonical_array => {
+            return out.push(items, expand_other(text, as_pairs, limit).into_iter())
+        }
         Source::Dynamic => text,
         // parse_json's value: the text itself when parsing and printing it would give it back
-        Source::ParseJson => match crate::values::canonical_items(text) {
+        Source::ParseJson => match (!not_canonical_array).then(|| crate::values::canonical_items(text)).flatten() {
             Some(list) => return out.push(items, list.into_iter().take(limit)),
             None if crate::values::is_canonical_json(text) => text,
             None => {

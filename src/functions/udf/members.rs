@@ -59,8 +59,9 @@ impl Members {
             return None;
         }
         let (a, b) = (mine.value_offsets().as_ptr() as usize, text.value_offsets().as_ptr() as usize);
-        let shift = b.checked_sub(a)? / std::mem::size_of::<i32>();
-        (b.checked_sub(a)? % std::mem::size_of::<i32>() == 0 && shift + text.len() <= mine.len()).then_some(shift)
+        let bytes = b.checked_sub(a)?;
+        let shift = bytes / std::mem::size_of::<i32>();
+        (bytes % std::mem::size_of::<i32>() == 0 && shift + text.len() <= mine.len()).then_some(shift)
     }
 
     fn build(column: &ArrayRef, text: &StringArray) -> Members {
