@@ -151,10 +151,9 @@ pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfRes
     let re = arg::<StringArray>(arrays, 0, "extract")?;
     let g = arg::<Int64Array>(arrays, 1, "extract")?;
     let s = arg::<StringArray>(arrays, 2, "extract")?;
-    let mut cache: super::udf::strings::RegexCache = None;
-    // one set of capture slots for the batch (captures() allocates them per row), the group's text appended
-    // as it is (no String per row)
-    let mut locs: Option<(String, regex::CaptureLocations)> = None;
+    // the pattern's group search (one forward scan when the pattern allows it, reused capture slots), kept for
+    // the rows of the batch with the same pattern; the group's text appended as it is (no String per row)
+    let mut search: Option<(String, std::rc::Rc<super::udf::groups::GroupSearch>)> = None;
     let mut out = datafusion::arrow::array::StringBuilder::with_capacity(n, 0);
     for r in 0..n {
         let (rr, gr, sr) = (row(re, r), row(g, r), row(s, r));
@@ -163,15 +162,12 @@ pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfRes
             continue;
         }
         let pattern = re.value(rr);
-        let rx = cached_regex(&mut cache, pattern)?;
-        if locs.as_ref().is_none_or(|(p, _)| p != pattern) {
-            locs = Some((pattern.to_string(), rx.capture_locations()));
-        }
+        let gs = match &search {
+            Some((p, gs)) if p == pattern => gs,
+            _ => &search.insert((pattern.to_string(), super::udf::groups::GroupSearch::compiled(pattern)?)).1,
+        };
         let text = s.value(sr);
-        let span = locs.as_mut().and_then(|(_, l)| {
-            rx.captures_read(l, text)?;
-            usize::try_from(g.value(gr)).ok().and_then(|i| l.get(i))
-        });
+        let span = usize::try_from(g.value(gr)).ok().and_then(|i| gs.group(text, i));
         match span.and_then(|(a, b)| text.get(a..b)) {
             Some(v) => out.append_value(v),
             None => out.append_null(),

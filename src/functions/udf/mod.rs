@@ -32,6 +32,7 @@ pub mod dynamic;
 pub mod expand;
 pub mod formats;
 mod fuse;
+pub mod groups;
 mod members;
 mod registry;
 pub mod rows;
