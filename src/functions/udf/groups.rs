@@ -19,9 +19,6 @@ use std::rc::Rc;
 /// Failed anchored attempts in one row before the row is searched by the regex crate instead.
 const ATTEMPTS: usize = 4;
 
-/// Most compiled searches a thread keeps; past it the thread starts over (as `compiled_regex`).
-const KEPT: usize = 64;
-
 /// The literals every match starts with and the one-pass DFA that reads the groups from such a start.
 struct Anchor {
     starts: aho_corasick::AhoCorasick,
@@ -59,18 +56,7 @@ impl GroupSearch {
         thread_local! {
             static SEARCHES: RefCell<HashMap<String, Rc<GroupSearch>>> = RefCell::new(HashMap::new());
         }
-        if let Some(s) = SEARCHES.with(|m| m.borrow().get(pattern).cloned()) {
-            return Ok(s);
-        }
-        let s = Rc::new(GroupSearch::new(pattern)?);
-        SEARCHES.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.len() >= KEPT {
-                m.clear();
-            }
-            m.insert(pattern.to_string(), Rc::clone(&s));
-        });
-        Ok(s)
+        super::strings::kept_per_thread(&SEARCHES, pattern, || GroupSearch::new(pattern))
     }
 
     /// The regex itself.

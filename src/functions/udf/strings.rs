@@ -447,7 +447,7 @@ pub fn cached_regex<'c>(cache: &'c mut RegexCache, pattern: &str) -> datafusion:
 /// The pattern a batch is using and its compiled regex.
 pub type RegexCache = Option<(String, Rc<regex::Regex>)>;
 
-/// Most compiled regexes a thread keeps; past it the thread starts over.
+/// Most compiled searches a thread keeps per kind; past it the thread starts over.
 const REGEXES_KEPT: usize = 64;
 
 /// The compiled regex of `pattern`, compiled once per thread and kept: the lazy DFA it builds as it searches
@@ -458,20 +458,31 @@ pub fn compiled_regex(pattern: &str) -> datafusion::common::Result<Rc<regex::Reg
     thread_local! {
         static REGEXES: RefCell<HashMap<String, Rc<regex::Regex>>> = RefCell::new(HashMap::new());
     }
-    if let Some(re) = REGEXES.with(|m| m.borrow().get(pattern).cloned()) {
-        return Ok(re);
+    kept_per_thread(&REGEXES, pattern, || {
+        regex::Regex::new(pattern).map_err(|e| {
+            datafusion::error::DataFusionError::Execution(format!("invalid regular expression '{pattern}': {e}"))
+        })
+    })
+}
+
+/// What `build` compiles from `pattern`, kept in a thread's `kept` map (at most [`REGEXES_KEPT`]).
+pub(super) fn kept_per_thread<T>(
+    kept: &'static std::thread::LocalKey<RefCell<HashMap<String, Rc<T>>>>,
+    pattern: &str,
+    build: impl FnOnce() -> datafusion::common::Result<T>,
+) -> datafusion::common::Result<Rc<T>> {
+    if let Some(v) = kept.with(|m| m.borrow().get(pattern).cloned()) {
+        return Ok(v);
     }
-    let re = Rc::new(regex::Regex::new(pattern).map_err(|e| {
-        datafusion::error::DataFusionError::Execution(format!("invalid regular expression '{pattern}': {e}"))
-    })?);
-    REGEXES.with(|m| {
+    let v = Rc::new(build()?);
+    kept.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= REGEXES_KEPT {
             m.clear();
         }
-        m.insert(pattern.to_string(), Rc::clone(&re));
+        m.insert(pattern.to_string(), Rc::clone(&v));
     });
-    Ok(re)
+    Ok(v)
 }
 
 /// `in` / `in~` against a set given as a JSON array (a sub-query's make_set): `(type code, value, set) →
