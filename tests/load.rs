@@ -999,5 +999,8 @@ fn review_findings_load() {
     }
     let o = run(&api, "union Hunt, Hunt | count", &[]);
     assert_eq!(o.stdout, "Count\n4\n");
-    assert!(o.stderr.contains("loaded 4 rows of Hunt"), "both scans are counted: {}", o.stderr);
+    assert!(o.stderr.contains("loaded 4 rows of Hunt in 2 scans from 2 files"), "both scans are counted: {}", o.stderr);
+    let o = run(&api, "union Hunt, Hunt, (Hunt | take 1) | count", &[]);
+    assert_eq!(o.stdout, "Count\n5\n");
+    assert!(o.stderr.contains("of Hunt in 3 scans from 3 files"), "{}", o.stderr);
 }

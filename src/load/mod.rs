@@ -640,6 +640,15 @@ fn size(bytes: u64) -> String {
     }
 }
 
+/// ` in 2 scans` after a table's rows when the query read its files more than once (the rows are every scan's).
+fn scans(r: &LoadReport) -> String {
+    if r.scans > 1 {
+        format!(" in {} scans", r.scans)
+    } else {
+        String::new()
+    }
+}
+
 /// The one line that says what a query's scans read: rows, tables, files, bytes, seconds, coerced values;
 /// and, when rows had keys that are not columns of their table, which. `None` when nothing was read.
 pub fn summary(reports: &[LoadReport]) -> Vec<String> {
@@ -655,8 +664,15 @@ pub fn summary(reports: &[LoadReport]) -> Vec<String> {
         many => format!(
             "{} tables ({})",
             many.len(),
-            many.iter().map(|r| format!("{} {}", r.table, thousands(r.tally.rows))).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|r| format!("{} {}{}", r.table, thousands(r.tally.rows), scans(r)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
+    };
+    let tables = match reports {
+        [one] if one.scans > 1 => format!("{tables}{}", scans(one)),
+        _ => tables,
     };
     let mut line = format!(
         "loaded {} row{} of {tables} from {files} file{} ({}) in {secs:.2} s",

@@ -50,6 +50,8 @@ pub struct LoadReport {
     pub bytes: u64,
     pub elapsed: Duration,
     pub tally: Tally,
+    /// how many scans read the files (a table a query names twice, unless materialized, is read twice)
+    pub scans: usize,
 }
 
 /// What a table and the plans scanning it share.
@@ -163,6 +165,7 @@ impl DataTable {
             total.bytes += r.bytes;
             total.elapsed = total.elapsed.max(r.elapsed);
             total.tally.add(&r.tally);
+            total.scans += r.scans;
         }
         Some(total)
     }
@@ -272,7 +275,7 @@ impl Feeder {
             Content::Batches(_) => VecDeque::new(),
         };
         table.loads.fetch_add(1, Ordering::Relaxed);
-        let report = LoadReport { table: table.name.clone(), ..LoadReport::default() };
+        let report = LoadReport { table: table.name.clone(), scans: 1, ..LoadReport::default() };
         let run = table.runs.fetch_add(1, Ordering::Relaxed);
         let gather = (table.cache.is_some() && prunes.is_empty()).then(super::cache::Gather::default);
         Feeder {
