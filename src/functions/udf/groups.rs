@@ -72,7 +72,7 @@ impl GroupSearch {
         if let (Some(a), Some(cache), Some(caps)) = (&self.anchor, cache.as_mut(), caps.as_mut()) {
             let mut at = 0;
             for _ in 0..ATTEMPTS {
-                let Some(m) = a.starts.find(aho_corasick::Input::new(text).range(at..)) else { return None };
+                let m = a.starts.find(aho_corasick::Input::new(text).range(at..))?;
                 let input = Input::new(text).range(m.start()..).anchored(Anchored::Yes);
                 if a.dfa.try_search(cache, &input, caps).is_ok() && caps.is_match() {
                     return caps.get_group(group).map(|s| (s.start, s.end));
