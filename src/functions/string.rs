@@ -162,8 +162,9 @@ pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfRes
             continue;
         }
         let pattern = re.value(rr);
+        // a constant pattern (one row) is looked up once, not compared with the kept one at every row
         let gs = match &search {
-            Some((p, gs)) if p == pattern => gs,
+            Some((p, gs)) if (re.len() == 1 && r > 0) || p == pattern => gs,
             _ => &search.insert((pattern.to_string(), super::udf::groups::GroupSearch::compiled(pattern)?)).1,
         };
         let text = s.value(sr);

@@ -418,6 +418,15 @@ pub fn has_any_all(arrays: &[ArrayRef], n: usize, all: bool) -> Result<ArrayRef>
 pub fn regex_match(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let s = arg::<StringArray>(arrays, 0, "matches regex")?;
     let p = arg::<StringArray>(arrays, 1, "matches regex")?;
+    // a constant pattern (the usual case) over a column: compiled once, every row tested in place (the per-row
+    // lookup compared the pattern's text with the cached one at each row)
+    if p.len() == 1 && s.len() == n && n != 1 {
+        if p.is_null(0) {
+            return Ok(Arc::new(BooleanArray::from(vec![false; n])) as ArrayRef);
+        }
+        let re = compiled_regex(p.value(0))?;
+        return Ok(search_rows(s, n, |h| re.is_match(h)));
+    }
     let mut cache: RegexCache = None;
     let mut out = Vec::with_capacity(n);
     for r in 0..n {
