@@ -154,6 +154,38 @@ mod tests {
         }
     }
 
+    /// Random patterns built from literal-led pieces, over random texts from a small alphabet (so literal starts
+    /// recur and attempts fail often): every group the same as the regex crate's.
+    #[test]
+    fn random_patterns_agree_with_the_regex_crate() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |m: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as usize
+        };
+        let heads = ["ab", "a", "(?i)ab", "x(y|z)", "(ab|ac)", "a-", r"\\", "é"];
+        let tails = [r"(\w+)", r"([^ ]*)", r"(\d{1,3})", "(b?)", r"(\s+)(\S)", "(c|cd)(e)?", r"\b", "(.)", ""];
+        let alphabet = ['a', 'b', 'c', 'd', 'e', 'x', 'y', 'z', ' ', '-', '1', '2', 'A', 'B', 'é', '\\'];
+        let mut fast = 0;
+        for _ in 0..300 {
+            let mut p = heads[next(heads.len())].to_string();
+            for _ in 0..1 + next(3) {
+                p.push_str(tails[next(tails.len())]);
+            }
+            let Ok(s) = GroupSearch::new(&p) else { continue };
+            fast += usize::from(s.anchor.is_some());
+            for _ in 0..20 {
+                let t: String = (0..next(40)).map(|_| alphabet[next(alphabet.len())]).collect();
+                for g in 0..=s.regex().captures_len() {
+                    assert_eq!(s.group(&t, g), reference(&p, &t, g), "pattern {p:?}, text {t:?}, group {g}");
+                }
+            }
+        }
+        assert!(fast > 100, "the fast path was taken for {fast} of 300 patterns");
+    }
+
     #[test]
     fn the_fast_path_is_taken_only_when_it_applies() {
         assert!(anchor(r#"(https?)://([^/\s'"]+)"#).is_some());
