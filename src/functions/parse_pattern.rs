@@ -1,7 +1,7 @@
 //! The `parse` operator's columns (parse-operator): a pattern of kind=simple without flags is matched by literal
 //! search; kind=regex, relaxed, flags and texts with a line break go through the pattern's regex.
 
-use super::udf::{arg, groups::GroupSearch, row};
+use super::udf::{arg, groups::GroupSearch, row, strings::cached};
 use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
 use datafusion::common::Result as DfResult;
 use std::sync::Arc;
@@ -118,7 +118,7 @@ pub(in crate::functions) fn parse_group_body(arrays: &[ArrayRef], n: usize) -> D
     let plan = arg::<StringArray>(arrays, 1, "parse")?;
     let g = arg::<Int64Array>(arrays, 2, "parse")?;
     let s = arg::<StringArray>(arrays, 3, "parse")?;
-    let mut search: Option<(String, std::rc::Rc<GroupSearch>)> = None;
+    let mut search = None;
     let mut decoded: Option<(String, Option<Vec<SimplePart>>)> = None;
     let mut spans = Vec::new();
     let mut out = StringBuilder::with_capacity(n, 0);
@@ -142,14 +142,9 @@ pub(in crate::functions) fn parse_group_body(arrays: &[ArrayRef], n: usize) -> D
                     None
                 }
             }
-            _ => {
-                let pattern = re.value(rr);
-                let gs = match &search {
-                    Some((p, gs)) if p == pattern => gs,
-                    _ => &search.insert((pattern.to_string(), GroupSearch::compiled(pattern)?)).1,
-                };
-                gs.group(text, group).and_then(|(a, b)| text.get(a..b))
-            }
+            _ => cached(&mut search, re.value(rr), re.len() == 1, GroupSearch::compiled)?
+                .group(text, group)
+                .and_then(|(a, b)| text.get(a..b)),
         };
         match v {
             Some(v) => out.append_value(v),

@@ -1,6 +1,7 @@
 //! String functions and the general conditionals (iff, case, coalesce, isempty...).
 
-use super::udf::{arg, row, strings::cached_regex, Udf};
+use super::udf::groups::GroupSearch;
+use super::udf::{arg, row, strings::cached, strings::cached_regex, Udf};
 use super::{sig, sig_opt, sig_var, unify, Arg, FunctionDef, Lower, LowerCtx, Naming, Ret, Sig, P};
 use crate::diagnostics::BindError;
 use crate::types::KqlType;
@@ -153,7 +154,7 @@ pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfRes
     let s = arg::<StringArray>(arrays, 2, "extract")?;
     // the pattern's group search (one forward scan when the pattern allows it, reused capture slots), kept for
     // the rows of the batch with the same pattern; the group's text appended as it is (no String per row)
-    let mut search: Option<(String, std::rc::Rc<super::udf::groups::GroupSearch>)> = None;
+    let mut search = None;
     let mut out = datafusion::arrow::array::StringBuilder::with_capacity(n, 0);
     for r in 0..n {
         let (rr, gr, sr) = (row(re, r), row(g, r), row(s, r));
@@ -161,12 +162,8 @@ pub(in crate::functions) fn extract_body(arrays: &[ArrayRef], n: usize) -> DfRes
             out.append_null();
             continue;
         }
-        let pattern = re.value(rr);
         // a constant pattern (one row) is looked up once, not compared with the kept one at every row
-        let gs = match &search {
-            Some((p, gs)) if (re.len() == 1 && r > 0) || p == pattern => gs,
-            _ => &search.insert((pattern.to_string(), super::udf::groups::GroupSearch::compiled(pattern)?)).1,
-        };
+        let gs = cached(&mut search, re.value(rr), re.len() == 1, GroupSearch::compiled)?;
         let text = s.value(sr);
         let span = usize::try_from(g.value(gr)).ok().and_then(|i| gs.group(text, i));
         match span.and_then(|(a, b)| text.get(a..b)) {

@@ -660,7 +660,7 @@ pub fn summary(reports: &[LoadReport]) -> Vec<String> {
     let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
     let secs = reports.iter().map(|r| r.elapsed.as_secs_f64()).fold(0.0, f64::max);
     let tables = match reports {
-        [one] => one.table.clone(),
+        [one] => format!("{}{}", one.table, scans(one)),
         many => format!(
             "{} tables ({})",
             many.len(),
@@ -669,10 +669,6 @@ pub fn summary(reports: &[LoadReport]) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-    };
-    let tables = match reports {
-        [one] if one.scans > 1 => format!("{tables}{}", scans(one)),
-        _ => tables,
     };
     let mut line = format!(
         "loaded {} row{} of {tables} from {files} file{} ({}) in {secs:.2} s",

@@ -444,17 +444,29 @@ pub fn regex_match(arrays: &[ArrayRef], n: usize) -> Result<ArrayRef> {
 /// The compiled regex of `pattern`, kept in `cache` for the rows of a batch that use the same pattern. The
 /// compiled regexes are kept from batch to batch ([`compiled_regex`]).
 pub fn cached_regex<'c>(cache: &'c mut RegexCache, pattern: &str) -> datafusion::common::Result<&'c regex::Regex> {
-    if cache.as_ref().map(|(p, _)| p.as_str()) != Some(pattern) {
-        *cache = Some((pattern.to_string(), compiled_regex(pattern)?));
-    }
-    match cache {
-        Some((_, re)) => Ok(re),
-        None => Err(datafusion::error::DataFusionError::Internal("regex cache".into())),
-    }
+    cached(cache, pattern, false, compiled_regex)
 }
 
 /// The pattern a batch is using and its compiled regex.
 pub type RegexCache = Option<(String, Rc<regex::Regex>)>;
+
+/// What `compile` makes of `pattern` (compiled once per thread, e.g. [`compiled_regex`]), kept in `cache`
+/// while the rows of a batch use the same pattern. `constant`: the pattern is the one value of a one-row
+/// argument, so what `cache` holds is its compiled form, found without comparing its text at every row.
+pub fn cached<'c, T>(
+    cache: &'c mut Option<(String, Rc<T>)>,
+    pattern: &str,
+    constant: bool,
+    compile: impl FnOnce(&str) -> datafusion::common::Result<Rc<T>>,
+) -> datafusion::common::Result<&'c T> {
+    if !(constant && cache.is_some()) && cache.as_ref().map(|(p, _)| p.as_str()) != Some(pattern) {
+        *cache = Some((pattern.to_string(), compile(pattern)?));
+    }
+    match cache {
+        Some((_, compiled)) => Ok(compiled),
+        None => Err(datafusion::error::DataFusionError::Internal("regex cache".into())),
+    }
+}
 
 /// Most compiled searches a thread keeps per kind; past it the thread starts over.
 const REGEXES_KEPT: usize = 64;
